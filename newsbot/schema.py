@@ -1,0 +1,113 @@
+"""The store's tables, in SQLAlchemy Core, portable between SQLite and PostgreSQL.
+
+Changing a table means adding an Alembic revision under `newsbot/migrations`;
+these definitions are what the revisions must add up to.
+
+Times are stored as naive UTC datetimes in every dialect, so ordering and
+comparison behave the same in SQLite (text) and PostgreSQL (timestamp).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+#: small facts about the store itself (first-run marker)
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+#: every file seen under posts_dir, so a restart over an unchanged folder parses nothing
+files = Table(
+    "files",
+    metadata,
+    Column("path", String(1024), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("mtime_ns", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("post_id", String(1024), nullable=True),
+    Column("error", Text, nullable=True),
+)
+
+#: posts as readers see them; `status` is live, held (dated in the future) or deleted
+posts = Table(
+    "posts",
+    metadata,
+    Column("id", String(1024), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("excerpt", Text, nullable=False, default=""),
+    Column("author", Text, nullable=False, default=""),
+    Column("image_url", Text, nullable=True),
+    Column("date", DateTime, nullable=False),
+    Column("tags", JSON, nullable=False),
+    Column("categories", JSON, nullable=False),
+    Column("source", String(1024), nullable=False, default=""),
+    Column("status", String(16), nullable=False),
+    # set once the post has been fanned out (or indexed on the first run): never pushed twice
+    Column("announced", Boolean, nullable=False, default=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_posts_status_date", "status", "date"),
+)
+
+#: one row per (post, label) with the label case-folded, for tag queries and counts
+post_labels = Table(
+    "post_labels",
+    metadata,
+    Column("post_id", String(1024), ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("label", String(256), primary_key=True),
+    Column("display", String(256), nullable=False),
+    Index("ix_post_labels_label", "label"),
+)
+
+#: destinations and what they want; `tags` empty = everything
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("platform", String(32), primary_key=True),
+    Column("chat_id", String(64), primary_key=True),
+    Column("title", Text, nullable=False, default=""),
+    Column("tags", JSON, nullable=False),
+    Column("dead", Boolean, nullable=False, default=False),
+    Column("dead_reason", Text, nullable=False, default=""),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+#: one row per (post, destination); written in the same transaction that announces the post
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("post_id", String(1024), nullable=False),
+    Column("platform", String(32), nullable=False),
+    Column("chat_id", String(64), nullable=False),
+    # pending, sent, dead (destination gone), dropped (post deleted), migrated
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime, nullable=False),
+    Column("message_id", String(64), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("sent_at", DateTime, nullable=True),
+    UniqueConstraint("post_id", "platform", "chat_id", name="uq_outbox_post_destination"),
+    Index("ix_outbox_platform_status_id", "platform", "status", "id"),
+)

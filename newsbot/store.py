@@ -1,0 +1,137 @@
+"""The database behind newsbot: opening it, migrating it, a few shared helpers.
+
+`store.url` is the user's plain URL (`sqlite:///newsbot.sqlite3`,
+`postgresql://user@host/db`); it is mapped to the async driver here, so moving
+to PostgreSQL is a configuration change. Schema changes go through Alembic
+revisions, run at start-up, so an upgrade never loses subscriptions.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import Connection, event, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.sql.dml import Insert
+
+from newsbot import schema
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class StoreError(Exception):
+    """The store cannot be used (unreadable, read-only, disk full); the message says which."""
+
+
+def utcnow() -> datetime:
+    """Now, as the naive UTC datetime every table stores."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def to_db_time(value: datetime) -> datetime:
+    """An aware datetime as naive UTC for the store."""
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def from_db_time(value: datetime) -> datetime:
+    """A stored naive UTC datetime as an aware one."""
+    return value.replace(tzinfo=UTC)
+
+
+def async_url(url: str) -> str:
+    """Map a plain database URL to its asyncio driver."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    elif backend in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def describe_url(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+class Store:
+    """An open database: an async engine plus the helpers every module shares."""
+
+    def __init__(self, engine: AsyncEngine, url: str) -> None:
+        self.engine = engine
+        self.url = url
+
+    @classmethod
+    async def open(cls, url: str) -> Store:
+        """Connect, create the folder of a SQLite file if needed, and migrate."""
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(async_url(url))
+        if engine.dialect.name == "sqlite":
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        store = cls(engine, url)
+        try:
+            await store.migrate()
+        except DBAPIError as exc:
+            await engine.dispose()
+            raise StoreError(f"{describe_url(url)}: {exc.orig}") from None
+        return store
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def migrate(self) -> None:
+        """Bring the schema to the newest revision (a no-op when it already is)."""
+        async with self.engine.begin() as conn:
+            await conn.run_sync(_upgrade)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def insert(self, table: Any) -> Insert:
+        """An INSERT that supports `on_conflict_do_*` in the current dialect."""
+        if self.dialect == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    async def get_meta(self, conn: AsyncConnection, key: str) -> str | None:
+        row = await conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == key))
+        return row.scalar_one_or_none()
+
+    async def set_meta(self, conn: AsyncConnection, key: str, value: str) -> None:
+        stmt = self.insert(schema.meta).values(key=key, value=value)
+        await conn.execute(
+            stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value})
+        )
+
+
+def _upgrade(connection: Connection) -> None:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    command.upgrade(cfg, "head")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets queries read while the indexer writes; NORMAL sync is durable across
+    # process crashes (the failure we promise to survive) and much faster than FULL.
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        "PRAGMA journal_mode=WAL",
+        "PRAGMA synchronous=NORMAL",
+        "PRAGMA foreign_keys=ON",
+        "PRAGMA busy_timeout=5000",
+    ):
+        cursor.execute(pragma)
+    cursor.close()

@@ -65,7 +65,9 @@ class SiteConfig(_Section):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use a name like Europe/London)")
+            raise ValueError(
+                f"unknown time zone {value!r} (use a name like Europe/London)"
+            ) from None
         return value
 
     @property
@@ -183,7 +185,8 @@ def load_config(
     origin: dict[tuple[str, ...], str] = {}
     for section, value in raw.items():
         if section not in known:
-            raise ConfigError(f"{label}: unknown section [{section}] (known: {', '.join(sorted(known))})")
+            names = ", ".join(sorted(known))
+            raise ConfigError(f"{label}: unknown section [{section}] (known: {names})")
         if not isinstance(value, dict):
             raise ConfigError(f"{label}: {section} must be a table ([{section}])")
         for key in value:

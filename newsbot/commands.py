@@ -1,0 +1,77 @@
+"""The commands people type, described once for every platform.
+
+Adapters use `COMMANDS` for their menus (`setMyCommands`, slash command sync)
+and help text, and the argument parsers here so `/latest 3` means the same
+everywhere. Arguments come from strangers: everything is bounded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from newsbot.queries import MAX_COUNT, TAG_MAX_LEN, UsageError
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    name: str
+    args: str
+    summary: str
+    #: only moderators (group/channel admins, Manage Channels) may use it
+    moderator_only: bool = False
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("latest", "[n]", f"the newest stories (default 5, at most {MAX_COUNT})"),
+    CommandSpec("tag", "<tag> [n]", "the newest stories with a tag or category"),
+    CommandSpec("tags", "", "every tag with its number of stories"),
+    CommandSpec("subscribe", "[tag ...]", "push new stories to this chat (only those tags)", True),
+    CommandSpec("unsubscribe", "", "stop pushing stories to this chat", True),
+    CommandSpec("settings", "", "what this chat is subscribed to"),
+    CommandSpec("help", "", "what the bot does and its commands"),
+)
+
+ABOUT = (
+    "I post the site's new stories here as soon as they are published, "
+    "and answer questions about what has been published."
+)
+
+
+def parse_count(arg: str | None) -> int | None:
+    """`/latest 3`: a positive whole number, or None for the default."""
+    if arg is None or arg == "":
+        return None
+    if not arg.isascii() or not arg.isdigit() or len(arg) > 6:
+        raise UsageError(f"The number of stories must be a whole number from 1 to {MAX_COUNT}.")
+    return int(arg)
+
+
+def parse_tag_args(args: list[str]) -> tuple[str, int | None]:
+    """`/tag <tag> [n]`: the tag may contain spaces; a trailing number is the count."""
+    if not args:
+        raise UsageError("Which tag? For example: /tag politics")
+    count: int | None = None
+    if len(args) > 1 and args[-1].isascii() and args[-1].isdigit():
+        count = parse_count(args[-1])
+        args = args[:-1]
+    tag = " ".join(args).strip()
+    if len(tag) > TAG_MAX_LEN:
+        raise UsageError(f"A tag can be at most {TAG_MAX_LEN} characters long.")
+    return tag, count
+
+
+def split_command(text: str, bot_username: str | None = None) -> tuple[str, list[str]] | None:
+    """`/latest@newsbot 3` → ("latest", ["3"]); None when the line is not a command
+    for this bot (no slash, or addressed to another bot)."""
+    if not text.startswith("/"):
+        return None
+    head, *args = text.split()
+    name, _, target = head[1:].partition("@")
+    if target and (bot_username is None or target.casefold() != bot_username.casefold()):
+        return None
+    return name.casefold(), args
+
+
+def describe_filter(tags: tuple[str, ...]) -> str:
+    """Human words for a subscription's filter."""
+    return "every new story" if not tags else "stories tagged " + ", ".join(tags)

@@ -1,0 +1,46 @@
+"""Where adapters are found: an explicit list plus the `newsbot.adapters` entry points.
+
+The built-in adapters are named here, so a broken environment (no entry point
+metadata, a source checkout) still finds them. A third party adds a platform by
+declaring an entry point `name = "package:AdapterClass"` in the group
+`newsbot.adapters`; no folder is scanned and nothing is registered by import.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import entry_points
+
+from newsbot.adapter import Adapter
+
+GROUP = "newsbot.adapters"
+BUILTIN: dict[str, str] = {
+    "console": "newsbot_console:ConsoleAdapter",
+    "telegram": "newsbot_telegram:TelegramAdapter",
+    "discord": "newsbot_discord:DiscordAdapter",
+}
+
+
+class AdapterNotFound(LookupError):
+    pass
+
+
+def available() -> dict[str, str]:
+    """Adapter name → `module:Class`, built-ins first, then installed entry points."""
+    found = dict(BUILTIN)
+    for ep in entry_points(group=GROUP):
+        found.setdefault(ep.name, ep.value)
+    return found
+
+
+def load(name: str) -> type[Adapter]:
+    """Import the adapter class registered under `name`."""
+    target = available().get(name)
+    if target is None:
+        known = ", ".join(sorted(available()))
+        raise AdapterNotFound(f"no adapter named {name!r} (known: {known})")
+    module_name, _, attr = target.partition(":")
+    cls = getattr(importlib.import_module(module_name), attr)
+    if not (isinstance(cls, type) and issubclass(cls, Adapter)):
+        raise AdapterNotFound(f"{target} is not a newsbot Adapter")
+    return cls

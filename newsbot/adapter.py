@@ -11,6 +11,7 @@ so the retry policy lives in one place (`newsbot.outbox`) for every platform.
 from __future__ import annotations
 
 import abc
+import asyncio
 from typing import TYPE_CHECKING, ClassVar
 
 from newsbot.types import Summary
@@ -91,3 +92,8 @@ class Adapter(abc.ABC):
         Raises a `DeliveryError` subclass on failure; anything else is treated
         as transient.
         """
+
+    def closed(self) -> asyncio.Event | None:
+        """An event set when the adapter ended on its own (the console's input closed),
+        which stops the whole bot. Platform adapters never end on their own: None."""
+        return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Sequence
+from datetime import UTC, tzinfo
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -65,11 +66,12 @@ def clean_filter(tags: Iterable[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def post_from_row(row: Any) -> Post:
+def post_from_row(row: Any, tz: tzinfo = UTC) -> Post:
+    """A `posts` row as a Post, its date shown in `tz` (the site's time zone)."""
     return Post(
         id=row.id,
         title=row.title,
-        date=from_db_time(row.date),
+        date=from_db_time(row.date).astimezone(tz),
         url=row.url,
         excerpt=row.excerpt,
         author=row.author,
@@ -92,8 +94,9 @@ def _subscription_from_row(row: Any) -> Subscription:
 class Queries:
     """The questions every adapter can ask, over one store."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, tz: tzinfo = UTC) -> None:
         self.store = store
+        self.tz = tz  # dates in answers are shown in the site's time zone
 
     async def latest(self, n: int | None = None) -> list[Summary]:
         """The newest live stories, newest first."""
@@ -106,7 +109,7 @@ class Queries:
         )
         async with self.store.engine.connect() as conn:
             rows = (await conn.execute(stmt)).all()
-        return [Summary.of(post_from_row(row)) for row in rows]
+        return [Summary.of(post_from_row(row, self.tz)) for row in rows]
 
     async def by_tag(self, tag: str, n: int | None = None) -> TagResult:
         """Newest live stories with this tag or category (case-insensitive, '#' optional).
@@ -137,7 +140,7 @@ class Queries:
         )
         async with self.store.engine.connect() as conn:
             rows = (await conn.execute(stmt)).all()
-        return [Summary.of(post_from_row(row)) for row in rows]
+        return [Summary.of(post_from_row(row, self.tz)) for row in rows]
 
     async def tags(self) -> list[TagCount]:
         """Every tag and category of live stories with its story count, most used first."""

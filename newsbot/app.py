@@ -1,0 +1,211 @@
+"""The running bot: one store, one posts folder, every adapter that is turned on.
+
+`Newsroom` wires the parts together and owns their lifecycle:
+start = open and migrate the store → index the folder → start adapters →
+start one outbox dispatcher per adapter → watch the folder;
+stop = the reverse, letting sends in flight finish for a moment.
+Tests drive it directly (`scan()`, `drain()`); `newsbot run` wraps it with signals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable, Collection
+from datetime import datetime
+
+from newsbot import registry
+from newsbot.adapter import Adapter
+from newsbot.config import AppConfig, ConfigError
+from newsbot.dispatcher import Dispatcher
+from newsbot.indexer import Indexer, ScanReport, aware_utcnow
+from newsbot.outbox import Outbox
+from newsbot.queries import Queries
+from newsbot.store import Store
+from newsbot.watcher import rescan_periodically, watch_folder
+
+log = logging.getLogger(__name__)
+
+
+class NoAdapters(Exception):
+    """Nothing is turned on; the message lists the settings that would turn something on."""
+
+
+def build_adapters(config: AppConfig, queries: Queries) -> dict[str, Adapter]:
+    """Every registered adapter whose settings turn it on."""
+    adapters: dict[str, Adapter] = {}
+    for name in registry.available():
+        try:
+            cls = registry.load(name)
+        except Exception:
+            log.exception("adapter %r cannot be loaded; continuing without it", name)
+            continue
+        adapter = cls.from_config(config, queries)
+        if adapter is not None:
+            adapters[cls.platform] = adapter
+    return adapters
+
+
+def enable_hints() -> list[str]:
+    hints = []
+    for name in registry.available():
+        with contextlib.suppress(Exception):
+            hint = registry.load(name).enable_hint
+            if hint:
+                hints.append(f"{name}: {hint}")
+    return hints
+
+
+class Newsroom:
+    def __init__(
+        self,
+        config: AppConfig,
+        *,
+        watch: bool = True,
+        clock: Callable[[], datetime] = aware_utcnow,
+        make_adapters: Callable[[Queries], dict[str, Adapter]] | None = None,
+    ) -> None:
+        """`make_adapters` replaces the registry (tests hand in adapters they hold)."""
+        self.config = config
+        self.make_adapters = make_adapters
+        self.watch = watch
+        self.clock = clock
+        self.adapters: dict[str, Adapter] = {}
+        self.dispatchers: dict[str, Dispatcher] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stop = asyncio.Event()
+        self._started: list[Adapter] = []
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError("the newsroom is not started")
+        return self._store
+
+    async def start(self) -> None:
+        posts_dir = self.config.site.posts_dir
+        if not posts_dir.is_dir():
+            raise ConfigError(
+                f"{self.config.source}: site.posts_dir: folder not found: {posts_dir}"
+            )
+        self._store = await Store.open(self.config.store.url)
+        try:
+            await self._start_parts()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start_parts(self) -> None:
+        tz = self.config.site.tzinfo
+        self.queries = Queries(self.store, tz)
+        self.outbox = Outbox(self.store, tz)
+        if self.make_adapters is not None:
+            self.adapters = self.make_adapters(self.queries)
+        else:
+            self.adapters = build_adapters(self.config, self.queries)
+        if not self.adapters:
+            raise NoAdapters(
+                "no adapter is turned on; set one of: " + "; ".join(enable_hints())
+            )
+        self.indexer = Indexer(
+            self.store, self.config.site, self.outbox, set(self.adapters), self.clock
+        )
+        if self.watch:
+            # Watch before the first scan: anything written while it runs is seen again.
+            self._spawn(watch_folder(self.config.site.posts_dir, self.scan, self._stop))
+        report = await self.indexer.scan()
+        log.info(
+            "indexed %d files (%d parsed, %d problems)%s",
+            report.files, report.parsed, len(report.problems),
+            "; first run, nothing pushed" if report.first_run else "",
+        )
+        for adapter in self.adapters.values():
+            await adapter.start()
+            self._started.append(adapter)
+        for name, adapter in self.adapters.items():
+            dispatcher = Dispatcher(adapter, self.outbox)
+            dispatcher.start()
+            self.dispatchers[name] = dispatcher
+        if self.watch:
+            self._spawn(
+                rescan_periodically(
+                    self.scan, self.config.site.rescan_seconds,
+                    self.indexer.next_release, self._stop,
+                )
+            )
+
+    def _spawn(self, coro: object) -> None:
+        self._tasks.append(asyncio.create_task(coro))  # type: ignore[arg-type]
+
+    async def scan(self, only: Collection[str] | None = None) -> ScanReport:
+        """Rescan the folder (or some paths) now; new posts go to the outbox and out."""
+        report = await self.indexer.scan(only)
+        if report.queued:
+            log.info(
+                "announcing %s: %d deliveries queued",
+                ", ".join(p.source or p.id for p in report.announced), report.queued,
+            )
+            for dispatcher in self.dispatchers.values():
+                dispatcher.wake()
+        return report
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait until nothing is pending for any running adapter (for tests and tools)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            pending = await self.outbox.count_pending(list(self.adapters))
+            busy = any(d.busy for d in self.dispatchers.values())
+            if not pending and not busy:
+                return
+            if loop.time() > deadline:
+                raise TimeoutError(f"{pending} deliveries still pending after {timeout:g}s")
+            await asyncio.sleep(0.02)
+
+    async def stop(self) -> None:
+        """Stop watching, let in-flight sends finish briefly, stop adapters, close the store."""
+        self._stop.set()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        for dispatcher in self.dispatchers.values():
+            await dispatcher.stop()
+        self.dispatchers.clear()
+        for adapter in reversed(self._started):
+            try:
+                await adapter.stop()
+            except Exception:
+                log.exception("stopping %s failed", adapter.platform)
+        self._started.clear()
+        if self._store is not None:
+            await self._store.close()
+            self._store = None
+
+    async def run_until_stopped(self) -> None:
+        """Start, then run until SIGINT/SIGTERM or an adapter ends on its own."""
+        loop = asyncio.get_running_loop()
+        finished = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, finished.set)
+        await self.start()
+        try:
+            closers = [
+                asyncio.ensure_future(ev.wait())
+                for ev in (a.closed() for a in self.adapters.values())
+                if ev is not None
+            ]
+            waiter = asyncio.ensure_future(finished.wait())
+            await asyncio.wait([waiter, *closers], return_when=asyncio.FIRST_COMPLETED)
+            for fut in (waiter, *closers):
+                fut.cancel()
+            log.info("stopping")
+        finally:
+            await self.stop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError, RuntimeError):
+                    loop.remove_signal_handler(sig)

@@ -1,0 +1,335 @@
+"""Keeps the store in step with the posts folder, and announces what is new.
+
+A scan stats every candidate file and re-reads only those whose size or mtime
+changed (and re-parses only those whose content hash changed), so a restart
+over an unchanged folder parses nothing. Everything a scan learns is written in
+one transaction together with the outbox rows of the posts it announces: the
+store never says "announced" without the deliveries, nor the reverse.
+
+Rules: the very first scan of a store indexes without announcing (no flood);
+a post dated in the future is held (invisible, unannounced) until its time; a
+post is announced once, whatever edits follow; a file that fails to parse is
+"not yet" (a half-written save), reported, and leaves the previous version be.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from newsbot import schema
+from newsbot.config import SiteConfig
+from newsbot.discover import find_post_files, is_candidate
+from newsbot.outbox import Outbox
+from newsbot.posts import PostError, parse_post
+from newsbot.queries import post_from_row
+from newsbot.store import Store, to_db_time
+from newsbot.types import Post
+
+log = logging.getLogger(__name__)
+INITIALIZED = "initialized"
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    path: str
+    line: int | None
+    reason: str
+
+
+@dataclass(slots=True)
+class ScanReport:
+    files: int = 0
+    parsed: int = 0
+    announced: list[Post] = field(default_factory=list)
+    deleted: int = 0
+    queued: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    first_run: bool = False
+
+
+@dataclass(slots=True)
+class _Read:
+    """What reading one changed file produced (computed off the event loop)."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str
+    post: Post | None = None
+    skipped: bool = False  # published: false
+    unchanged: bool = False  # same bytes as last time: nothing to parse
+    error: PostError | None = None
+
+
+def aware_utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Indexer:
+    def __init__(
+        self,
+        store: Store,
+        site: SiteConfig,
+        outbox: Outbox,
+        platforms: Collection[str],
+        clock: Callable[[], datetime] = aware_utcnow,
+    ) -> None:
+        self.store = store
+        self.site = site
+        self.root = Path(site.posts_dir)
+        self.outbox = outbox
+        self.platforms = platforms
+        self.clock = clock
+        self._lock = asyncio.Lock()  # the watcher, the timer and `scan()` never overlap
+
+    async def scan(self, only: Collection[str] | None = None) -> ScanReport:
+        """Bring the store up to date with the folder (or just the paths in `only`)."""
+        async with self._lock:
+            return await self._scan(only)
+
+    async def _scan(self, only: Collection[str] | None) -> ScanReport:
+        if only is None:
+            disk = await asyncio.to_thread(find_post_files, self.root)
+        else:
+            disk = await asyncio.to_thread(self._stat_some, only)
+        known = await self._known_files(None if only is None else list(only))
+        changed = [
+            (path, st)
+            for path, st in disk.items()
+            if path not in known or (known[path][0], known[path][1]) != (st.st_size, st.st_mtime_ns)
+        ]
+        removed = [path for path in known if path not in disk]
+        reads = await asyncio.to_thread(self._read_all, changed, known)
+        report = ScanReport(files=len(disk))
+        async with self.store.engine.begin() as conn:
+            await self._write(conn, reads, removed, known, report)
+        for problem in report.problems:
+            where = f"{problem.path}:{problem.line}" if problem.line else problem.path
+            log.warning("%s: %s (will retry when the file changes)", where, problem.reason)
+        return report
+
+    def _stat_some(self, paths: Iterable[str]) -> dict[str, os.stat_result]:
+        found: dict[str, os.stat_result] = {}
+        for rel in paths:
+            full = self.root / rel
+            try:
+                if full.is_file() and is_candidate(self.root, full):
+                    found[rel] = full.stat()
+            except OSError:
+                continue  # vanished between the event and now: treated as removed
+        return found
+
+    async def _known_files(self, paths: list[str] | None) -> dict[str, tuple[Any, ...]]:
+        f = schema.files
+        cols = (f.c.path, f.c.size, f.c.mtime_ns, f.c.sha256, f.c.post_id)
+        out: dict[str, tuple[Any, ...]] = {}
+        async with self.store.engine.connect() as conn:
+            if paths is None:
+                rows = (await conn.execute(select(*cols))).all()
+            else:
+                rows = []
+                for start in range(0, len(paths), _CHUNK):
+                    chunk = paths[start : start + _CHUNK]
+                    rows += (await conn.execute(select(*cols).where(f.c.path.in_(chunk)))).all()
+        for row in rows:
+            out[row.path] = (row.size, row.mtime_ns, row.sha256, row.post_id)
+        return out
+
+    def _read_all(
+        self, changed: list[tuple[str, os.stat_result]], known: dict[str, tuple[Any, ...]]
+    ) -> list[_Read]:
+        reads = []
+        for path, st in changed:
+            try:
+                data = (self.root / path).read_bytes()
+            except OSError as exc:
+                log.warning("%s: cannot read (%s)", path, exc.strerror or exc)
+                continue
+            read = _Read(path, st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest())
+            if path in known and known[path][2] == read.sha256:
+                read.unchanged = True  # touched, not changed
+            else:
+                try:
+                    read.post = parse_post(data, path, self.site)
+                    read.skipped = read.post is None
+                except PostError as exc:
+                    read.error = exc
+            reads.append(read)
+        return reads
+
+    async def _write(
+        self,
+        conn: AsyncConnection,
+        reads: list[_Read],
+        removed: list[str],
+        known: dict[str, tuple[Any, ...]],
+        report: ScanReport,
+    ) -> None:
+        now = self.clock()
+        first_run = await self.store.get_meta(conn, INITIALIZED) is None
+        report.first_run = first_run
+        posts = {r.post.id: r.post for r in reads if r.post is not None}
+        report.parsed = len(posts)
+        previous = await self._post_states(conn, list(posts))
+        file_rows, orphans = [], set()
+        for r in reads:
+            old_post = known.get(r.path, (None,) * 4)[3]
+            if r.error is not None:
+                problem = Problem(r.path, getattr(r.error, "line", None), str(r.error))
+                report.problems.append(problem)
+                post_id, error = old_post, str(r.error)  # keep the last good version
+            else:
+                post_id = r.post.id if r.post is not None else (old_post if r.unchanged else None)
+                error = None
+            if old_post is not None and old_post != post_id:
+                orphans.add(old_post)
+            file_rows.append(
+                {"path": r.path, "size": r.size, "mtime_ns": r.mtime_ns,
+                 "sha256": r.sha256, "post_id": post_id, "error": error}
+            )
+        await self._upsert_files(conn, file_rows)
+        await self._upsert_posts(conn, posts.values(), previous, now)
+
+        f = schema.files
+        for start in range(0, len(removed), _CHUNK):
+            await conn.execute(delete(f).where(f.c.path.in_(removed[start : start + _CHUNK])))
+        orphans |= {known[path][3] for path in removed if known[path][3] is not None}
+        report.deleted = await self._delete_orphans(conn, orphans - set(posts))
+
+        released = await self._release_held(conn, now)
+        fresh = [
+            post for post in posts.values()
+            if post.date <= now and not previous.get(post.id, ("", False))[1]
+        ]
+        to_announce = {p.id: p for p in [*fresh, *released]}
+        if to_announce:
+            if not first_run:
+                report.queued = await self.outbox.fan_out(
+                    conn, to_announce.values(), self.platforms
+                )
+                report.announced = list(to_announce.values())
+            p = schema.posts
+            ids = list(to_announce)
+            for start in range(0, len(ids), _CHUNK):
+                await conn.execute(
+                    update(p).where(p.c.id.in_(ids[start : start + _CHUNK])).values(announced=True)
+                )
+        if first_run:
+            await self.store.set_meta(conn, INITIALIZED, now.isoformat())
+
+    async def _post_states(
+        self, conn: AsyncConnection, ids: list[str]
+    ) -> dict[str, tuple[str, bool]]:
+        p = schema.posts
+        out: dict[str, tuple[str, bool]] = {}
+        for start in range(0, len(ids), _CHUNK):
+            stmt = select(p.c.id, p.c.status, p.c.announced).where(
+                p.c.id.in_(ids[start : start + _CHUNK])
+            )
+            for row in (await conn.execute(stmt)).all():
+                out[row.id] = (row.status, bool(row.announced))
+        return out
+
+    async def _upsert_files(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        stmt = self.store.insert(schema.files)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["path"],
+            set_={c: stmt.excluded[c] for c in ("size", "mtime_ns", "sha256", "post_id", "error")},
+        )
+        for start in range(0, len(rows), _CHUNK):
+            await conn.execute(stmt, rows[start : start + _CHUNK])
+
+    async def _upsert_posts(
+        self,
+        conn: AsyncConnection,
+        posts: Iterable[Post],
+        previous: dict[str, tuple[str, bool]],
+        now: datetime,
+    ) -> None:
+        stamp = to_db_time(now)
+        rows, labels = [], []
+        for post in posts:
+            rows.append({
+                "id": post.id, "title": post.title, "url": post.url, "excerpt": post.excerpt,
+                "author": post.author, "image_url": post.image_url, "date": to_db_time(post.date),
+                "tags": list(post.tags), "categories": list(post.categories),
+                "source": post.source, "status": "held" if post.date > now else "live",
+                "announced": previous.get(post.id, ("", False))[1], "updated_at": stamp,
+            })
+            labels += [
+                {"post_id": post.id, "label": label.casefold()[:256], "display": label[:256]}
+                for label in post.labels
+            ]
+        if not rows:
+            return
+        stmt = self.store.insert(schema.posts)
+        changing = [c.name for c in schema.posts.columns if c.name not in ("id", "announced")]
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["id"], set_={c: stmt.excluded[c] for c in changing}
+        )
+        lab = schema.post_labels
+        ids = [row["id"] for row in rows]
+        for start in range(0, len(rows), _CHUNK):
+            await conn.execute(stmt, rows[start : start + _CHUNK])
+            await conn.execute(delete(lab).where(lab.c.post_id.in_(ids[start : start + _CHUNK])))
+        if labels:
+            for start in range(0, len(labels), _CHUNK):
+                await conn.execute(lab.insert(), labels[start : start + _CHUNK])
+
+    async def _delete_orphans(self, conn: AsyncConnection, post_ids: set[str]) -> int:
+        """Posts no file provides any more disappear from queries and from the outbox."""
+        if not post_ids:
+            return 0
+        f, p = schema.files, schema.posts
+        ids = list(post_ids)
+        still = set()
+        for start in range(0, len(ids), _CHUNK):
+            stmt = select(f.c.post_id).where(f.c.post_id.in_(ids[start : start + _CHUNK]))
+            still |= {row.post_id for row in (await conn.execute(stmt)).all()}
+        gone = [pid for pid in ids if pid not in still]
+        for start in range(0, len(gone), _CHUNK):
+            await conn.execute(
+                update(p).where(p.c.id.in_(gone[start : start + _CHUNK])).values(status="deleted")
+            )
+        await self.outbox.drop_for_posts(conn, gone)
+        return len(gone)
+
+    async def _release_held(self, conn: AsyncConnection, now: datetime) -> list[Post]:
+        """Held posts whose time has come go live; those never announced are returned."""
+        p = schema.posts
+        due = (await conn.execute(
+            select(p).where(p.c.status == "held", p.c.date <= to_db_time(now))
+        )).all()
+        if not due:
+            return []
+        await conn.execute(
+            update(p).where(p.c.status == "held", p.c.date <= to_db_time(now)).values(status="live")
+        )
+        return [post_from_row(row) for row in due if not row.announced]
+
+    async def next_release(self) -> datetime | None:
+        """When the earliest held post is due, if any."""
+        p = schema.posts
+        async with self.store.engine.connect() as conn:
+            stmt = select(p.c.date).where(p.c.status == "held").order_by(p.c.date).limit(1)
+            value = (await conn.execute(stmt)).scalar_one_or_none()
+        return None if value is None else value.replace(tzinfo=UTC)
+
+    async def release_due(self) -> ScanReport:
+        """Release held posts whose time has come (without reading the folder)."""
+        return await self.scan(only=())
+

@@ -1,0 +1,224 @@
+"""The delivery outbox: one row per (post, destination), and every change to it.
+
+A row is written in the same transaction that announces its post, so a crash
+can never lose a delivery: whatever is `pending` after a restart is sent then.
+The unique constraint on (post, platform, chat) means a post is queued for a
+chat at most once, however often it is announced.
+
+Row states: pending → sent | dead (destination gone) | dropped (post deleted or
+chat unsubscribed) | migrated (a new row for the chat's new id replaces it).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from newsbot import schema
+from newsbot.queries import post_from_row
+from newsbot.store import Store, utcnow
+from newsbot.types import Chat, Post, Subscription, Summary
+
+log = logging.getLogger(__name__)
+
+#: back-off for transient failures: 1 s, 2 s, 4 s … capped; never given up on
+BACKOFF_BASE_SECONDS = 1.0
+BACKOFF_CAP_SECONDS = 600.0
+_CHUNK = 500  # rows per INSERT/IN clause, well under SQLite's parameter limit
+
+
+@dataclass(slots=True)
+class Delivery:
+    """A pending outbox row as the dispatcher holds it."""
+
+    id: int
+    post_id: str
+    chat_id: str
+    attempts: int
+    next_attempt_at: datetime
+
+
+def backoff(attempts: int) -> float:
+    """Seconds to wait after the `attempts`-th failure, with ±20% jitter against storms."""
+    delay = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
+    return delay * random.uniform(0.8, 1.2)
+
+
+class Outbox:
+    def __init__(self, store: Store, tz: tzinfo = UTC) -> None:
+        self.store = store
+        self.tz = tz
+
+    async def fan_out(
+        self,
+        conn: AsyncConnection,
+        posts: Iterable[Post],
+        platforms: Collection[str],
+    ) -> int:
+        """Queue each post for every live subscription that wants it; returns rows written.
+
+        Runs inside the caller's transaction, the one that marks the posts announced.
+        Only platforms with a running adapter get rows: a platform switched off
+        must not find a flood of stale stories waiting when it is switched on.
+        """
+        posts = list(posts)
+        if not posts or not platforms:
+            return 0
+        subs = await self._live_subscriptions(conn, platforms)
+        now = utcnow()
+        rows = [
+            {
+                "post_id": post.id,
+                "platform": sub.chat.platform,
+                "chat_id": sub.chat.id,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for post in posts
+            for sub in subs
+            if sub.matches(post.labels)
+        ]
+        for start in range(0, len(rows), _CHUNK):
+            stmt = self.store.insert(schema.outbox).on_conflict_do_nothing(
+                index_elements=["post_id", "platform", "chat_id"]
+            )
+            await conn.execute(stmt, rows[start : start + _CHUNK])
+        return len(rows)
+
+    async def _live_subscriptions(
+        self, conn: AsyncConnection, platforms: Collection[str]
+    ) -> list[Subscription]:
+        s = schema.subscriptions
+        stmt = select(s.c.platform, s.c.chat_id, s.c.tags).where(
+            s.c.dead.is_(False), s.c.platform.in_(list(platforms))
+        )
+        return [
+            Subscription(chat=Chat(row.platform, row.chat_id), tags=tuple(row.tags))
+            for row in (await conn.execute(stmt)).all()
+        ]
+
+    async def pending(self, platform: str, after_id: int = 0) -> list[Delivery]:
+        """Pending rows of a platform with id > after_id, oldest first."""
+        o = schema.outbox
+        stmt = (
+            select(o.c.id, o.c.post_id, o.c.chat_id, o.c.attempts, o.c.next_attempt_at)
+            .where(o.c.platform == platform, o.c.status == "pending", o.c.id > after_id)
+            .order_by(o.c.id)
+        )
+        async with self.store.engine.connect() as conn:
+            rows = (await conn.execute(stmt)).all()
+        return [Delivery(r.id, r.post_id, r.chat_id, r.attempts, r.next_attempt_at) for r in rows]
+
+    async def summary_for(self, post_id: str) -> Summary | None:
+        """The summary to send, or None when the post was deleted or is no longer live."""
+        p = schema.posts
+        stmt = select(p).where(p.c.id == post_id, p.c.status == "live")
+        async with self.store.engine.connect() as conn:
+            row = (await conn.execute(stmt)).first()
+        return None if row is None else Summary.of(post_from_row(row, self.tz))
+
+    async def _set(self, row_id: int, **values: object) -> None:
+        o = schema.outbox
+        async with self.store.engine.begin() as conn:
+            await conn.execute(
+                update(o).where(o.c.id == row_id, o.c.status == "pending").values(**values)
+            )
+
+    async def mark_sent(self, row_id: int, message_id: str) -> None:
+        await self._set(row_id, status="sent", message_id=message_id, sent_at=utcnow())
+
+    async def mark_dropped(self, row_id: int, reason: str) -> None:
+        await self._set(row_id, status="dropped", last_error=reason)
+
+    async def postpone(self, row_id: int, until: datetime, attempts: int, error: str) -> None:
+        """Keep the row pending, to be tried again at `until`."""
+        await self._set(row_id, next_attempt_at=until, attempts=attempts, last_error=error[:500])
+
+    async def mark_dead(self, platform: str, chat_id: str, reason: str) -> None:
+        """The destination is gone: flag its subscription and retire its pending rows."""
+        s, o = schema.subscriptions, schema.outbox
+        async with self.store.engine.begin() as conn:
+            await conn.execute(
+                update(s)
+                .where(s.c.platform == platform, s.c.chat_id == chat_id)
+                .values(dead=True, dead_reason=reason[:500], updated_at=utcnow())
+            )
+            await conn.execute(
+                update(o)
+                .where(o.c.platform == platform, o.c.chat_id == chat_id, o.c.status == "pending")
+                .values(status="dead", last_error=reason[:500])
+            )
+
+    async def migrate(self, platform: str, old_id: str, new_id: str) -> None:
+        """The chat changed id: move its subscription and pending rows to the new id."""
+        s, o = schema.subscriptions, schema.outbox
+        now = utcnow()
+        async with self.store.engine.begin() as conn:
+            taken = await conn.execute(
+                select(s.c.chat_id).where(s.c.platform == platform, s.c.chat_id == new_id)
+            )
+            if taken.first() is None:
+                await conn.execute(
+                    update(s)
+                    .where(s.c.platform == platform, s.c.chat_id == old_id)
+                    .values(chat_id=new_id, updated_at=now)
+                )
+            else:  # someone subscribed the new chat already; theirs wins
+                await conn.execute(
+                    s.delete().where(s.c.platform == platform, s.c.chat_id == old_id)
+                )
+            old_rows = and_(
+                o.c.platform == platform, o.c.chat_id == old_id, o.c.status == "pending"
+            )
+            moved = (await conn.execute(select(o.c.post_id).where(old_rows).order_by(o.c.id))).all()
+            if moved:
+                copy = [
+                    {
+                        "post_id": row.post_id,
+                        "platform": platform,
+                        "chat_id": new_id,
+                        "status": "pending",
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                        "created_at": now,
+                    }
+                    for row in moved
+                ]
+                stmt = self.store.insert(o).on_conflict_do_nothing(
+                    index_elements=["post_id", "platform", "chat_id"]
+                )
+                await conn.execute(stmt, copy)
+            await conn.execute(
+                update(o).where(old_rows).values(status="migrated", last_error=f"now {new_id}")
+            )
+
+    async def drop_for_posts(self, conn: AsyncConnection, post_ids: Collection[str]) -> None:
+        """Deleted posts are not delivered any more (inside the caller's transaction)."""
+        o = schema.outbox
+        ids = list(post_ids)
+        for start in range(0, len(ids), _CHUNK):
+            await conn.execute(
+                update(o)
+                .where(o.c.post_id.in_(ids[start : start + _CHUNK]), o.c.status == "pending")
+                .values(status="dropped", last_error="post deleted")
+            )
+
+    async def count_pending(self, platforms: Collection[str]) -> int:
+        o = schema.outbox
+        stmt = select(func.count()).where(
+            o.c.status == "pending", o.c.platform.in_(list(platforms))
+        )
+        async with self.store.engine.connect() as conn:
+            return int((await conn.execute(stmt)).scalar_one())
+
+
+def later(seconds: float) -> datetime:
+    return utcnow() + timedelta(seconds=seconds)

@@ -1,0 +1,136 @@
+"""Builders the core tests share: post files, configurations, a scripted adapter."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from newsbot.adapter import Adapter
+from newsbot.app import Newsroom
+from newsbot.config import AppConfig, load_config
+from newsbot.queries import Queries
+from newsbot.types import Chat, Summary
+from newsbot_console import ConsoleAdapter
+
+SITE_URL = "https://news.example.org"
+
+
+def write_post(
+    posts_dir: Path,
+    name: str,
+    title: str,
+    *,
+    date: str | None = None,
+    tags: Sequence[str] = (),
+    categories: Sequence[str] = ("News",),
+    extra: str = "",
+    body: str = "Body text of the story.\n",
+) -> Path:
+    """Write a Jekyll post file and return its path."""
+    if date is None:  # from the file name, as a naive local time like the seed post
+        stem = Path(name).name
+        date = f"{stem[:10]}T10:00:00" if stem[:4].isdigit() else "2026-01-31T15:32:27"
+    path = posts_dir / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    front = [
+        "---",
+        f'title: "{title}"',
+        f"date: {date}",
+        f"categories: [{', '.join(categories)}]",
+        f"tags: [{', '.join(tags)}]",
+    ]
+    if extra:
+        front.append(extra.strip("\n"))
+    front.append("---")
+    path.write_text("\n".join(front) + "\n" + body, encoding="utf-8")
+    return path
+
+
+def make_config(tmp_path: Path, **site: Any) -> AppConfig:
+    """A configuration over tmp_path/_posts and tmp_path/newsbot.sqlite3."""
+    posts = tmp_path / "_posts"
+    posts.mkdir(exist_ok=True)
+    lines = ["[site]", f'url = "{SITE_URL}"', 'posts_dir = "_posts"']
+    lines += [f"{key} = {value!r}".replace("'", '"') for key, value in site.items()]
+    lines += ["[store]", 'url = "sqlite:///newsbot.sqlite3"']
+    (tmp_path / "newsbot.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return load_config(tmp_path / "newsbot.toml", env={})
+
+
+class ScriptedAdapter(Adapter):
+    """An in-memory platform whose `send` can be told to fail, for delivery tests.
+
+    `script[chat_id]` is a list of exceptions (or None for success) consumed one
+    per attempt; `gate`, when set, makes every send wait until it is set.
+    """
+
+    platform: ClassVar[str] = "scripted"
+    max_in_flight: ClassVar[int] = 4
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []  # (chat id, post id)
+        self.attempts: list[tuple[str, str]] = []
+        self.script: dict[str, list[BaseException | None]] = {}
+        self.gate: asyncio.Event | None = None
+        self.in_flight = 0
+
+    @classmethod
+    def from_config(cls, config: AppConfig, queries: Queries) -> Adapter | None:
+        return cls()
+
+    @classmethod
+    def preview(cls, summary: Summary) -> str:
+        return summary.title
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    async def send(self, chat_id: str, summary: Summary) -> str:
+        self.attempts.append((chat_id, summary.post_id))
+        self.in_flight += 1
+        try:
+            if self.gate is not None:
+                await self.gate.wait()
+            steps = self.script.get(chat_id)
+            if steps:
+                step = steps.pop(0)
+                if step is not None:
+                    raise step
+            self.sent.append((chat_id, summary.post_id))
+            return f"m{len(self.sent)}"
+        finally:
+            self.in_flight -= 1
+
+
+def console_room(
+    config: AppConfig, *, watch: bool = False, clock: Callable[..., Any] | None = None
+) -> tuple[Newsroom, Callable[[], ConsoleAdapter]]:
+    """A newsroom with a console adapter that writes to a buffer; returns a getter for it."""
+    holder: dict[str, ConsoleAdapter] = {}
+
+    def make(queries: Queries) -> dict[str, Adapter]:
+        holder["console"] = ConsoleAdapter(queries, output=io.StringIO(), read_input=False)
+        return dict(holder)
+
+    kwargs: dict[str, Any] = {"watch": watch, "make_adapters": make}
+    if clock is not None:
+        kwargs["clock"] = clock
+    return Newsroom(config, **kwargs), lambda: holder["console"]
+
+
+def scripted_room(
+    config: AppConfig, adapter: ScriptedAdapter, **kwargs: Any
+) -> Newsroom:
+    return Newsroom(
+        config, watch=False, make_adapters=lambda q: {"scripted": adapter}, **kwargs
+    )
+
+
+def chat(chat_id: str, platform: str = "scripted") -> Chat:
+    return Chat(platform, chat_id)

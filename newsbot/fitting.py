@@ -33,7 +33,7 @@ def fit(
     if length(text) <= limit:
         return text
     budget = limit - length(ellipsis)
-    if budget <= 0:
+    if budget < 0:
         return ""
     # Largest prefix that fits: binary search, since `length` need not be len.
     lo, hi = 0, len(text)

@@ -1,0 +1,113 @@
+"""The `newsbot` command as a person uses it: run, check, preview, and its errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newsbot.cli import check_posts, main
+from tests.helpers import make_config, write_post
+
+
+def newsbot(*args: str, cwd: Path, stdin: str = "", env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "newsbot", *args],
+        cwd=cwd, input=stdin, capture_output=True, text=True, timeout=60, env=full_env,
+    )
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    make_config(tmp_path)
+    posts = tmp_path / "_posts"
+    write_post(posts, "2026-01-30-budget.md", "Budget  day", tags=["economy"])
+    write_post(posts, "2026-01-31-vote.md", "The vote", tags=["politics"])
+    return tmp_path
+
+
+def test_run_console_answers_typed_commands_and_exits_at_end_of_input(site):
+    result = newsbot("run", "--console", cwd=site, stdin="/latest 1\n/tag economy\n")
+    assert result.returncode == 0, result.stderr
+    assert "1. The vote (31 Jan 2026 10:00)" in result.stdout
+    assert "Stories tagged economy:\n1. Budget day" in result.stdout
+    assert (site / "newsbot.sqlite3").exists()
+
+
+def test_run_without_any_adapter_says_how_to_turn_one_on(site):
+    result = newsbot("run", cwd=site)
+    assert result.returncode == 2
+    assert "no adapter is turned on" in result.stderr
+    assert "NEWSBOT_TELEGRAM_TOKEN" in result.stderr and "--console" in result.stderr
+
+
+def test_bad_configuration_is_one_line_not_a_traceback(site):
+    (site / "newsbot.toml").write_text('[site]\nurl = "not a url"\n', encoding="utf-8")
+    result = newsbot("run", "--console", cwd=site)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "newsbot: newsbot.toml: site.url: must be an http(s) URL such as https://example.com"
+    )
+
+
+def test_missing_posts_folder_is_named(site, capsys):
+    assert main(["check", "--config", str(site / "newsbot.toml")]) == 0
+    (site / "_posts" / "2026-01-30-budget.md").unlink()
+    (site / "_posts" / "2026-01-31-vote.md").unlink()
+    (site / "_posts").rmdir()
+    assert main(["check", "--config", str(site / "newsbot.toml")]) == 1
+    assert "site.posts_dir: folder not found" in capsys.readouterr().err
+
+
+def test_check_prints_a_table_of_problems(site, capsys):
+    posts = site / "_posts"
+    (posts / "2026-02-01-broken.md").write_text("---\ntitle: [1, 2]\n---\nx\n", encoding="utf-8")
+    (posts / "2026-02-02-open.md").write_text("---\ntitle: Never closed\n", encoding="utf-8")
+    code = main(["check", "--config", str(site / "newsbot.toml")])
+    out = capsys.readouterr().out
+    assert code == 3
+    assert "configuration:" in out and "is valid" in out
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("file"))
+    table = lines[header + 1 : header + 3]
+    assert table[0].startswith("2026-02-01-broken.md") and "title" in table[0]
+    assert table[1].startswith("2026-02-02-open.md")
+    assert "4 posts checked, 2 with problems." in out
+
+
+def test_check_shows_progress_for_large_folders(tmp_path):
+    config = make_config(tmp_path)
+    for i in range(205):
+        write_post(config.site.posts_dir, f"2026-01-01-p{i}.md", f"P {i}")
+    import io
+
+    out, bar = io.StringIO(), io.StringIO()
+    assert check_posts(config, out, bar) == []
+    assert "checking posts [" in bar.getvalue() and "205/205" in bar.getvalue()
+    assert "205 posts checked, 0 with problems." in out.getvalue()
+
+
+def test_preview_console_prints_the_story(site, capsys):
+    post = site / "_posts" / "2026-01-30-budget.md"
+    assert main(["preview", str(post), "--config", str(site / "newsbot.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "Budget day\n" in out
+    assert "https://news.example.org/news/2026/01/30/budget.html" in out
+
+
+@pytest.mark.parametrize("platform", ["telegram", "discord"])
+def test_preview_platform_prints_a_json_payload(site, capsys, platform):
+    post = site / "_posts" / "2026-01-30-budget.md"
+    code = main(["preview", str(post), "--platform", platform,
+                 "--config", str(site / "newsbot.toml")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Budget day" in out
+    start = out.index("{")
+    json.loads(out[start:])  # whatever its shape, it is the exact JSON that would be sent

@@ -1,0 +1,181 @@
+"""What the outbox does with each kind of failure an adapter reports."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import select
+
+from newsbot import outbox as outbox_module
+from newsbot import schema
+from newsbot.adapter import ChatMigrated, PermanentError, RetryAfter, TransientError
+from tests.helpers import ScriptedAdapter, chat, make_config, scripted_room, write_post
+
+
+@pytest.fixture(autouse=True)
+def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(outbox_module, "BACKOFF_BASE_SECONDS", 0.02)
+
+
+async def rows(room, *cols):  # type: ignore[no-untyped-def]
+    o = schema.outbox
+    async with room.store.engine.connect() as conn:
+        result = await conn.execute(select(*(o.c[c] for c in cols)).order_by(o.c.id))
+        return [tuple(r) for r in result.all()]
+
+
+@pytest.fixture
+async def room_and_adapter(tmp_path):  # type: ignore[no-untyped-def]
+    config = make_config(tmp_path)
+    adapter = ScriptedAdapter()
+    room = scripted_room(config, adapter)
+    await room.start()
+    yield room, adapter
+    await room.stop()
+
+
+async def announce(room, name: str = "2026-02-01-x.md", title: str = "X") -> None:  # type: ignore[no-untyped-def]
+    write_post(room.config.site.posts_dir, name, title)
+    await room.scan()
+
+
+async def test_transient_errors_retry_until_delivered_once(room_and_adapter):
+    room, adapter = room_and_adapter
+    await room.queries.subscribe(chat("c1"))
+    adapter.script["c1"] = [TransientError("502"), TransientError("timeout"), None]
+    await announce(room)
+    await room.drain()
+    assert adapter.sent == [("c1", "2026-02-01-x.md")]
+    assert len(adapter.attempts) == 3
+    assert await rows(room, "status", "attempts", "message_id") == [("sent", 2, "m1")]
+
+
+async def test_unexpected_exception_is_treated_as_transient(room_and_adapter):
+    room, adapter = room_and_adapter
+    await room.queries.subscribe(chat("c1"))
+    adapter.script["c1"] = [RuntimeError("adapter bug"), None]
+    await announce(room)
+    await room.drain()
+    assert adapter.sent == [("c1", "2026-02-01-x.md")]
+
+
+async def test_retry_after_waits_as_told_and_keeps_row_pending(room_and_adapter):
+    room, adapter = room_and_adapter
+    await room.queries.subscribe(chat("c1"))
+    adapter.script["c1"] = [RetryAfter(0.4), None]
+    await announce(room)
+    # right after the refusal the row is pending with the platform's wait recorded
+    for _ in range(100):
+        if adapter.attempts:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)
+    [(status, error)] = await rows(room, "status", "last_error")
+    assert status == "pending" and error == "retry after 0.4s"
+    assert adapter.sent == []
+    await room.drain()
+    assert adapter.sent == [("c1", "2026-02-01-x.md")]
+    # a flood wait is not a failure: it does not count as an attempt
+    assert await rows(room, "status", "attempts") == [("sent", 0)]
+
+
+async def test_permanent_error_marks_chat_dead_and_stops_costing_work(room_and_adapter):
+    room, adapter = room_and_adapter
+    await room.queries.subscribe(chat("gone"))
+    await room.queries.subscribe(chat("ok"))
+    adapter.script["gone"] = [PermanentError("bot was blocked by the user")]
+    await announce(room)
+    await room.drain()
+    sub = await room.queries.settings(chat("gone"))
+    assert sub is not None and sub.dead and sub.dead_reason == "bot was blocked by the user"
+    await announce(room, "2026-02-02-y.md", "Y")
+    await room.drain()
+    assert [a for a in adapter.attempts if a[0] == "gone"] == [("gone", "2026-02-01-x.md")]
+    assert sorted(adapter.sent) == [("ok", "2026-02-01-x.md"), ("ok", "2026-02-02-y.md")]
+    # subscribing again revives the chat
+    await room.queries.subscribe(chat("gone"))
+    await announce(room, "2026-02-03-z.md", "Z")
+    await room.drain()
+    assert ("gone", "2026-02-03-z.md") in adapter.sent
+
+
+async def test_migrated_chat_moves_subscription_and_resends_there(room_and_adapter):
+    room, adapter = room_and_adapter
+    await room.queries.subscribe(chat("-100"), ["News"])
+    adapter.script["-100"] = [ChatMigrated("-100999")]
+    await announce(room)
+    await room.drain()
+    assert adapter.sent == [("-100999", "2026-02-01-x.md")]
+    assert await room.queries.settings(chat("-100")) is None
+    moved = await room.queries.settings(chat("-100999"))
+    assert moved is not None and moved.tags == ("News",)
+    assert await rows(room, "chat_id", "status") == [("-100", "migrated"), ("-100999", "sent")]
+
+
+async def test_each_chat_gets_its_stories_in_order_even_across_retries(room_and_adapter):
+    room, adapter = room_and_adapter
+    await room.queries.subscribe(chat("c1"))
+    await room.queries.subscribe(chat("c2"))
+    adapter.script["c1"] = [TransientError("blip")]
+    write_post(room.config.site.posts_dir, "2026-02-01-a.md", "A")
+    write_post(room.config.site.posts_dir, "2026-02-02-b.md", "B")
+    write_post(room.config.site.posts_dir, "2026-02-03-c.md", "C")
+    await room.scan()
+    await room.drain()
+    for c in ("c1", "c2"):
+        assert [post for ch, post in adapter.sent if ch == c] == [
+            "2026-02-01-a.md", "2026-02-02-b.md", "2026-02-03-c.md"
+        ]
+
+
+async def test_deleted_post_is_not_delivered_and_unsubscribe_drops_pending(room_and_adapter):
+    room, adapter = room_and_adapter
+    await room.queries.subscribe(chat("c1"))
+    await room.queries.subscribe(chat("c2"))
+    adapter.gate = asyncio.Event()  # hold every send
+    write_post(room.config.site.posts_dir, "2026-02-01-a.md", "A")
+    write_post(room.config.site.posts_dir, "2026-02-02-b.md", "B")
+    await room.scan()
+    (room.config.site.posts_dir / "2026-02-02-b.md").unlink()
+    await room.scan()
+    assert await room.queries.unsubscribe(chat("c2"))
+    for dispatcher in room.dispatchers.values():
+        dispatcher.wake(resync=True)
+    adapter.gate.set()
+    await room.drain()
+    assert ("c1", "2026-02-02-b.md") not in adapter.sent
+    assert ("c2", "2026-02-02-b.md") not in adapter.sent
+    statuses = dict(((p, c), s) for p, c, s in await rows(room, "post_id", "chat_id", "status"))
+    assert statuses[("2026-02-02-b.md", "c1")] == "dropped"
+    assert statuses[("2026-02-02-b.md", "c2")] == "dropped"
+
+
+async def test_graceful_stop_leaves_unsent_rows_pending_for_next_start(tmp_path):
+    config = make_config(tmp_path)
+    adapter = ScriptedAdapter()
+    room = scripted_room(config, adapter)
+    await room.start()
+    for i in range(6):
+        await room.queries.subscribe(chat(f"c{i}"))
+    adapter.gate = asyncio.Event()
+    write_post(config.site.posts_dir, "2026-02-01-a.md", "A")
+    await room.scan()
+    while adapter.in_flight < ScriptedAdapter.max_in_flight:
+        await asyncio.sleep(0.01)
+    stopping = asyncio.create_task(room.stop())
+    await asyncio.sleep(0.05)
+    adapter.gate.set()  # the sends in flight finish during the grace period
+    await stopping
+    in_flight_done = len(adapter.sent)
+    assert in_flight_done == ScriptedAdapter.max_in_flight
+
+    adapter2 = ScriptedAdapter()
+    room = scripted_room(config, adapter2)
+    await room.start()
+    try:
+        await room.drain()
+        delivered = sorted(c for c, _ in adapter.sent + adapter2.sent)
+        assert delivered == [f"c{i}" for i in range(6)]  # all, none twice
+    finally:
+        await room.stop()

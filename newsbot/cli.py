@@ -122,7 +122,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         where = f"{path}:{exc.line}" if exc.line else str(path)
         return _fail(f"{where}: {exc}", EXIT_POST_PROBLEMS)
     if post is None:
-        return _fail(f"{path}: not published (published: false)", EXIT_POST_PROBLEMS)
+        return _fail(f"{path}: not published (published: false or draft: true)", EXIT_POST_PROBLEMS)
     adapter = registry.load(args.platform)
     print(adapter.preview(Summary.of(post)))
     return 0

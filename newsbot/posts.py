@@ -8,6 +8,7 @@ act on: a half-written file must never become a half-right message.
 
 from __future__ import annotations
 
+import abc
 import html
 import posixpath
 import re
@@ -55,7 +56,7 @@ class PostError(Exception):
         return self.reason
 
 
-class _FencedHandler(BaseHandler):
+class _FencedHandler(BaseHandler, abc.ABC):
     """Splits on exact fence lines and, unlike the library, refuses an unclosed fence.
 
     python-frontmatter treats a missing closing fence as "no front matter",
@@ -87,8 +88,9 @@ class _FencedHandler(BaseHandler):
                             line=2)
         return meta
 
+    @abc.abstractmethod
     def decode(self, fm: str) -> object:
-        raise NotImplementedError
+        """The front matter text as data (YAML or TOML)."""
 
 
 class _YamlHandler(_FencedHandler):

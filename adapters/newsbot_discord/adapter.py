@@ -1,0 +1,214 @@
+"""The Discord adapter: one embed per story, slash commands, errors in the core's terms.
+
+discord.py does the platform work: REST with its per-route buckets (it waits out
+a 429's `retry_after` itself, up to `max_ratelimit_timeout`), and the gateway
+with heartbeats and reconnects. This class builds a client on `start`, syncs the
+slash commands, and maps the library's exceptions onto the core's
+`DeliveryError`s, so retry policy stays in the core's outbox.
+
+Only the default intents are used (no privileged Message Content intent):
+people talk to the bot through slash commands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import TYPE_CHECKING, ClassVar
+
+import aiohttp
+import discord
+
+from newsbot.adapter import Adapter, PermanentError, RetryAfter, TransientError
+from newsbot.logs import register_secret
+from newsbot.queries import Queries
+from newsbot.types import Summary
+from newsbot_discord.commands import NewsTree, build_tree
+from newsbot_discord.render import NO_MENTIONS, delivery_nonce, message_payload, story_embed
+from newsbot_discord.routing import (
+    DEFAULT_API_URL,
+    DEFAULT_GATEWAY_URL,
+    gateway_context,
+    route_client,
+)
+
+if TYPE_CHECKING:
+    from newsbot.config import AppConfig
+
+log = logging.getLogger(__name__)
+
+#: Discord error codes meaning "this channel is closed to the bot": mark it dead.
+#: 10003 Unknown Channel, 50001 Missing Access, 50013 Missing Permissions,
+#: 50007 Cannot send messages to this user, 50008 Cannot send messages in a non-text channel
+CHANNEL_CLOSED = frozenset({10003, 50001, 50013, 50007, 50008})
+
+
+class DiscordStartError(RuntimeError):
+    """Discord cannot be used with these settings (token refused, API unreachable)."""
+
+
+class DiscordAdapter(Adapter):
+    platform: ClassVar[str] = "discord"
+    enable_hint: ClassVar[str] = (
+        "Set discord.token in newsbot.toml (or NEWSBOT_DISCORD_TOKEN) to post to Discord."
+    )
+    #: discord.py queues requests per route bucket; more would only wait there
+    max_in_flight: ClassVar[int] = 8
+    #: a 429 asking for longer than this (seconds) goes back to the outbox as RetryAfter
+    #: instead of being slept through inside `send` (discord.py's minimum is 30)
+    max_ratelimit_wait: ClassVar[float] = 30.0
+    #: how long discord.py waits after the last GUILD_CREATE before READY (its default)
+    guild_ready_timeout: ClassVar[float] = 2.0
+    #: how long `start` waits for the gateway before returning with REST only
+    ready_timeout: ClassVar[float] = 60.0
+
+    def __init__(
+        self,
+        token: str,
+        queries: Queries,
+        *,
+        api_url: str = DEFAULT_API_URL,
+        gateway_url: str = DEFAULT_GATEWAY_URL,
+        guild_id: int | None = None,
+    ) -> None:
+        self._token = token
+        self.queries = queries
+        self.api_url = api_url
+        self.gateway_url = gateway_url
+        self.guild_id = guild_id
+        self._client: discord.Client | None = None
+        self._tree: NewsTree | None = None
+        self._gateway: asyncio.Task[None] | None = None
+
+    @classmethod
+    def from_config(cls, config: AppConfig, queries: Queries) -> DiscordAdapter | None:
+        token = config.discord.token.get_secret_value().strip()
+        if not token:
+            return None
+        register_secret(token)
+        return cls(
+            token,
+            queries,
+            api_url=config.discord.api_url,
+            gateway_url=config.discord.gateway_url,
+            guild_id=config.discord.guild_id,
+        )
+
+    @classmethod
+    def preview(cls, summary: Summary, chat_id: str | None = None) -> str:
+        """The message body as JSON; with `chat_id`, byte for byte what `send` posts there
+        (the body for a channel adds that channel's `nonce` and `enforce_nonce`)."""
+        return json.dumps(message_payload(summary, chat_id), indent=2, ensure_ascii=False)
+
+    # -- lifecycle --------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self._client is not None:
+            return
+        client = discord.Client(
+            intents=discord.Intents.default(),
+            allowed_mentions=NO_MENTIONS,
+            max_ratelimit_timeout=self.max_ratelimit_wait,
+            guild_ready_timeout=self.guild_ready_timeout,
+        )
+        route_client(client, self.api_url, self.gateway_url)
+        tree = build_tree(client, self.queries)
+        self._client, self._tree = client, tree
+        try:
+            await self._connect(client, tree)
+        except BaseException:
+            await self.stop()
+            raise
+        log.info("discord: logged in as %s (%s)", client.user, client.user and client.user.id)
+
+    async def _connect(self, client: discord.Client, tree: NewsTree) -> None:
+        try:
+            await client.login(self._token)
+        except discord.LoginFailure:
+            raise DiscordStartError(
+                "Discord refused the bot token (401 Unauthorized): check discord.token "
+                "or NEWSBOT_DISCORD_TOKEN"
+            ) from None
+        except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+            raise DiscordStartError(f"cannot reach Discord at {self.api_url}: {exc}") from None
+        await self._sync_commands(client, tree)
+        self._gateway = gateway = asyncio.create_task(
+            client.connect(reconnect=True),
+            name="newsbot-discord-gateway",
+            context=gateway_context(self.api_url),
+        )
+        ready = asyncio.create_task(client.wait_until_ready())
+        done, _ = await asyncio.wait(
+            {ready, gateway}, timeout=self.ready_timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        if ready not in done:
+            ready.cancel()
+        if gateway in done:
+            raise DiscordStartError(f"the Discord gateway closed: {gateway.exception()!r}")
+        if not done:
+            log.warning(
+                "discord: gateway not ready after %gs; sending stories anyway, commands "
+                "will work once it connects", self.ready_timeout
+            )
+
+    async def _sync_commands(self, client: discord.Client, tree: NewsTree) -> None:
+        """Overwrite the slash commands: in one guild when `guild_id` is set, else globally."""
+        guild = discord.Object(self.guild_id) if self.guild_id else None
+        if guild is not None:
+            tree.copy_global_to(guild=guild)
+        try:
+            synced = await tree.sync(guild=guild)
+        except discord.HTTPException as exc:
+            # Delivery works without commands; say how to fix it and carry on.
+            log.error(
+                "discord: could not sync slash commands%s (%s); was the bot invited with "
+                "the applications.commands scope?",
+                f" to guild {self.guild_id}" if guild else "",
+                exc,
+            )
+            return
+        where = f"guild {self.guild_id}" if guild else "all servers (global)"
+        log.info("discord: synced %d slash commands to %s", len(synced), where)
+
+    async def stop(self) -> None:
+        client, gateway = self._client, self._gateway
+        self._client = self._tree = self._gateway = None
+        if client is not None:
+            await client.close()
+        if gateway is not None:
+            if not gateway.done():
+                gateway.cancel()
+            await asyncio.gather(gateway, return_exceptions=True)
+
+    # -- delivery ---------------------------------------------------------------
+
+    async def send(self, chat_id: str, summary: Summary) -> str:
+        client = self._client
+        if client is None or client.is_closed():
+            raise TransientError("the Discord adapter is not running")
+        try:
+            channel = client.get_partial_messageable(int(chat_id))
+        except ValueError:
+            raise PermanentError(f"{chat_id!r} is not a Discord channel id") from None
+        try:
+            message = await channel.send(
+                embed=story_embed(summary),
+                allowed_mentions=NO_MENTIONS,
+                nonce=delivery_nonce(chat_id, summary.post_id),
+            )
+        except discord.RateLimited as exc:
+            raise RetryAfter(exc.retry_after) from None
+        except discord.HTTPException as exc:
+            raise delivery_error(exc) from None
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            raise TransientError(f"network error talking to Discord: {exc!r}") from None
+        return str(message.id)
+
+
+def delivery_error(exc: discord.HTTPException) -> PermanentError | TransientError:
+    """The core's view of a failed Discord request."""
+    detail = f"{exc.status} {exc.text or exc.response.reason} (code {exc.code})"
+    if exc.code in CHANNEL_CLOSED or exc.status == 403:
+        return PermanentError(detail)
+    return TransientError(detail)

@@ -1,0 +1,126 @@
+"""A neutral `Summary` as a Discord embed, and the exact message body sent for a story.
+
+Discord's embed limits are declared once, on `EmbedLimits`; text is shortened
+with the core's `fit`. A story message is one embed and nothing that can ping:
+`allowed_mentions` allows no kind of mention, so `@everyone` in a title stays text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from typing import Any, ClassVar
+
+import discord
+
+from newsbot.fitting import fit
+from newsbot.types import Summary
+
+#: every message the adapter sends: no @everyone/@here, no user, no role, no reply ping
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+class EmbedLimits:
+    """Discord's documented embed limits, in characters."""
+
+    title: ClassVar[int] = 256
+    description: ClassVar[int] = 4096
+    footer: ClassVar[int] = 2048
+    author: ClassVar[int] = 256
+    #: title + description + field names/values + footer + author, over all embeds of a message
+    total: ClassVar[int] = 6000
+    #: embed and image URLs
+    url: ClassVar[int] = 2048
+    embeds_per_message: ClassVar[int] = 10
+    #: a story's excerpt in a list (`/latest`, `/tag`), where ten share one message
+    brief_description: ClassVar[int] = 300
+    #: a plain text message (`content`)
+    content: ClassVar[int] = 2000
+
+
+def footer_text(tags: Iterable[str]) -> str:
+    return fit(" · ".join(tags), EmbedLimits.footer)
+
+
+def story_embed(summary: Summary, *, brief: bool = False) -> discord.Embed:
+    """The embed for one story: linked title, excerpt, image, date, author, tags.
+
+    `brief` (lists of stories) shortens the excerpt and shows the image as a thumbnail.
+    """
+    title = fit(summary.title.strip(), EmbedLimits.title) or summary.url[: EmbedLimits.title]
+    author = fit(summary.author.strip(), EmbedLimits.author)
+    footer = footer_text(summary.tags)
+    room = EmbedLimits.total - len(title) - len(author) - len(footer)
+    limit = min(EmbedLimits.brief_description if brief else EmbedLimits.description, room)
+    description = fit(summary.excerpt.strip(), limit)
+    embed = discord.Embed(
+        title=title,
+        url=_url(summary.url),
+        description=description or None,
+        timestamp=summary.date,
+    )
+    if author:
+        embed.set_author(name=author)
+    image = _url(summary.image_url)
+    if image and brief:
+        embed.set_thumbnail(url=image)
+    elif image:
+        embed.set_image(url=image)
+    if footer:
+        embed.set_footer(text=footer)
+    return embed
+
+
+def delivery_nonce(channel_id: str, post_id: str) -> str:
+    """The message nonce for one story in one channel, the same on every attempt.
+
+    Sent with `enforce_nonce`, it makes Discord answer a retried send (say, after a
+    timeout that hid a success) with the message it already created instead of
+    posting the story twice. Digits only, well inside Discord's 25 characters.
+    """
+    digest = hashlib.sha256(f"{channel_id}/{post_id}".encode()).hexdigest()
+    return str(int(digest[:15], 16))
+
+
+def message_payload(summary: Summary, channel_id: str | None = None) -> dict[str, Any]:
+    """The JSON body of `POST /channels/{channel_id}/messages` for one story.
+
+    This is what discord.py sends for `send(embed=story_embed(summary),
+    allowed_mentions=NO_MENTIONS, nonce=delivery_nonce(...))`; the tests compare
+    it with the wire. Without a channel there is no nonce, and the body lacks
+    `nonce` and `enforce_nonce`.
+    """
+    payload: dict[str, Any] = {
+        "content": None,
+        "embeds": [story_embed(summary).to_dict()],
+        "components": [],
+    }
+    if channel_id is not None:
+        payload["nonce"] = delivery_nonce(channel_id, summary.post_id)
+        payload["enforce_nonce"] = True
+    payload["tts"] = False
+    payload["allowed_mentions"] = NO_MENTIONS.to_dict()
+    return payload
+
+
+def batches(embeds: Iterable[discord.Embed]) -> Iterator[list[discord.Embed]]:
+    """Group embeds into messages: at most ten each, and within the 6000-character total."""
+    batch: list[discord.Embed] = []
+    size = 0
+    for embed in embeds:
+        if batch and (
+            len(batch) == EmbedLimits.embeds_per_message or size + len(embed) > EmbedLimits.total
+        ):
+            yield batch
+            batch, size = [], 0
+        batch.append(embed)
+        size += len(embed)
+    if batch:
+        yield batch
+
+
+def _url(url: str | None) -> str | None:
+    """A URL Discord accepts in an embed, or None (too long ones are refused outright)."""
+    if not url or len(url) > EmbedLimits.url:
+        return None
+    return url

@@ -1,0 +1,643 @@
+"""A fake Discord on 127.0.0.1 for the adapter's tests: REST API v10 plus a gateway.
+
+The real discord.py client talks to it through `discord.api_url` and
+`discord.gateway_url`. It answers the routes the adapter uses with objects shaped
+as Discord documents them, records every request, and can be scripted to fail
+(429 with `retry_after`, Missing Access, Missing Permissions, Unknown Channel,
+503). Channels the fake does not know answer Unknown Channel, channels the bot
+cannot see answer Missing Access, exactly as Discord would.
+
+The gateway says HELLO, accepts IDENTIFY, sends READY and a GUILD_CREATE with
+channels, roles and the bot's member, acknowledges heartbeats, and lets a test
+inject INTERACTION_CREATE events built from the commands the adapter synced.
+
+When `NEWSBOT_API_SPECS` is set, every REST request is also checked against the
+official OpenAPI description (see `openapi.py`); any problem, like a request to a
+route the fake does not serve, is kept in `problems` and fails the test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from tests.discord.openapi import OpenAPI, load_spec
+
+TOKEN = "fake-discord-bot-token.abcdef"
+APP_ID = "1100000000000000001"
+GUILD_ID = "1200000000000000001"
+OWNER_ID = "1300000000000000001"
+MEMBER_ID = "1300000000000000002"
+API_PREFIX = "/api/v10"
+
+# Permission bits, from Discord's documentation.
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+EMBED_LINKS = 1 << 14
+MANAGE_CHANNELS = 1 << 4
+ADMINISTRATOR = 1 << 3
+READ_HISTORY = 1 << 16
+USE_COMMANDS = 1 << 31
+BOT_CAN_POST = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | READ_HISTORY | USE_COMMANDS
+MEMBER = VIEW_CHANNEL | SEND_MESSAGES | READ_HISTORY | USE_COMMANDS
+MODERATOR = MEMBER | MANAGE_CHANNELS
+EPHEMERAL = 1 << 6
+
+ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
+    "missing_access": (403, {"message": "Missing Access", "code": 50001}),
+    "missing_permissions": (403, {"message": "Missing Permissions", "code": 50013}),
+    "unknown_channel": (404, {"message": "Unknown Channel", "code": 10003}),
+    "unavailable": (503, {"message": "upstream connect error", "code": 0}),
+}
+_MENTION = re.compile(r"@(everyone|here)|<@!?(\d+)>|<@&(\d+)>")
+
+
+@dataclass
+class Request:
+    method: str
+    path: str  # below /api/v10
+    query: dict[str, str]
+    body: Any
+    status: int = 0
+
+
+@dataclass
+class Channel:
+    id: str
+    name: str
+    #: the bot's resolved permissions in the channel
+    bot_permissions: int = BOT_CAN_POST
+    type: int = 0  # GUILD_TEXT
+
+
+@dataclass
+class Interaction:
+    id: str
+    token: str
+    payload: dict[str, Any]
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
+
+
+class FakeDiscord:
+    """Start with `await fake.start()`, stop with `await fake.close()`."""
+
+    def __init__(self, spec: OpenAPI | None = None) -> None:
+        self.spec = spec if spec is not None else load_spec()
+        self.channels: dict[str, Channel] = {
+            c.id: c
+            for c in (
+                Channel("1400000000000000001", "news"),
+                Channel("1400000000000000002", "sport"),
+                Channel("1400000000000000003", "staff", bot_permissions=0),
+                Channel("1400000000000000004", "announcements", bot_permissions=VIEW_CHANNEL),
+            )
+        }
+        self.requests: list[Request] = []
+        self.problems: list[str] = []
+        self.identify: list[dict[str, Any]] = []
+        self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" or guild id
+        self.interactions: dict[str, Interaction] = {}
+        self.failures: dict[str, deque[str]] = defaultdict(deque)
+        self.retry_after = 0.05
+        self._ids = itertools.count(1500000000000000001)
+        self._sockets: list[tuple[web.WebSocketResponse, itertools.count[int]]] = []
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- lifecycle --------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application(middlewares=[self._record])
+        app.router.add_get("/gateway", self._gateway)
+        r = app.router
+        r.add_get(API_PREFIX + "/users/@me", self._me)
+        r.add_get(API_PREFIX + "/oauth2/applications/@me", self._application)
+        r.add_get(API_PREFIX + "/gateway/bot", self._gateway_bot)
+        r.add_put(API_PREFIX + "/applications/{app}/commands", self._sync)
+        r.add_put(API_PREFIX + "/applications/{app}/guilds/{guild}/commands", self._sync)
+        r.add_post(API_PREFIX + "/channels/{channel}/messages", self._create_message)
+        r.add_post(API_PREFIX + "/interactions/{id}/{token}/callback", self._callback)
+        r.add_post(API_PREFIX + "/webhooks/{app}/{token}", self._followup)
+        r.add_route("*", API_PREFIX + "/webhooks/{app}/{token}/messages/@original", self._original)
+        self._runner = web.AppRunner(app, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def close(self) -> None:
+        for ws, _ in list(self._sockets):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{API_PREFIX}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    # -- what tests look at -----------------------------------------------------
+
+    def sent(self, channel_id: str) -> list[dict[str, Any]]:
+        """Bodies of the messages Discord accepted in this channel."""
+        path = f"/channels/{channel_id}/messages"
+        return [r.body for r in self.requests if r.path == path and r.status == 200]
+
+    def attempts(self, channel_id: str) -> list[Request]:
+        path = f"/channels/{channel_id}/messages"
+        return [r for r in self.requests if r.method == "POST" and r.path == path]
+
+    def fail(self, channel_id: str, *kinds: str) -> None:
+        """The next sends to this channel fail, one kind each: a key of ERRORS,
+        "rate_limited" (429 with `retry_after`) or "rate_limited_long" (60 s)."""
+        self.failures[channel_id].extend(kinds)
+
+    async def wait_for(self, check: Callable[[], Any], timeout: float = 5.0) -> Any:
+        """Wait until `check()` is truthy (re-evaluated on every request and frame)."""
+        async with self._changed:
+            return await asyncio.wait_for(self._changed.wait_for(check), timeout)
+
+    async def _touch(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    # -- REST -------------------------------------------------------------------
+
+    @web.middleware
+    async def _record(
+        self, request: web.Request, handler: Callable[[web.Request], Any]
+    ) -> web.StreamResponse:
+        if not request.path.startswith(API_PREFIX):
+            return await handler(request)
+        path = request.path[len(API_PREFIX):]
+        raw = await request.read()
+        body = json.loads(raw) if raw else None
+        entry = Request(request.method, path, dict(request.query), body)
+        self.requests.append(entry)
+        if self.spec is not None:
+            self.problems += self.spec.check(request.method, path, request.query, body, bool(raw))
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:
+            if exc.status in (404, 405):
+                self.problems.append(f"{request.method} {path}: the fake does not serve this")
+            response = exc
+        entry.status = response.status
+        await self._touch()
+        return response
+
+    def _authorized(self, request: web.Request) -> bool:
+        return request.headers.get("Authorization") == f"Bot {TOKEN}"
+
+    async def _me(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return json_response({"message": "401: Unauthorized", "code": 0}, status=401)
+        return json_response(bot_user())
+
+    async def _application(self, request: web.Request) -> web.Response:
+        return json_response(
+            {
+                "id": APP_ID,
+                "name": "newsbot",
+                "icon": None,
+                "description": "",
+                "summary": "",
+                "type": None,
+                "bot": bot_user(),
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "verify_key": "0" * 64,
+                "flags": 0,
+                "owner": user(OWNER_ID, "owner"),
+                "team": None,
+                "tags": [],
+                "redirect_uris": [],
+                "interactions_endpoint_url": None,
+            }
+        )
+
+    async def _gateway_bot(self, request: web.Request) -> web.Response:
+        limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
+        return json_response({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+
+    async def _sync(self, request: web.Request) -> web.Response:
+        scope = request.match_info.get("guild", "global")
+        out = []
+        for command in await request.json():
+            out.append(
+                {
+                    **command,
+                    "id": str(next(self._ids)),
+                    "application_id": APP_ID,
+                    "version": str(next(self._ids)),
+                    **({} if scope == "global" else {"guild_id": scope}),
+                }
+            )
+        self.commands[scope] = out
+        return json_response(out)
+
+    async def _create_message(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return json_response({"message": "401: Unauthorized", "code": 0}, status=401)
+        channel_id = request.match_info["channel"]
+        pending = self.failures.get(channel_id)
+        kind = pending.popleft() if pending else None
+        channel = self.channels.get(channel_id)
+        if kind is None and channel is None:
+            kind = "unknown_channel"
+        elif kind is None and channel is not None:
+            if not channel.bot_permissions & VIEW_CHANNEL:
+                kind = "missing_access"
+            elif (channel.bot_permissions & (SEND_MESSAGES | EMBED_LINKS)) != (
+                SEND_MESSAGES | EMBED_LINKS
+            ):
+                kind = "missing_permissions"
+        if kind is not None:
+            return self._error(kind)
+        body = await request.json()
+        return json_response(self._message(channel_id, body), headers=_bucket_headers())
+
+    def _error(self, kind: str) -> web.Response:
+        if kind.startswith("rate_limited"):
+            wait = 60.0 if kind == "rate_limited_long" else self.retry_after
+            body = {"message": "You are being rate limited.", "retry_after": wait, "global": False}
+            headers = {
+                **_bucket_headers(remaining=0, reset_after=wait),
+                "Retry-After": str(max(1, round(wait))),
+                "X-RateLimit-Scope": "user",
+                "Via": "1.1 google",
+            }
+            return json_response(body, status=429, headers=headers)
+        status, body = ERRORS[kind]
+        return json_response(body, status=status)
+
+    async def _callback(self, request: web.Request) -> web.Response:
+        interaction = self.interactions.get(request.match_info["id"])
+        if interaction is None or interaction.token != request.match_info["token"]:
+            return json_response({"message": "Unknown interaction", "code": 10062}, status=404)
+        if interaction.callbacks:
+            body = {"message": "Interaction has already been acknowledged.", "code": 40060}
+            return json_response(body, status=400)
+        body = await request.json()
+        interaction.callbacks.append(body)
+        if body["type"] not in (4, 5) or "with_response" not in request.query:
+            return web.Response(status=204)
+        data = body.get("data") or {}
+        message = self._message(interaction.payload["channel_id"], data, interaction=True)
+        answer = {
+            "interaction": {
+                "id": interaction.id,
+                "type": interaction.payload["type"],
+                "response_message_id": message["id"],
+                "response_message_loading": body["type"] == 5,
+                "response_message_ephemeral": bool((data.get("flags") or 0) & EPHEMERAL),
+            },
+            "resource": {"type": body["type"], "message": message},
+        }
+        return json_response(answer)
+
+    async def _followup(self, request: web.Request) -> web.Response:
+        interaction = self._by_token(request.match_info["token"])
+        if interaction is None:
+            return json_response({"message": "Unknown Webhook", "code": 10015}, status=404)
+        body = await request.json()
+        interaction.callbacks.append({"type": "followup", "data": body})
+        return json_response(
+            self._message(interaction.payload["channel_id"], body, interaction=True)
+        )
+
+    async def _original(self, request: web.Request) -> web.Response:
+        interaction = self._by_token(request.match_info["token"])
+        if interaction is None:
+            return json_response({"message": "Unknown Webhook", "code": 10015}, status=404)
+        if request.method == "DELETE":
+            return web.Response(status=204)
+        body = await request.json() if request.can_read_body else {}
+        if request.method == "PATCH":
+            interaction.callbacks.append({"type": "edit", "data": body})
+        return json_response(self._message(interaction.payload["channel_id"], body, True))
+
+    def _by_token(self, token: str) -> Interaction | None:
+        return next((i for i in self.interactions.values() if i.token == token), None)
+
+    def _message(self, channel_id: str, body: dict[str, Any], interaction: bool = False) -> dict:
+        """The message object Discord answers with, mentions resolved as Discord would."""
+        return {
+            "id": str(next(self._ids)),
+            "channel_id": channel_id,
+            "author": bot_user(),
+            "content": body.get("content") or "",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "edited_timestamp": None,
+            "tts": bool(body.get("tts")),
+            "mention_everyone": "everyone" in pings(body),
+            "mentions": [user(u, "someone") for u in sorted(pings(body)) if u.isdigit()],
+            "mention_roles": [r[1:] for r in sorted(pings(body)) if r.startswith("&")],
+            "attachments": [],
+            "embeds": [{"type": "rich", **e} for e in body.get("embeds") or []],
+            "pinned": False,
+            "type": 20 if interaction else 0,
+            "flags": body.get("flags") or 0,
+            "components": [],
+        }
+
+    # -- gateway ----------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        if request.query.get("v") != "10" or request.query.get("encoding") != "json":
+            self.problems.append(f"gateway opened with {dict(request.query)}")
+        seq = itertools.count(1)
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 45000}, "s": None, "t": None})
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                self.problems.append(f"unexpected gateway frame {msg.type}")
+                continue
+            frame = json.loads(msg.data)
+            if frame["op"] == 1:
+                await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
+            elif frame["op"] == 2:
+                self.identify.append(frame["d"])
+                if frame["d"].get("token") != TOKEN:
+                    await ws.close(code=4004, message=b"Authentication failed.")
+                    break
+                await self._send(ws, seq, "READY", self._ready())
+                await self._send(ws, seq, "GUILD_CREATE", self.guild())
+                self._sockets.append((ws, seq))
+            else:
+                self.problems.append(f"unexpected gateway op {frame['op']}")
+            await self._touch()
+        self._sockets = [s for s in self._sockets if s[0] is not ws]
+        return ws
+
+    async def _send(
+        self, ws: web.WebSocketResponse, seq: itertools.count[int], event: str, data: Any
+    ) -> None:
+        await ws.send_json({"op": 0, "t": event, "s": next(seq), "d": data})
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        if not self._sockets:
+            raise AssertionError("no identified gateway connection to dispatch to")
+        for ws, seq in self._sockets:
+            await self._send(ws, seq, event, data)
+
+    def _ready(self) -> dict[str, Any]:
+        return {
+            "v": 10,
+            "user": bot_user(),
+            "guilds": [{"id": GUILD_ID, "unavailable": True}],
+            "session_id": "fake-session",
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": APP_ID, "flags": 0},
+            "private_channels": [],
+            "relationships": [],
+            "user_settings": {},
+            "presences": [],
+            "_trace": ["fake-discord"],
+        }
+
+    def guild(self) -> dict[str, Any]:
+        everyone_perms = MEMBER
+        channels = []
+        for c in self.channels.values():
+            deny = ~c.bot_permissions & BOT_CAN_POST
+            channels.append(
+                {
+                    "id": c.id,
+                    "type": c.type,
+                    "guild_id": GUILD_ID,
+                    "name": c.name,
+                    "position": len(channels),
+                    "parent_id": None,
+                    "nsfw": False,
+                    "topic": None,
+                    "last_message_id": None,
+                    "rate_limit_per_user": 0,
+                    "permission_overwrites": [
+                        {"id": APP_ID, "type": 1, "allow": str(c.bot_permissions), "deny": str(deny)}
+                    ],
+                }
+            )
+        return {
+            "id": GUILD_ID,
+            "name": "Newsroom",
+            "icon": None,
+            "owner_id": OWNER_ID,
+            "unavailable": False,
+            "member_count": 3,
+            "large": False,
+            "joined_at": "2026-01-01T00:00:00+00:00",
+            "features": [],
+            "roles": [
+                role(GUILD_ID, "@everyone", everyone_perms, 0),
+                role("1210000000000000001", "Moderators", MODERATOR, 1),
+                role("1210000000000000002", "newsbot", BOT_CAN_POST, 2, managed=True),
+            ],
+            "channels": channels,
+            "threads": [],
+            "members": [
+                {
+                    "user": bot_user(),
+                    "roles": ["1210000000000000002"],
+                    "joined_at": "2026-01-01T00:00:00+00:00",
+                    "deaf": False,
+                    "mute": False,
+                    "flags": 0,
+                }
+            ],
+            "emojis": [],
+            "stickers": [],
+            "voice_states": [],
+            "presences": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+            "preferred_locale": "en-GB",
+            "premium_tier": 0,
+            "system_channel_flags": 0,
+            "verification_level": 1,
+            "default_message_notifications": 1,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "nsfw_level": 0,
+        }
+
+    # -- interactions -----------------------------------------------------------
+
+    def command(self, name: str) -> dict[str, Any]:
+        """The synced definition of a command (guild commands first, like Discord)."""
+        for scope in (GUILD_ID, "global"):
+            for command in self.commands.get(scope, []):
+                if command["name"] == name:
+                    return command
+        raise AssertionError(f"/{name} was never synced (synced: {self.commands})")
+
+    async def use(
+        self,
+        name: str,
+        options: dict[str, Any] | None = None,
+        *,
+        channel: str = "1400000000000000001",
+        permissions: int = MEMBER,
+        focused: str | None = None,
+    ) -> Interaction:
+        """A member types `/name option:value` in `channel` (autocomplete if `focused`)."""
+        command = self.command(name)
+        kinds = {o["name"]: o["type"] for o in command.get("options") or []}
+        given = []
+        for key, value in (options or {}).items():
+            if key not in kinds:
+                raise AssertionError(f"/{name} has no option {key!r}")
+            given.append({"name": key, "type": kinds[key], "value": value})
+            if key == focused:
+                given[-1]["focused"] = True
+        interaction_id = str(next(self._ids))
+        token = f"interaction-token-{interaction_id}"
+        target = self.channels.get(channel, Channel(channel, "unknown", 0))
+        payload = {
+            "id": interaction_id,
+            "application_id": APP_ID,
+            "type": 4 if focused else 2,
+            "data": {
+                "id": command["id"],
+                "name": name,
+                "type": 1,
+                "options": given,
+                **({"guild_id": command["guild_id"]} if "guild_id" in command else {}),
+            },
+            "guild_id": GUILD_ID,
+            "guild": {"id": GUILD_ID, "locale": "en-GB", "features": []},
+            "channel_id": channel,
+            "channel": {
+                "id": channel,
+                "type": target.type,
+                "guild_id": GUILD_ID,
+                "name": target.name,
+                "position": 0,
+                "permissions": str(permissions),
+                "nsfw": False,
+                "parent_id": None,
+                "rate_limit_per_user": 0,
+                "last_message_id": None,
+                "topic": None,
+                "flags": 0,
+            },
+            "member": {
+                "user": user(MEMBER_ID, "reader"),
+                "roles": [],
+                "joined_at": "2026-01-02T00:00:00+00:00",
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+                "pending": False,
+                "permissions": str(permissions),
+            },
+            "token": token,
+            "version": 1,
+            "app_permissions": str(target.bot_permissions),
+            "locale": "en-GB",
+            "guild_locale": "en-GB",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": GUILD_ID},
+            "context": 0,
+            "attachment_size_limit": 10485760,
+        }
+        interaction = Interaction(interaction_id, token, payload)
+        self.interactions[interaction_id] = interaction
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return interaction
+
+    async def answer(self, interaction: Interaction, count: int = 1) -> list[dict[str, Any]]:
+        """Wait for the bot's first `count` responses (callback, then follow-ups)."""
+        await self.wait_for(lambda: len(interaction.callbacks) >= count)
+        return interaction.callbacks[:count]
+
+
+def json_response(
+    data: Any, *, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    """JSON as Discord sends it: discord.py only parses `Content-Type: application/json` exactly."""
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={**(headers or {}), "Content-Type": "application/json"},
+    )
+
+
+def user(user_id: str, name: str, *, bot: bool = False) -> dict[str, Any]:
+    return {
+        "id": user_id,
+        "username": name,
+        "global_name": None,
+        "discriminator": "0",
+        "avatar": None,
+        "bot": bot,
+        "public_flags": 0,
+    }
+
+
+def bot_user() -> dict[str, Any]:
+    return {**user(APP_ID, "newsbot", bot=True), "verified": True, "mfa_enabled": False, "flags": 0}
+
+
+def role(role_id: str, name: str, permissions: int, position: int, managed: bool = False) -> dict:
+    return {
+        "id": role_id,
+        "name": name,
+        "color": 0,
+        "hoist": False,
+        "position": position,
+        "permissions": str(permissions),
+        "managed": managed,
+        "mentionable": False,
+        "flags": 0,
+    }
+
+
+def _bucket_headers(remaining: int = 4, reset_after: float = 1.0) -> dict[str, str]:
+    reset = datetime.now(UTC).timestamp() + reset_after
+    return {
+        "X-RateLimit-Limit": "5",
+        "X-RateLimit-Remaining": str(remaining),
+        "X-RateLimit-Reset": f"{reset:.3f}",
+        "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+        "X-RateLimit-Bucket": "fake-channel-messages",
+    }
+
+
+def pings(body: dict[str, Any]) -> set[str]:
+    """Who Discord would notify for this message body: "everyone", user ids, "&role" ids.
+
+    Only `content` can ping (never embeds); `allowed_mentions` filters it, and when
+    absent every kind of mention in the content pings.
+    """
+    content = body.get("content") or ""
+    allowed = body.get("allowed_mentions")
+    parse = {"everyone", "users", "roles"} if allowed is None else set(allowed.get("parse") or [])
+    users = set((allowed or {}).get("users") or [])
+    roles = set((allowed or {}).get("roles") or [])
+    out: set[str] = set()
+    for match in _MENTION.finditer(content):
+        everyone, user_id, role_id = match.groups()
+        if everyone and "everyone" in parse:
+            out.add("everyone")
+        elif user_id and ("users" in parse or user_id in users):
+            out.add(user_id)
+        elif role_id and ("roles" in parse or role_id in roles):
+            out.add("&" + role_id)
+    return out

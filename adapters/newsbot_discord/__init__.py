@@ -12,6 +12,6 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
     import discord  # noqa: F401
 
-from newsbot_discord.adapter import DiscordAdapter, DiscordStartError  # noqa: E402
+from newsbot_discord.adapter import DiscordAdapter, DiscordStartError
 
 __all__ = ["DiscordAdapter", "DiscordStartError"]

@@ -201,7 +201,7 @@ class DiscordAdapter(Adapter):
             raise RetryAfter(exc.retry_after) from None
         except discord.HTTPException as exc:
             raise delivery_error(exc) from None
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise TransientError(f"network error talking to Discord: {exc!r}") from None
         return str(message.id)
 

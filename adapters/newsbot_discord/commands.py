@@ -37,6 +37,9 @@ THREAD_TYPES = (
 TAGS_MAX_LEN = 1000
 _SUMMARIES = {spec.name: spec.summary for spec in COMMANDS}
 
+#: failures whose message is meant for the person who typed the command
+SHOWN_ERRORS = (UsageError, app_commands.TransformerError, app_commands.CheckFailure)
+
 Count = app_commands.Range[int, 1, MAX_COUNT]
 Tag = app_commands.Range[str, 1, TAG_MAX_LEN]
 TagList = app_commands.Range[str, 1, TAGS_MAX_LEN]
@@ -49,9 +52,7 @@ class NewsTree(app_commands.CommandTree):
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
-        if isinstance(cause, UsageError):
-            text = str(cause)
-        elif isinstance(cause, app_commands.TransformerError | app_commands.CheckFailure):
+        if isinstance(cause, SHOWN_ERRORS):
             text = str(cause)
         else:
             log.error(
@@ -84,12 +85,12 @@ def _commands(queries: Queries) -> list[app_commands.Command]:  # type: ignore[t
     async def tag(interaction: discord.Interaction, tag: Tag, count: Count | None = None) -> None:
         result = await queries.by_tag(tag, count)
         if not result.known:
-            text = f"No story is tagged “{result.tag}”."
+            text = f"No stories are tagged “{result.tag}”."
             if result.suggestions:
                 text += " Did you mean: " + ", ".join(result.suggestions) + "?"
             await say(interaction, text, ephemeral=True)
             return
-        await show_stories(interaction, result.summaries, f"No story is tagged “{result.tag}”.")
+        await show_stories(interaction, result.summaries, f"No stories are tagged “{result.tag}”.")
 
     @tag.autocomplete("tag")
     async def complete_tag(
@@ -101,7 +102,7 @@ def _commands(queries: Queries) -> list[app_commands.Command]:  # type: ignore[t
     async def tags(interaction: discord.Interaction) -> None:
         counts = await queries.tags()
         if not counts:
-            await say(interaction, "There are no tags yet.")
+            await say(interaction, "No tags yet.")
             return
         text = "Tags: " + ", ".join(f"{c.tag} ({c.count})" for c in counts)
         await say(interaction, fit(text, EmbedLimits.content))
@@ -125,10 +126,13 @@ def _commands(queries: Queries) -> list[app_commands.Command]:  # type: ignore[t
         interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         done, _, last = current.rpartition(",")
-        head = ", ".join(p.strip() for p in done.split(",") if p.strip())
-        head = head + ", " if head else ""
+        chosen = [p.strip() for p in done.split(",") if p.strip()]
+        head = "".join(f"{p}, " for p in chosen)
+        taken = {p.casefold() for p in chosen}
         found = await queries.complete_tag(last, 25)
-        return [_choice(head + t) for t in found if len(head + t) <= 100]
+        return [
+            _choice(head + t) for t in found if t.casefold() not in taken and len(head + t) <= 100
+        ]
 
     @app_commands.command(name="unsubscribe", description=_SUMMARIES["unsubscribe"])
     @app_commands.default_permissions(manage_channels=True)
@@ -257,16 +261,14 @@ def chat_of(interaction: discord.Interaction) -> Chat:
 
 
 def split_tags(text: str, known: set[str]) -> list[str]:
-    """A typed filter as tags: comma-separated; a piece with spaces that is not a
-    known tag ("politics uk") is taken as several tags."""
-    out: list[str] = []
-    for piece in text.split(","):
-        piece = piece.strip()
-        if " " in piece and piece.lstrip("#").casefold() not in known:
-            out.extend(piece.split())
-        elif piece:
-            out.append(piece)
-    return out
+    """A typed filter as tags. With commas, the pieces between them ("politics,
+    Breaking News"); without, one known tag as typed, else words ("politics uk")."""
+    text = text.strip()
+    if "," in text:
+        return [piece.strip() for piece in text.split(",") if piece.strip()]
+    if text.lstrip("#").casefold() in known:
+        return [text]
+    return text.split()
 
 
 def _choice(value: str) -> app_commands.Choice[str]:

@@ -163,13 +163,14 @@ class FakeDiscord:
 
     def fail(self, channel_id: str, *kinds: str) -> None:
         """The next sends to this channel fail, one kind each: a key of ERRORS,
-        "rate_limited" (429 with `retry_after`) or "rate_limited_long" (60 s)."""
+        "rate_limited" (429 with `retry_after`), "rate_limited_long" (60 s) or
+        "disconnect" (the connection closes without an answer)."""
         self.failures[channel_id].extend(kinds)
 
-    async def wait_for(self, check: Callable[[], Any], timeout: float = 5.0) -> Any:
+    async def wait_for(self, check: Callable[[], Any], seconds: float = 5.0) -> Any:
         """Wait until `check()` is truthy (re-evaluated on every request and frame)."""
-        async with self._changed:
-            return await asyncio.wait_for(self._changed.wait_for(check), timeout)
+        async with asyncio.timeout(seconds), self._changed:
+            return await self._changed.wait_for(check)
 
     async def _touch(self) -> None:
         async with self._changed:
@@ -195,7 +196,9 @@ class FakeDiscord:
         except web.HTTPException as exc:
             if exc.status in (404, 405):
                 self.problems.append(f"{request.method} {path}: the fake does not serve this")
-            response = exc
+            entry.status = exc.status
+            await self._touch()
+            raise
         entry.status = response.status
         await self._touch()
         return response
@@ -266,6 +269,10 @@ class FakeDiscord:
                 SEND_MESSAGES | EMBED_LINKS
             ):
                 kind = "missing_permissions"
+        if kind == "disconnect":  # the connection drops before any answer
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response(status=499)
         if kind is not None:
             return self._error(kind)
         body = await request.json()
@@ -415,7 +422,7 @@ class FakeDiscord:
         everyone_perms = MEMBER
         channels = []
         for c in self.channels.values():
-            deny = ~c.bot_permissions & BOT_CAN_POST
+            allow, deny = str(c.bot_permissions), str(~c.bot_permissions & BOT_CAN_POST)
             channels.append(
                 {
                     "id": c.id,
@@ -429,7 +436,7 @@ class FakeDiscord:
                     "last_message_id": None,
                     "rate_limit_per_user": 0,
                     "permission_overwrites": [
-                        {"id": APP_ID, "type": 1, "allow": str(c.bot_permissions), "deny": str(deny)}
+                        {"id": APP_ID, "type": 1, "allow": allow, "deny": deny}
                     ],
                 }
             )

@@ -135,7 +135,8 @@ class OpenAPI:
             if key in schema:
                 branches = [self.validate(value, sub, at) for sub in schema[key]]
                 if all(branches):
-                    best = min(branches, key=len)
+                    # the branch that got furthest: not one refused on its type alone
+                    best = min(branches, key=lambda errors: (_type_only(errors, at), len(errors)))
                     problems.append(f"{at}: matches no allowed form ({'; '.join(best)})")
         if "type" in schema:
             types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
@@ -207,6 +208,10 @@ def _string_bounds(value: str, schema: dict[str, Any], at: str) -> list[str]:
     if "pattern" in schema and not re.search(schema["pattern"], value):
         problems.append(f"{at}: {value!r} does not match {schema['pattern']}")
     return problems
+
+
+def _type_only(errors: list[str], at: str) -> bool:
+    return all(e.startswith(f"{at}: expected ") for e in errors)
 
 
 def _is_type(value: Any, name: str) -> bool:

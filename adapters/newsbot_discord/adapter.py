@@ -15,12 +15,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import aiohttp
 import discord
 
 from newsbot.adapter import Adapter, PermanentError, RetryAfter, TransientError
+from newsbot.config import AppConfig, ConfigError
 from newsbot.logs import register_secret
 from newsbot.queries import Queries
 from newsbot.types import Summary
@@ -33,9 +34,6 @@ from newsbot_discord.routing import (
     route_client,
 )
 
-if TYPE_CHECKING:
-    from newsbot.config import AppConfig
-
 log = logging.getLogger(__name__)
 
 #: Discord error codes meaning "this channel is closed to the bot": mark it dead.
@@ -44,8 +42,11 @@ log = logging.getLogger(__name__)
 CHANNEL_CLOSED = frozenset({10003, 50001, 50013, 50007, 50008})
 
 
-class DiscordStartError(RuntimeError):
-    """Discord cannot be used with these settings (token refused, API unreachable)."""
+class DiscordStartError(ConfigError):
+    """Discord cannot be used with these settings (token refused, API unreachable).
+
+    A `ConfigError`, so `newsbot run` prints its one sentence, naming the setting.
+    """
 
 
 class DiscordAdapter(Adapter):
@@ -71,8 +72,10 @@ class DiscordAdapter(Adapter):
         api_url: str = DEFAULT_API_URL,
         gateway_url: str = DEFAULT_GATEWAY_URL,
         guild_id: int | None = None,
+        source: str = "settings",
     ) -> None:
         self._token = token
+        self.source = source  # where the settings came from, for error messages
         self.queries = queries
         self.api_url = api_url
         self.gateway_url = gateway_url
@@ -93,6 +96,7 @@ class DiscordAdapter(Adapter):
             api_url=config.discord.api_url,
             gateway_url=config.discord.gateway_url,
             guild_id=config.discord.guild_id,
+            source=config.source,
         )
 
     @classmethod
@@ -126,12 +130,11 @@ class DiscordAdapter(Adapter):
         try:
             await client.login(self._token)
         except discord.LoginFailure:
-            raise DiscordStartError(
-                "Discord refused the bot token (401 Unauthorized): check discord.token "
-                "or NEWSBOT_DISCORD_TOKEN"
-            ) from None
+            raise self._token_refused() from None
         except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
-            raise DiscordStartError(f"cannot reach Discord at {self.api_url}: {exc}") from None
+            raise DiscordStartError(
+                f"{self.source}: discord.api_url: cannot reach Discord at {self.api_url} ({exc})"
+            ) from None
         await self._sync_commands(client, tree)
         self._gateway = gateway = asyncio.create_task(
             client.connect(reconnect=True),
@@ -145,12 +148,24 @@ class DiscordAdapter(Adapter):
         if ready not in done:
             ready.cancel()
         if gateway in done:
-            raise DiscordStartError(f"the Discord gateway closed: {gateway.exception()!r}")
+            error = gateway.exception()
+            if isinstance(error, discord.ConnectionClosed) and error.code == 4004:
+                raise self._token_refused()
+            raise DiscordStartError(
+                f"{self.source}: discord.gateway_url: the Discord gateway at "
+                f"{self.gateway_url} closed ({error})"
+            )
         if not done:
             log.warning(
                 "discord: gateway not ready after %gs; sending stories anyway, commands "
                 "will work once it connects", self.ready_timeout
             )
+
+    def _token_refused(self) -> DiscordStartError:
+        return DiscordStartError(
+            f"{self.source}: discord.token (or NEWSBOT_DISCORD_TOKEN): Discord refused "
+            "the bot token; copy it again from the Developer Portal's Bot page"
+        )
 
     async def _sync_commands(self, client: discord.Client, tree: NewsTree) -> None:
         """Overwrite the slash commands: in one guild when `guild_id` is set, else globally."""

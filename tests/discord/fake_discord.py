@@ -108,6 +108,8 @@ class FakeDiscord:
         self.interactions: dict[str, Interaction] = {}
         self.failures: dict[str, deque[str]] = defaultdict(deque)
         self.retry_after = 0.05
+        #: the token the gateway accepts (a test can make it refuse one REST accepted)
+        self.gateway_token = TOKEN
         self._ids = itertools.count(1500000000000000001)
         self._sockets: list[tuple[web.WebSocketResponse, itertools.count[int]]] = []
         self._changed = asyncio.Condition()
@@ -380,7 +382,7 @@ class FakeDiscord:
                 await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
             elif frame["op"] == 2:
                 self.identify.append(frame["d"])
-                if frame["d"].get("token") != TOKEN:
+                if frame["d"].get("token") != self.gateway_token:
                     await ws.close(code=4004, message=b"Authentication failed.")
                     break
                 await self._send(ws, seq, "READY", self._ready())
@@ -420,7 +422,7 @@ class FakeDiscord:
 
     def guild(self) -> dict[str, Any]:
         everyone_perms = MEMBER
-        channels = []
+        channels: list[dict[str, Any]] = []
         for c in self.channels.values():
             allow, deny = str(c.bot_permissions), str(~c.bot_permissions & BOT_CAN_POST)
             channels.append(
@@ -516,7 +518,7 @@ class FakeDiscord:
         interaction_id = str(next(self._ids))
         token = f"interaction-token-{interaction_id}"
         target = self.channels.get(channel, Channel(channel, "unknown", 0))
-        payload = {
+        payload: dict[str, Any] = {
             "id": interaction_id,
             "application_id": APP_ID,
             "type": 4 if focused else 2,

@@ -15,7 +15,7 @@ from discord.webhook import async_ as webhook_async
 
 from newsbot import registry
 from newsbot.adapter import DeliveryError, PermanentError, RetryAfter, TransientError
-from newsbot.config import load_config
+from newsbot.config import ConfigError, load_config
 from newsbot.logs import REDACTED, redact
 from newsbot.queries import Queries
 from newsbot.store import Store
@@ -95,15 +95,27 @@ async def test_a_refused_token_stops_start_with_one_sentence(
     fake: FakeDiscord, queries: Queries
 ) -> None:
     adapter = make(fake, queries, token="not-the-token")
-    with pytest.raises(DiscordStartError, match="refused the bot token"):
+    with pytest.raises(DiscordStartError, match=r"discord\.token .* refused the bot token"):
         await adapter.start()
     assert fake.identify == []
+
+
+async def test_a_token_the_gateway_refuses_stops_start(
+    fake: FakeDiscord, queries: Queries
+) -> None:
+    fake.gateway_token = "rotated"
+    with pytest.raises(DiscordStartError, match=r"discord\.token .* refused"):
+        await make(fake, queries).start()
+
+
+def test_start_errors_are_configuration_errors_the_cli_prints() -> None:
+    assert issubclass(DiscordStartError, ConfigError)
 
 
 async def test_unreachable_api_stops_start(fake: FakeDiscord, queries: Queries) -> None:
     adapter = DiscordAdapter(TOKEN, queries, api_url="http://127.0.0.1:9/api/v10",
                              gateway_url=fake.gateway_url)
-    with pytest.raises(DiscordStartError, match="cannot reach Discord"):
+    with pytest.raises(DiscordStartError, match=r"discord\.api_url: cannot reach Discord"):
         await adapter.start()
 
 

@@ -6,10 +6,12 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from newsbot import schema
 from newsbot.app import Newsroom
+from newsbot.cli import main
 from newsbot.types import Chat
 from newsbot_discord import DiscordAdapter
 from tests.discord.fake_discord import FakeDiscord, pings
@@ -78,6 +80,23 @@ async def test_the_body_on_the_wire_is_the_preview(
     preview = json.loads(DiscordAdapter.preview(summary))
     assert "nonce" not in preview
     assert preview["embeds"] == fake.sent(NEWS)[0]["embeds"]
+
+
+async def test_cli_preview_prints_what_was_sent(
+    room: Newsroom, fake: FakeDiscord, posts: Path, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await room.queries.subscribe(chat(NEWS))
+    await publish(room, posts, "2026-02-01-a.md", "A story", tags=["uk"],
+                  extra='excerpt: "Short"\nimage: /assets/a.png\nauthor: Ann')
+
+    code = main(["preview", str(posts / "2026-02-01-a.md"), "--platform", "discord",
+                 "--config", str(tmp_path / "newsbot.toml")])
+
+    assert code == 0
+    printed = json.loads(capsys.readouterr().out)
+    [sent] = fake.sent(NEWS)
+    assert {**printed, "nonce": sent["nonce"], "enforce_nonce": True} == sent
 
 
 async def test_tag_filters_choose_the_channels(

@@ -1,0 +1,199 @@
+"""The Telegram adapter: stories out with `sendPhoto`/`sendMessage`, commands in by long polling.
+
+Built on python-telegram-bot's `Application`, pointed at `telegram.api_url` (the
+library's `base_url`), which is how a self-hosted Bot API server, or the tests'
+fake one, is reached. `send` paces itself to Telegram's limits and reports
+failures as the core's `DeliveryError`s; retrying is the outbox's business.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING, ClassVar
+
+from telegram import BotCommand, Message, Update
+from telegram import error as tg
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+from newsbot.adapter import Adapter, TransientError
+from newsbot.commands import COMMANDS
+from newsbot.config import ConfigError
+from newsbot.logs import register_secret
+from newsbot.types import Summary
+from newsbot_telegram import errors
+from newsbot_telegram.commands import CommandDesk
+from newsbot_telegram.pacing import Pacer
+from newsbot_telegram.permissions import Gatekeeper
+from newsbot_telegram.render import Payload, plain_story, story_payload, text_payload
+
+if TYPE_CHECKING:
+    from newsbot.config import AppConfig
+    from newsbot.queries import Queries
+
+log = logging.getLogger(__name__)
+
+#: updates the bot asks for: commands typed in chats and posted in channels
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CHANNEL_POST]
+COMMAND_FILTER = filters.COMMAND & (filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST)
+
+def _chat_ref(chat_id: str) -> int | str:
+    """Telegram ids are integers; an `@channel` name stays a string."""
+    try:
+        return int(chat_id)
+    except ValueError:
+        return chat_id
+
+
+class TelegramAdapter(Adapter):
+    platform: ClassVar[str] = "telegram"
+    enable_hint: ClassVar[str] = (
+        "set telegram.token (or NEWSBOT_TELEGRAM_TOKEN) to the token @BotFather gave you"
+    )
+    max_in_flight: ClassVar[int] = 16
+    #: Telegram's limits, in UTF-16 code units of the text after entity parsing
+    caption_limit: ClassVar[int] = 1024
+    text_limit: ClassVar[int] = 4096
+    #: pacing: Telegram's published flood limits
+    overall_per_second: ClassVar[float] = 30
+    chat_interval: ClassVar[float] = 1.0
+    group_per_minute: ClassVar[float] = 20
+    #: seconds a getUpdates long poll may wait for an update (whole seconds: an Integer)
+    poll_timeout: ClassVar[int] = 10
+    #: how long an admin check is trusted
+    admin_cache_seconds: ClassVar[float] = 60.0
+
+    def __init__(self, token: str, api_url: str, queries: Queries) -> None:
+        self._token = token
+        self.api_url = api_url
+        self.desk = CommandDesk(queries, self.text_limit)
+        self._app: Application | None = None
+
+    @classmethod
+    def from_config(cls, config: AppConfig, queries: Queries) -> TelegramAdapter | None:
+        token = config.telegram.token.get_secret_value().strip()
+        if not token:
+            return None
+        register_secret(token)  # every Bot API URL contains it, and httpx logs URLs
+        return cls(token, config.telegram.api_url, queries)
+
+    @classmethod
+    def payload(cls, summary: Summary) -> Payload:
+        """What `send` posts first for this summary (the method and its parameters)."""
+        return story_payload(summary, caption_limit=cls.caption_limit, text_limit=cls.text_limit)
+
+    @classmethod
+    def preview(cls, summary: Summary) -> str:
+        """The payload as JSON: `{"method": ..., "params": {...}}`; `chat_id` is added per chat."""
+        return cls.payload(summary).to_json()
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def _build(self) -> Application:
+        pacer = Pacer(self.overall_per_second, self.chat_interval, self.group_per_minute)
+        app = (
+            ApplicationBuilder()
+            .token(self._token)
+            .base_url(self.api_url)
+            .rate_limiter(pacer)
+            .concurrent_updates(8)
+            .build()
+        )
+        app.add_handler(MessageHandler(COMMAND_FILTER, self.desk.on_update))
+        app.add_error_handler(self._on_error)
+        return app
+
+    async def start(self) -> None:
+        if self._app is not None:
+            return
+        app = self._app = self._build()
+        try:
+            await app.initialize()  # getMe: fails here on a bad token or URL
+            self.desk.gate = Gatekeeper(app.bot, self.admin_cache_seconds)
+            await self._register_commands()
+            assert app.updater is not None
+            await app.updater.start_polling(
+                timeout=timedelta(seconds=self.poll_timeout),
+                allowed_updates=ALLOWED_UPDATES,
+                error_callback=self._on_polling_error,
+            )
+            await app.start()
+        except tg.InvalidToken:
+            await self.stop()
+            raise ConfigError(
+                "telegram.token: the Bot API refused this token (check it with @BotFather, "
+                "and telegram.api_url)"
+            ) from None
+        except BaseException:
+            await self.stop()
+            raise
+        log.info("telegram: running as @%s", app.bot.username)
+
+    async def _register_commands(self) -> None:
+        """Show the commands in Telegram's menu; a failure here costs only the menu."""
+        assert self._app is not None
+        commands = [BotCommand(spec.name, spec.summary) for spec in COMMANDS]
+        try:
+            await self._app.bot.set_my_commands(commands)
+        except tg.TelegramError as exc:
+            log.warning("telegram: cannot register the command menu: %s", exc)
+
+    async def stop(self) -> None:
+        app, self._app = self._app, None
+        if app is None:
+            return
+        self.desk.gate = None
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("telegram: a command failed", exc_info=context.error)
+
+    def _on_polling_error(self, exc: tg.TelegramError) -> None:
+        # PTB retries polling by itself; a network blip is worth a line, not a traceback
+        log.warning("telegram: polling for updates failed: %s", exc)
+
+    # -- delivery ----------------------------------------------------------------------
+
+    async def send(self, chat_id: str, summary: Summary) -> str:
+        if self._app is None:
+            raise TransientError("telegram adapter is not running")
+        chat = _chat_ref(chat_id)
+        payload = self.payload(summary)
+        try:
+            if payload.method == "sendPhoto":
+                message = await self._send_photo(chat, summary, payload)
+            else:
+                message = await self._send_text(chat, summary, payload)
+        except tg.TelegramError as exc:
+            raise errors.delivery_error(exc) from exc
+        return str(message.message_id)
+
+    async def _send_photo(self, chat: int | str, summary: Summary, payload: Payload) -> Message:
+        assert self._app is not None
+        try:
+            return await self._app.bot.send_photo(chat_id=chat, **payload.params)
+        except tg.BadRequest as exc:
+            if not errors.photo_refused(exc):
+                raise
+            level = logging.INFO if errors.known_photo_problem(exc) else logging.WARNING
+            log.log(level, "telegram: picture of %s refused in %s (%s); sending text",
+                    summary.post_id, chat, exc.message)
+        return await self._send_text(chat, summary, text_payload(summary, self.text_limit))
+
+    async def _send_text(self, chat: int | str, summary: Summary, payload: Payload) -> Message:
+        assert self._app is not None
+        try:
+            return await self._app.bot.send_message(chat_id=chat, **payload.params)
+        except tg.BadRequest as exc:
+            if errors.chat_closed(exc):
+                raise
+            # Our HTML was refused (a bug, not the story's fault): send it bare.
+            log.warning("telegram: %s refused in %s (%s); sending plain text",
+                        summary.post_id, chat, exc.message)
+        return await self._app.bot.send_message(
+            chat_id=chat, text=plain_story(summary, self.text_limit)
+        )

@@ -1,0 +1,87 @@
+"""Who may change a chat's subscription, asked of Telegram with `getChatMember`.
+
+Private chat: its user. Group: its administrators and creator, including an
+anonymous administrator (a message sent as the group itself). Channel: anyone
+who can post in it (only administrators can), or, from a private chat, a user
+who is an administrator of the channel when the bot can also post there.
+
+Answers are cached for a short while: a burst of commands in a busy group
+costs one lookup per person, and a demoted admin loses the right within a minute.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from telegram import Bot, ChatMember, ChatMemberAdministrator, ChatMemberRestricted, Message
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import TelegramError
+
+log = logging.getLogger(__name__)
+
+ADMIN_STATUSES = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
+CACHE_SECONDS = 60.0
+_CACHE_MAX = 4096
+
+
+class Gatekeeper:
+    def __init__(
+        self,
+        bot: Bot,
+        ttl: float = CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.bot = bot
+        self.ttl = ttl
+        self.clock = clock
+        self._cache: dict[tuple[int | str, int], tuple[float, ChatMember]] = {}
+
+    async def member(self, chat_id: int | str, user_id: int) -> ChatMember | None:
+        """The user's membership in the chat, or None when Telegram would not tell us."""
+        key = (chat_id, user_id)
+        now = self.clock()
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        try:
+            member = await self.bot.get_chat_member(chat_id, user_id)
+        except TelegramError as exc:
+            log.info("getChatMember %s/%s failed: %s", chat_id, user_id, exc)
+            return None
+        if len(self._cache) >= _CACHE_MAX:
+            self._cache = {k: v for k, v in self._cache.items() if v[0] > now}
+        self._cache[key] = (now + self.ttl, member)
+        return member
+
+    async def is_admin(self, chat_id: int | str, user_id: int) -> bool | None:
+        """True for an administrator or the creator; None when it cannot be checked."""
+        member = await self.member(chat_id, user_id)
+        return None if member is None else member.status in ADMIN_STATUSES
+
+    async def may_configure_here(self, message: Message) -> bool:
+        """May the sender of `message` change the subscription of the chat it was sent in?"""
+        chat = message.chat
+        if chat.type in (ChatType.PRIVATE, ChatType.CHANNEL):
+            return True  # one's own chat; a channel post comes from one of its admins
+        if message.sender_chat is not None:
+            # sent as the group itself: an anonymous administrator; sent as a
+            # channel (linked or personal): not a member we can vouch for
+            return message.sender_chat.id == chat.id
+        if message.from_user is None:
+            return False
+        return bool(await self.is_admin(chat.id, message.from_user.id))
+
+    async def bot_can_post(self, chat_id: int | str, chat_type: str) -> bool:
+        """Can the bot itself send messages to this group or channel?"""
+        member = await self.member(chat_id, self.bot.id)
+        if member is None:
+            return False
+        if chat_type == ChatType.CHANNEL:
+            return isinstance(member, ChatMemberAdministrator) and bool(
+                member.can_post_messages
+            )
+        if isinstance(member, ChatMemberRestricted):
+            return member.is_member and member.can_send_messages
+        return member.status in (*ADMIN_STATUSES, ChatMemberStatus.MEMBER)

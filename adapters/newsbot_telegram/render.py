@@ -1,0 +1,168 @@
+"""Neutral summaries as Telegram HTML: the story message and the compact lists.
+
+Everything that comes from a post is escaped, so a title like `<b>x</b> & y`
+shows those characters and can never break Telegram's parser. Telegram counts
+its limits in UTF-16 code units of the text *after* entity parsing, so lengths
+here are measured on the visible text, never on the markup.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from newsbot.fitting import fit, utf16_len
+from newsbot.types import Summary
+
+PARSE_MODE = "HTML"
+#: a title longer than this is absurd; shortening it leaves room for the excerpt
+TITLE_MAX = 256
+AUTHOR_MAX = 64
+#: hashtags are added whole, at most this many and this long in all
+TAGS_MAX = 200
+TAGS_COUNT_MAX = 10
+#: below this an excerpt is not worth showing
+EXCERPT_MIN = 16
+LIST_TITLE_MAX = 120
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+_NOT_HASHTAG = re.compile(r"[\W_]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    """One Bot API call without its chat: `method` and the parameters sent with it."""
+
+    method: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps({"method": self.method, "params": self.params}, ensure_ascii=False,
+                          indent=2)
+
+
+def escape(text: str) -> str:
+    """Text for HTML content: only `<`, `>` and `&` need escaping there."""
+    return html.escape(text, quote=False)
+
+
+def link(url: str, text: str) -> str:
+    return f'<a href="{html.escape(url, quote=True)}">{escape(text)}</a>'
+
+
+def long_date(value: datetime) -> str:
+    """`31 January 2026`, independent of the process locale."""
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def short_date(value: datetime) -> str:
+    """`31 Jan 2026`."""
+    return f"{value.day} {_MONTHS[value.month - 1][:3]} {value.year}"
+
+
+def hashtags(labels: Iterable[str]) -> list[str]:
+    """`#news` for each tag or category: letters and digits only, no duplicates."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for label in labels:
+        word = _NOT_HASHTAG.sub("", label)
+        if word and word.casefold() not in seen:
+            seen.add(word.casefold())
+            out.append("#" + word)
+    return out
+
+
+def _title(summary: Summary, limit: int = TITLE_MAX) -> str:
+    title = " ".join(summary.title.split()) or summary.url
+    return fit(title, limit, length=utf16_len)
+
+
+def story_html(summary: Summary, limit: int) -> str:
+    """The story as HTML whose visible text measures at most `limit` UTF-16 units.
+
+    Title (bold, linked), excerpt, date and author, hashtags; only the excerpt
+    gives way to the limit (title, author and hashtags are capped on their own).
+    """
+    title = _title(summary)
+    byline = long_date(summary.date)
+    author = fit(" ".join(summary.author.split()), AUTHOR_MAX, length=utf16_len)
+    if author:
+        byline += f" · {author}"
+    tags: list[str] = []
+    used = 0
+    for tag in hashtags(summary.tags):
+        cost = utf16_len(tag) + (1 if tags else 0)
+        if used + cost > TAGS_MAX or len(tags) == TAGS_COUNT_MAX:
+            break
+        tags.append(tag)
+        used += cost
+    tag_line = " ".join(tags)
+
+    # visible text: title \n\n [excerpt \n\n] byline [\n tags]
+    fixed = utf16_len(title) + 2 + utf16_len(byline) + (1 + utf16_len(tag_line) if tags else 0)
+    excerpt = _BLANK_LINES.sub("\n\n", summary.excerpt.strip())
+    budget = limit - fixed - 2
+    excerpt = fit(excerpt, budget, length=utf16_len) if budget >= EXCERPT_MIN else ""
+
+    parts = [f"<b>{link(summary.url, title)}</b>"]
+    if excerpt:
+        parts.append(escape(excerpt))
+    tail = f"<i>{escape(byline)}</i>"
+    if tags:
+        tail += "\n" + escape(tag_line)
+    parts.append(tail)
+    return "\n\n".join(parts)
+
+
+def story_payload(summary: Summary, *, caption_limit: int, text_limit: int) -> Payload:
+    """`sendPhoto` with an HTML caption when the story has a picture, else `sendMessage`."""
+    if summary.image_url:
+        return Payload("sendPhoto", {
+            "photo": summary.image_url,
+            "caption": story_html(summary, caption_limit),
+            "parse_mode": PARSE_MODE,
+        })
+    return text_payload(summary, text_limit)
+
+
+def text_payload(summary: Summary, text_limit: int) -> Payload:
+    """The story as a text message; also the fallback when Telegram refuses the picture."""
+    return Payload("sendMessage", {
+        "text": story_html(summary, text_limit),
+        "parse_mode": PARSE_MODE,
+    })
+
+
+def plain_story(summary: Summary, limit: int) -> str:
+    """Last resort when Telegram refuses our HTML: no markup at all, title and link first."""
+    head = f"{_title(summary)}\n{summary.url}\n\n"
+    rest = f"{summary.excerpt.strip()}\n\n{long_date(summary.date)}".strip()
+    return head + fit(rest, max(0, limit - utf16_len(head)), length=utf16_len)
+
+
+def story_list(heading: str, summaries: Sequence[Summary], limit: int) -> str:
+    """`/latest` and `/tag`: one line per story (linked title, date), in the given order."""
+    lines = [f"<b>{escape(heading)}</b>", ""]
+    used = utf16_len(heading) + 1
+    for summary in summaries:
+        title = _title(summary, LIST_TITLE_MAX)
+        visible = f"• {title} — {short_date(summary.date)}"
+        if used + 1 + utf16_len(visible) > limit:
+            break
+        used += 1 + utf16_len(visible)
+        lines.append(f"• {link(summary.url, title)} — {short_date(summary.date)}")
+    return "\n".join(lines)
+
+
+def visible_text(markup: str) -> str:
+    """What Telegram shows for our HTML: tags removed, entities decoded (for tests, checks)."""
+    return html.unescape(re.sub(r"<[^<>]*>", "", markup))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +10,9 @@ import pytest
 
 from newsbot.app import Newsroom
 from newsbot.config import AppConfig, load_config
-from newsbot.types import Chat
 from newsbot_discord import DiscordAdapter
-from tests.discord.fake_discord import TOKEN, FakeDiscord
+from tests.discord.fake_discord import FakeDiscord
+from tests.discord.objects import TOKEN
 from tests.helpers import SITE_URL, write_post
 
 
@@ -82,9 +82,3 @@ async def room(
         yield newsroom
     finally:
         await newsroom.stop()
-
-
-@pytest.fixture
-def channel() -> Callable[[str], Chat]:
-    """The neutral Chat for a fake channel id."""
-    return lambda channel_id: Chat("discord", channel_id)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import re
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,27 +29,30 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.discord.objects import (
+    ANNOUNCE,
+    APP_ID,
+    EMBED_LINKS,
+    EPHEMERAL,
+    GUILD_ID,
+    MEMBER,
+    NEWS,
+    SEND_MESSAGES,
+    SPORT,
+    STAFF,
+    TOKEN,
+    VIEW_CHANNEL,
+    Channel,
+    application,
+    bot_user,
+    guild,
+    message,
+    ready,
+)
+from tests.discord.objects import interaction as interaction_payload
 from tests.discord.openapi import OpenAPI, load_spec
 
-TOKEN = "fake-discord-bot-token.abcdef"
-APP_ID = "1100000000000000001"
-GUILD_ID = "1200000000000000001"
-OWNER_ID = "1300000000000000001"
-MEMBER_ID = "1300000000000000002"
 API_PREFIX = "/api/v10"
-
-# Permission bits, from Discord's documentation.
-VIEW_CHANNEL = 1 << 10
-SEND_MESSAGES = 1 << 11
-EMBED_LINKS = 1 << 14
-MANAGE_CHANNELS = 1 << 4
-ADMINISTRATOR = 1 << 3
-READ_HISTORY = 1 << 16
-USE_COMMANDS = 1 << 31
-BOT_CAN_POST = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | READ_HISTORY | USE_COMMANDS
-MEMBER = VIEW_CHANNEL | SEND_MESSAGES | READ_HISTORY | USE_COMMANDS
-MODERATOR = MEMBER | MANAGE_CHANNELS
-EPHEMERAL = 1 << 6
 
 ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
     "missing_access": (403, {"message": "Missing Access", "code": 50001}),
@@ -58,7 +60,6 @@ ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
     "unknown_channel": (404, {"message": "Unknown Channel", "code": 10003}),
     "unavailable": (503, {"message": "upstream connect error", "code": 0}),
 }
-_MENTION = re.compile(r"@(everyone|here)|<@!?(\d+)>|<@&(\d+)>")
 
 
 @dataclass
@@ -68,15 +69,6 @@ class Request:
     query: dict[str, str]
     body: Any
     status: int = 0
-
-
-@dataclass
-class Channel:
-    id: str
-    name: str
-    #: the bot's resolved permissions in the channel
-    bot_permissions: int = BOT_CAN_POST
-    type: int = 0  # GUILD_TEXT
 
 
 @dataclass
@@ -95,10 +87,10 @@ class FakeDiscord:
         self.channels: dict[str, Channel] = {
             c.id: c
             for c in (
-                Channel("1400000000000000001", "news"),
-                Channel("1400000000000000002", "sport"),
-                Channel("1400000000000000003", "staff", bot_permissions=0),
-                Channel("1400000000000000004", "announcements", bot_permissions=VIEW_CHANNEL),
+                Channel(NEWS, "news"),
+                Channel(SPORT, "sport"),
+                Channel(STAFF, "staff", bot_permissions=0),
+                Channel(ANNOUNCE, "announcements", bot_permissions=VIEW_CHANNEL),
             )
         }
         self.requests: list[Request] = []
@@ -214,26 +206,7 @@ class FakeDiscord:
         return json_response(bot_user())
 
     async def _application(self, request: web.Request) -> web.Response:
-        return json_response(
-            {
-                "id": APP_ID,
-                "name": "newsbot",
-                "icon": None,
-                "description": "",
-                "summary": "",
-                "type": None,
-                "bot": bot_user(),
-                "bot_public": True,
-                "bot_require_code_grant": False,
-                "verify_key": "0" * 64,
-                "flags": 0,
-                "owner": user(OWNER_ID, "owner"),
-                "team": None,
-                "tags": [],
-                "redirect_uris": [],
-                "interactions_endpoint_url": None,
-            }
-        )
+        return json_response(application())
 
     async def _gateway_bot(self, request: web.Request) -> web.Response:
         limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
@@ -344,25 +317,7 @@ class FakeDiscord:
         return next((i for i in self.interactions.values() if i.token == token), None)
 
     def _message(self, channel_id: str, body: dict[str, Any], interaction: bool = False) -> dict:
-        """The message object Discord answers with, mentions resolved as Discord would."""
-        return {
-            "id": str(next(self._ids)),
-            "channel_id": channel_id,
-            "author": bot_user(),
-            "content": body.get("content") or "",
-            "timestamp": datetime.now(UTC).isoformat(),
-            "edited_timestamp": None,
-            "tts": bool(body.get("tts")),
-            "mention_everyone": "everyone" in pings(body),
-            "mentions": [user(u, "someone") for u in sorted(pings(body)) if u.isdigit()],
-            "mention_roles": [r[1:] for r in sorted(pings(body)) if r.startswith("&")],
-            "attachments": [],
-            "embeds": [{"type": "rich", **e} for e in body.get("embeds") or []],
-            "pinned": False,
-            "type": 20 if interaction else 0,
-            "flags": body.get("flags") or 0,
-            "components": [],
-        }
+        return message(str(next(self._ids)), channel_id, body, interaction)
 
     # -- gateway ----------------------------------------------------------------
 
@@ -385,8 +340,8 @@ class FakeDiscord:
                 if frame["d"].get("token") != self.gateway_token:
                     await ws.close(code=4004, message=b"Authentication failed.")
                     break
-                await self._send(ws, seq, "READY", self._ready())
-                await self._send(ws, seq, "GUILD_CREATE", self.guild())
+                await self._send(ws, seq, "READY", ready(self.gateway_url))
+                await self._send(ws, seq, "GUILD_CREATE", guild(list(self.channels.values())))
                 self._sockets.append((ws, seq))
             else:
                 self.problems.append(f"unexpected gateway op {frame['op']}")
@@ -405,87 +360,6 @@ class FakeDiscord:
         for ws, seq in self._sockets:
             await self._send(ws, seq, event, data)
 
-    def _ready(self) -> dict[str, Any]:
-        return {
-            "v": 10,
-            "user": bot_user(),
-            "guilds": [{"id": GUILD_ID, "unavailable": True}],
-            "session_id": "fake-session",
-            "resume_gateway_url": self.gateway_url,
-            "application": {"id": APP_ID, "flags": 0},
-            "private_channels": [],
-            "relationships": [],
-            "user_settings": {},
-            "presences": [],
-            "_trace": ["fake-discord"],
-        }
-
-    def guild(self) -> dict[str, Any]:
-        everyone_perms = MEMBER
-        channels: list[dict[str, Any]] = []
-        for c in self.channels.values():
-            allow, deny = str(c.bot_permissions), str(~c.bot_permissions & BOT_CAN_POST)
-            channels.append(
-                {
-                    "id": c.id,
-                    "type": c.type,
-                    "guild_id": GUILD_ID,
-                    "name": c.name,
-                    "position": len(channels),
-                    "parent_id": None,
-                    "nsfw": False,
-                    "topic": None,
-                    "last_message_id": None,
-                    "rate_limit_per_user": 0,
-                    "permission_overwrites": [
-                        {"id": APP_ID, "type": 1, "allow": allow, "deny": deny}
-                    ],
-                }
-            )
-        return {
-            "id": GUILD_ID,
-            "name": "Newsroom",
-            "icon": None,
-            "owner_id": OWNER_ID,
-            "unavailable": False,
-            "member_count": 3,
-            "large": False,
-            "joined_at": "2026-01-01T00:00:00+00:00",
-            "features": [],
-            "roles": [
-                role(GUILD_ID, "@everyone", everyone_perms, 0),
-                role("1210000000000000001", "Moderators", MODERATOR, 1),
-                role("1210000000000000002", "newsbot", BOT_CAN_POST, 2, managed=True),
-            ],
-            "channels": channels,
-            "threads": [],
-            "members": [
-                {
-                    "user": bot_user(),
-                    "roles": ["1210000000000000002"],
-                    "joined_at": "2026-01-01T00:00:00+00:00",
-                    "deaf": False,
-                    "mute": False,
-                    "flags": 0,
-                }
-            ],
-            "emojis": [],
-            "stickers": [],
-            "voice_states": [],
-            "presences": [],
-            "stage_instances": [],
-            "guild_scheduled_events": [],
-            "soundboard_sounds": [],
-            "preferred_locale": "en-GB",
-            "premium_tier": 0,
-            "system_channel_flags": 0,
-            "verification_level": 1,
-            "default_message_notifications": 1,
-            "explicit_content_filter": 0,
-            "mfa_level": 0,
-            "nsfw_level": 0,
-        }
-
     # -- interactions -----------------------------------------------------------
 
     def command(self, name: str) -> dict[str, Any]:
@@ -501,7 +375,7 @@ class FakeDiscord:
         name: str,
         options: dict[str, Any] | None = None,
         *,
-        channel: str = "1400000000000000001",
+        channel: str = NEWS,
         permissions: int = MEMBER,
         focused: str | None = None,
     ) -> Interaction:
@@ -518,54 +392,10 @@ class FakeDiscord:
         interaction_id = str(next(self._ids))
         token = f"interaction-token-{interaction_id}"
         target = self.channels.get(channel, Channel(channel, "unknown", 0))
-        payload: dict[str, Any] = {
-            "id": interaction_id,
-            "application_id": APP_ID,
-            "type": 4 if focused else 2,
-            "data": {
-                "id": command["id"],
-                "name": name,
-                "type": 1,
-                "options": given,
-                **({"guild_id": command["guild_id"]} if "guild_id" in command else {}),
-            },
-            "guild_id": GUILD_ID,
-            "guild": {"id": GUILD_ID, "locale": "en-GB", "features": []},
-            "channel_id": channel,
-            "channel": {
-                "id": channel,
-                "type": target.type,
-                "guild_id": GUILD_ID,
-                "name": target.name,
-                "position": 0,
-                "permissions": str(permissions),
-                "nsfw": False,
-                "parent_id": None,
-                "rate_limit_per_user": 0,
-                "last_message_id": None,
-                "topic": None,
-                "flags": 0,
-            },
-            "member": {
-                "user": user(MEMBER_ID, "reader"),
-                "roles": [],
-                "joined_at": "2026-01-02T00:00:00+00:00",
-                "deaf": False,
-                "mute": False,
-                "flags": 0,
-                "pending": False,
-                "permissions": str(permissions),
-            },
-            "token": token,
-            "version": 1,
-            "app_permissions": str(target.bot_permissions),
-            "locale": "en-GB",
-            "guild_locale": "en-GB",
-            "entitlements": [],
-            "authorizing_integration_owners": {"0": GUILD_ID},
-            "context": 0,
-            "attachment_size_limit": 10485760,
-        }
+        payload = interaction_payload(
+            interaction_id, token, command, given, autocomplete=focused is not None,
+            channel=channel, target=target, permissions=permissions,
+        )
         interaction = Interaction(interaction_id, token, payload)
         self.interactions[interaction_id] = interaction
         await self.dispatch("INTERACTION_CREATE", payload)
@@ -588,36 +418,6 @@ def json_response(
     )
 
 
-def user(user_id: str, name: str, *, bot: bool = False) -> dict[str, Any]:
-    return {
-        "id": user_id,
-        "username": name,
-        "global_name": None,
-        "discriminator": "0",
-        "avatar": None,
-        "bot": bot,
-        "public_flags": 0,
-    }
-
-
-def bot_user() -> dict[str, Any]:
-    return {**user(APP_ID, "newsbot", bot=True), "verified": True, "mfa_enabled": False, "flags": 0}
-
-
-def role(role_id: str, name: str, permissions: int, position: int, managed: bool = False) -> dict:
-    return {
-        "id": role_id,
-        "name": name,
-        "color": 0,
-        "hoist": False,
-        "position": position,
-        "permissions": str(permissions),
-        "managed": managed,
-        "mentionable": False,
-        "flags": 0,
-    }
-
-
 def _bucket_headers(remaining: int = 4, reset_after: float = 1.0) -> dict[str, str]:
     reset = datetime.now(UTC).timestamp() + reset_after
     return {
@@ -627,26 +427,3 @@ def _bucket_headers(remaining: int = 4, reset_after: float = 1.0) -> dict[str, s
         "X-RateLimit-Reset-After": f"{reset_after:.3f}",
         "X-RateLimit-Bucket": "fake-channel-messages",
     }
-
-
-def pings(body: dict[str, Any]) -> set[str]:
-    """Who Discord would notify for this message body: "everyone", user ids, "&role" ids.
-
-    Only `content` can ping (never embeds); `allowed_mentions` filters it, and when
-    absent every kind of mention in the content pings.
-    """
-    content = body.get("content") or ""
-    allowed = body.get("allowed_mentions")
-    parse = {"everyone", "users", "roles"} if allowed is None else set(allowed.get("parse") or [])
-    users = set((allowed or {}).get("users") or [])
-    roles = set((allowed or {}).get("roles") or [])
-    out: set[str] = set()
-    for match in _MENTION.finditer(content):
-        everyone, user_id, role_id = match.groups()
-        if everyone and "everyone" in parse:
-            out.add("everyone")
-        elif user_id and ("users" in parse or user_id in users):
-            out.add(user_id)
-        elif role_id and ("roles" in parse or role_id in roles):
-            out.add("&" + role_id)
-    return out

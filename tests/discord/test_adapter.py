@@ -22,9 +22,9 @@ from newsbot.store import Store
 from newsbot.types import Summary
 from newsbot_discord import DiscordAdapter, DiscordStartError
 from newsbot_discord.routing import DEFAULT_API_URL, rebase
-from tests.discord.fake_discord import TOKEN, FakeDiscord
+from tests.discord.fake_discord import FakeDiscord
+from tests.discord.objects import NEWS, TOKEN
 
-NEWS = "1400000000000000001"
 STORY = Summary(
     post_id="2026-02-01-a.md",
     title="A story",

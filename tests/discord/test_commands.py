@@ -13,19 +13,20 @@ from newsbot.app import Newsroom
 from newsbot.commands import COMMANDS
 from newsbot.types import Chat
 from tests.discord.conftest import discord_config, discord_room
-from tests.discord.fake_discord import (
+from tests.discord.fake_discord import FakeDiscord
+from tests.discord.objects import (
     ADMINISTRATOR,
+    ANNOUNCE,
     EPHEMERAL,
     GUILD_ID,
     MANAGE_CHANNELS,
     MEMBER,
     MODERATOR,
-    FakeDiscord,
+    NEWS,
+    SPORT,
     pings,
 )
 from tests.helpers import write_post
-
-NEWS, SPORT, STAFF, ANNOUNCE = (f"140000000000000000{i}" for i in range(1, 5))
 
 
 def text(answer: dict[str, Any]) -> str:

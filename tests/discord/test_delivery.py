@@ -14,10 +14,9 @@ from newsbot.app import Newsroom
 from newsbot.cli import main
 from newsbot.types import Chat
 from newsbot_discord import DiscordAdapter
-from tests.discord.fake_discord import FakeDiscord, pings
+from tests.discord.fake_discord import FakeDiscord
+from tests.discord.objects import ANNOUNCE, NEWS, SPORT, STAFF, pings
 from tests.helpers import SITE_URL, write_post
-
-NEWS, SPORT, STAFF, ANNOUNCE = (f"140000000000000000{i}" for i in range(1, 5))
 
 
 def chat(channel_id: str) -> Chat:

@@ -7,7 +7,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.discord.fake_discord import TOKEN, FakeDiscord, pings
+from tests.discord.fake_discord import FakeDiscord
+from tests.discord.objects import TOKEN, pings
 from tests.discord.openapi import OpenAPI, load_spec
 
 SPEC = load_spec()

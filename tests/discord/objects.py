@@ -1,0 +1,291 @@
+"""Discord-shaped objects for the fake: users, roles, guild, messages, interactions.
+
+Shapes follow Discord's documentation (and what discord.py 2.7 reads); ids are
+fixed snowflakes so tests can name them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+TOKEN = "fake-discord-bot-token.abcdef"
+APP_ID = "1100000000000000001"
+GUILD_ID = "1200000000000000001"
+OWNER_ID = "1300000000000000001"
+MEMBER_ID = "1300000000000000002"
+#: the fake guild's text channels: the bot may post in NEWS and SPORT, cannot see
+#: STAFF, and may only read ANNOUNCE
+NEWS, SPORT, STAFF, ANNOUNCE = (f"140000000000000000{i}" for i in range(1, 5))
+
+# Permission bits, from Discord's documentation.
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+EMBED_LINKS = 1 << 14
+MANAGE_CHANNELS = 1 << 4
+ADMINISTRATOR = 1 << 3
+READ_HISTORY = 1 << 16
+USE_COMMANDS = 1 << 31
+BOT_CAN_POST = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | READ_HISTORY | USE_COMMANDS
+MEMBER = VIEW_CHANNEL | SEND_MESSAGES | READ_HISTORY | USE_COMMANDS
+MODERATOR = MEMBER | MANAGE_CHANNELS
+EPHEMERAL = 1 << 6
+
+_MENTION = re.compile(r"@(everyone|here)|<@!?(\d+)>|<@&(\d+)>")
+
+
+@dataclass
+class Channel:
+    id: str
+    name: str
+    #: the bot's resolved permissions in the channel
+    bot_permissions: int = BOT_CAN_POST
+    type: int = 0  # GUILD_TEXT
+
+
+def user(user_id: str, name: str, *, bot: bool = False) -> dict[str, Any]:
+    return {
+        "id": user_id,
+        "username": name,
+        "global_name": None,
+        "discriminator": "0",
+        "avatar": None,
+        "bot": bot,
+        "public_flags": 0,
+    }
+
+
+def bot_user() -> dict[str, Any]:
+    return {**user(APP_ID, "newsbot", bot=True), "verified": True, "mfa_enabled": False, "flags": 0}
+
+
+def role(role_id: str, name: str, permissions: int, position: int, managed: bool = False) -> dict:
+    return {
+        "id": role_id,
+        "name": name,
+        "color": 0,
+        "hoist": False,
+        "position": position,
+        "permissions": str(permissions),
+        "managed": managed,
+        "mentionable": False,
+        "flags": 0,
+    }
+
+
+def pings(body: dict[str, Any]) -> set[str]:
+    """Who Discord would notify for this message body: "everyone", user ids, "&role" ids.
+
+    Only `content` can ping (never embeds); `allowed_mentions` filters it, and when
+    absent every kind of mention in the content pings.
+    """
+    content = body.get("content") or ""
+    allowed = body.get("allowed_mentions")
+    parse = {"everyone", "users", "roles"} if allowed is None else set(allowed.get("parse") or [])
+    users = set((allowed or {}).get("users") or [])
+    roles = set((allowed or {}).get("roles") or [])
+    out: set[str] = set()
+    for match in _MENTION.finditer(content):
+        everyone, user_id, role_id = match.groups()
+        if everyone and "everyone" in parse:
+            out.add("everyone")
+        elif user_id and ("users" in parse or user_id in users):
+            out.add(user_id)
+        elif role_id and ("roles" in parse or role_id in roles):
+            out.add("&" + role_id)
+    return out
+
+
+def application() -> dict[str, Any]:
+    """`GET /oauth2/applications/@me`."""
+    return {
+        "id": APP_ID,
+        "name": "newsbot",
+        "icon": None,
+        "description": "",
+        "summary": "",
+        "type": None,
+        "bot": bot_user(),
+        "bot_public": True,
+        "bot_require_code_grant": False,
+        "verify_key": "0" * 64,
+        "flags": 0,
+        "owner": user(OWNER_ID, "owner"),
+        "team": None,
+        "tags": [],
+        "redirect_uris": [],
+        "interactions_endpoint_url": None,
+    }
+
+
+def message(
+    message_id: str, channel_id: str, body: dict[str, Any], interaction: bool = False
+) -> dict[str, Any]:
+    """The message object Discord answers with, mentions resolved as Discord would."""
+    return {
+        "id": message_id,
+        "channel_id": channel_id,
+        "author": bot_user(),
+        "content": body.get("content") or "",
+        "timestamp": datetime.now(UTC).isoformat(),
+        "edited_timestamp": None,
+        "tts": bool(body.get("tts")),
+        "mention_everyone": "everyone" in pings(body),
+        "mentions": [user(u, "someone") for u in sorted(pings(body)) if u.isdigit()],
+        "mention_roles": [r[1:] for r in sorted(pings(body)) if r.startswith("&")],
+        "attachments": [],
+        "embeds": [{"type": "rich", **e} for e in body.get("embeds") or []],
+        "pinned": False,
+        "type": 20 if interaction else 0,
+        "flags": body.get("flags") or 0,
+        "components": [],
+    }
+
+
+def ready(gateway_url: str) -> dict[str, Any]:
+    """The READY dispatch: one guild, still unavailable until its GUILD_CREATE."""
+    return {
+        "v": 10,
+        "user": bot_user(),
+        "guilds": [{"id": GUILD_ID, "unavailable": True}],
+        "session_id": "fake-session",
+        "resume_gateway_url": gateway_url,
+        "application": {"id": APP_ID, "flags": 0},
+        "private_channels": [],
+        "relationships": [],
+        "user_settings": {},
+        "presences": [],
+        "_trace": ["fake-discord"],
+    }
+
+
+def guild(channels: list[Channel]) -> dict[str, Any]:
+    """GUILD_CREATE: channels (with the bot's overwrites), roles and the bot's member."""
+    everyone_perms = MEMBER
+    listed: list[dict[str, Any]] = []
+    for c in channels:
+        allow, deny = str(c.bot_permissions), str(~c.bot_permissions & BOT_CAN_POST)
+        listed.append(
+            {
+                "id": c.id,
+                "type": c.type,
+                "guild_id": GUILD_ID,
+                "name": c.name,
+                "position": len(listed),
+                "parent_id": None,
+                "nsfw": False,
+                "topic": None,
+                "last_message_id": None,
+                "rate_limit_per_user": 0,
+                "permission_overwrites": [
+                    {"id": APP_ID, "type": 1, "allow": allow, "deny": deny}
+                ],
+            }
+        )
+    return {
+        "id": GUILD_ID,
+        "name": "Newsroom",
+        "icon": None,
+        "owner_id": OWNER_ID,
+        "unavailable": False,
+        "member_count": 3,
+        "large": False,
+        "joined_at": "2026-01-01T00:00:00+00:00",
+        "features": [],
+        "roles": [
+            role(GUILD_ID, "@everyone", everyone_perms, 0),
+            role("1210000000000000001", "Moderators", MODERATOR, 1),
+            role("1210000000000000002", "newsbot", BOT_CAN_POST, 2, managed=True),
+        ],
+        "channels": listed,
+        "threads": [],
+        "members": [
+            {
+                "user": bot_user(),
+                "roles": ["1210000000000000002"],
+                "joined_at": "2026-01-01T00:00:00+00:00",
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+            }
+        ],
+        "emojis": [],
+        "stickers": [],
+        "voice_states": [],
+        "presences": [],
+        "stage_instances": [],
+        "guild_scheduled_events": [],
+        "soundboard_sounds": [],
+        "preferred_locale": "en-GB",
+        "premium_tier": 0,
+        "system_channel_flags": 0,
+        "verification_level": 1,
+        "default_message_notifications": 1,
+        "explicit_content_filter": 0,
+        "mfa_level": 0,
+        "nsfw_level": 0,
+    }
+
+
+def interaction(
+    interaction_id: str,
+    token: str,
+    command: dict[str, Any],
+    options: list[dict[str, Any]],
+    *,
+    autocomplete: bool,
+    channel: str,
+    target: Channel,
+    permissions: int,
+) -> dict[str, Any]:
+    """INTERACTION_CREATE for a synced `command`, used by a member in a guild channel."""
+    return {
+        "id": interaction_id,
+        "application_id": APP_ID,
+        "type": 4 if autocomplete else 2,
+        "data": {
+            "id": command["id"],
+            "name": command["name"],
+            "type": 1,
+            "options": options,
+            **({"guild_id": command["guild_id"]} if "guild_id" in command else {}),
+        },
+        "guild_id": GUILD_ID,
+        "guild": {"id": GUILD_ID, "locale": "en-GB", "features": []},
+        "channel_id": channel,
+        "channel": {
+            "id": channel,
+            "type": target.type,
+            "guild_id": GUILD_ID,
+            "name": target.name,
+            "position": 0,
+            "permissions": str(permissions),
+            "nsfw": False,
+            "parent_id": None,
+            "rate_limit_per_user": 0,
+            "last_message_id": None,
+            "topic": None,
+            "flags": 0,
+        },
+        "member": {
+            "user": user(MEMBER_ID, "reader"),
+            "roles": [],
+            "joined_at": "2026-01-02T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "pending": False,
+            "permissions": str(permissions),
+        },
+        "token": token,
+        "version": 1,
+        "app_permissions": str(target.bot_permissions),
+        "locale": "en-GB",
+        "guild_locale": "en-GB",
+        "entitlements": [],
+        "authorizing_integration_owners": {"0": GUILD_ID},
+        "context": 0,
+        "attachment_size_limit": 10485760,
+    }

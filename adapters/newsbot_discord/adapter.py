@@ -26,7 +26,13 @@ from newsbot.logs import register_secret
 from newsbot.queries import Queries
 from newsbot.types import Summary
 from newsbot_discord.commands import NewsTree, build_tree
-from newsbot_discord.render import NO_MENTIONS, delivery_nonce, message_payload, story_embed
+from newsbot_discord.render import (
+    NO_MENTIONS,
+    EmbedLimits,
+    delivery_nonce,
+    message_payload,
+    story_embed,
+)
 from newsbot_discord.routing import (
     DEFAULT_API_URL,
     DEFAULT_GATEWAY_URL,
@@ -38,8 +44,9 @@ log = logging.getLogger(__name__)
 
 #: Discord error codes meaning "this channel is closed to the bot": mark it dead.
 #: 10003 Unknown Channel, 50001 Missing Access, 50013 Missing Permissions,
-#: 50007 Cannot send messages to this user, 50008 Cannot send messages in a non-text channel
-CHANNEL_CLOSED = frozenset({10003, 50001, 50013, 50007, 50008})
+#: 50007 Cannot send messages to this user, 50008 Cannot send messages in a non-text channel,
+#: 50083 Thread is archived (a new /subscribe there revives it)
+CHANNEL_CLOSED = frozenset({10003, 50001, 50013, 50007, 50008, 50083})
 
 
 class DiscordStartError(ConfigError):
@@ -50,10 +57,12 @@ class DiscordStartError(ConfigError):
 
 
 class DiscordAdapter(Adapter):
+    """Stories as embeds in Discord channels; slash commands answered from `Queries`."""
+
     platform: ClassVar[str] = "discord"
-    enable_hint: ClassVar[str] = (
-        "Set discord.token in newsbot.toml (or NEWSBOT_DISCORD_TOKEN) to post to Discord."
-    )
+    enable_hint: ClassVar[str] = "set discord.token (or NEWSBOT_DISCORD_TOKEN) to a bot token"
+    #: Discord's embed limits (title 256, description 4096, footer 2048, 6000 in all)
+    limits: ClassVar[type[EmbedLimits]] = EmbedLimits
     #: discord.py queues requests per route bucket; more would only wait there
     max_in_flight: ClassVar[int] = 8
     #: a 429 asking for longer than this (seconds) goes back to the outbox as RetryAfter
@@ -83,6 +92,7 @@ class DiscordAdapter(Adapter):
         self._client: discord.Client | None = None
         self._tree: NewsTree | None = None
         self._gateway: asyncio.Task[None] | None = None
+        self._running = False
 
     @classmethod
     def from_config(cls, config: AppConfig, queries: Queries) -> DiscordAdapter | None:
@@ -124,6 +134,7 @@ class DiscordAdapter(Adapter):
         except BaseException:
             await self.stop()
             raise
+        self._running = True
         log.info("discord: logged in as %s (%s)", client.user, client.user and client.user.id)
 
     async def _connect(self, client: discord.Client, tree: NewsTree) -> None:
@@ -141,6 +152,7 @@ class DiscordAdapter(Adapter):
             name="newsbot-discord-gateway",
             context=gateway_context(self.api_url),
         )
+        gateway.add_done_callback(self._gateway_ended)
         ready = asyncio.create_task(client.wait_until_ready())
         done, _ = await asyncio.wait(
             {ready, gateway}, timeout=self.ready_timeout, return_when=asyncio.FIRST_COMPLETED
@@ -159,6 +171,16 @@ class DiscordAdapter(Adapter):
             log.warning(
                 "discord: gateway not ready after %gs; sending stories anyway, commands "
                 "will work once it connects", self.ready_timeout
+            )
+
+    def _gateway_ended(self, task: asyncio.Task[None]) -> None:
+        # discord.py reconnects by itself and only gives up (closing the client) on
+        # errors a person must fix: a revoked token, intents the bot may not use.
+        if self._running and task is self._gateway and not task.cancelled():
+            log.error(
+                "discord: disconnected for good (%r); stories wait in the outbox and "
+                "commands go unanswered until newsbot is restarted",
+                task.exception(),
             )
 
     def _token_refused(self) -> DiscordStartError:
@@ -189,6 +211,7 @@ class DiscordAdapter(Adapter):
     async def stop(self) -> None:
         client, gateway = self._client, self._gateway
         self._client = self._tree = self._gateway = None
+        self._running = False
         if client is not None:
             await client.close()
         if gateway is not None:

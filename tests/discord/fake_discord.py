@@ -354,6 +354,11 @@ class FakeDiscord:
     ) -> None:
         await ws.send_json({"op": 0, "t": event, "s": next(seq), "d": data})
 
+    async def drop_gateway(self, code: int, reason: str) -> None:
+        """Close every gateway connection with a close code, as Discord does."""
+        for ws, _ in list(self._sockets):
+            await ws.close(code=code, message=reason.encode())
+
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         if not self._sockets:
             raise AssertionError("no identified gateway connection to dispatch to")

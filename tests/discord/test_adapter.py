@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -117,6 +118,22 @@ async def test_unreachable_api_stops_start(fake: FakeDiscord, queries: Queries) 
                              gateway_url=fake.gateway_url)
     with pytest.raises(DiscordStartError, match=r"discord\.api_url: cannot reach Discord"):
         await adapter.start()
+
+
+async def test_a_gateway_closed_for_good_is_logged_and_sends_wait(
+    adapter: DiscordAdapter, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    gateway = adapter._gateway
+    assert gateway is not None
+    await fake.drop_gateway(4004, "Authentication failed.")
+    async with asyncio.timeout(5):
+        await asyncio.gather(gateway, return_exceptions=True)
+
+    assert any("disconnected for good" in r.getMessage() for r in caplog.records)
+
+    with pytest.raises(TransientError):
+        await adapter.send(NEWS, STORY)
+    assert fake.sent(NEWS) == []
 
 
 async def test_sends_return_discords_message_id(adapter: DiscordAdapter, fake: FakeDiscord) -> None:

@@ -104,8 +104,7 @@ def _commands(queries: Queries) -> list[app_commands.Command]:  # type: ignore[t
         if not counts:
             await say(interaction, "No tags yet.")
             return
-        text = "Tags: " + ", ".join(f"{c.tag} ({c.count})" for c in counts)
-        await say(interaction, fit(text, EmbedLimits.content))
+        await say(interaction, "Tags: " + ", ".join(f"{c.tag} ({c.count})" for c in counts))
 
     @app_commands.command(name="subscribe", description=_SUMMARIES["subscribe"])
     @app_commands.describe(tags="only stories with these tags, separated by commas (empty: all)")

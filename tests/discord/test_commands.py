@@ -230,6 +230,17 @@ async def test_tags_settings_and_help(room: Newsroom, fake: FakeDiscord) -> None
         assert f"/{spec.name}" in text(help_)
 
 
+async def test_a_long_tag_list_is_fitted_to_one_message(
+    room: Newsroom, fake: FakeDiscord, posts: Path
+) -> None:
+    write_post(posts, "2026-02-01-many.md", "Many tags", tags=[f"tag{i:03d}" for i in range(300)])
+    await room.scan()
+
+    answer = await ask(fake, "tags")
+
+    assert len(text(answer)) <= 2000 and text(answer).endswith("…")
+
+
 async def test_settings_of_a_dead_channel_says_how_to_restart(
     room: Newsroom, fake: FakeDiscord
 ) -> None:

@@ -148,6 +148,8 @@ class TelegramAdapter(Adapter):
         if app.running:
             await app.stop()
         await app.shutdown()
+        # a start that failed in getMe leaves the bot's HTTP clients open, unknown to `app`
+        await app.bot.shutdown()
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram: a command failed", exc_info=context.error)

@@ -90,6 +90,8 @@ def command(chat: Chat, text: str, *, sender: User | None = None,
     """
     if chat.type == Chat.CHANNEL:
         sender, sender_chat = None, chat
+    elif chat.type == Chat.PRIVATE and sender is None:
+        sender = person(chat.id, chat.first_name or "Ann", chat.username)
     head = text.split()[0]
     entity = MessageEntity(MessageEntity.BOT_COMMAND, 0, len(head.encode("utf-16-le")) // 2)
     return Message(next(_ids), datetime.now(UTC), chat, from_user=sender,
@@ -489,9 +491,10 @@ class FakeBotAPI:
         chat = self._chat(call.chat_id)
         if isinstance(chat, ApiError) or chat.id not in self.chats:
             return ApiError.chat_not_found()  # the bot only knows chats it was added to
+        gifts = AcceptedGiftTypes(False, False, False, False, False)
         return ChatFullInfo(chat.id, chat.type, accent_color_id=0, max_reaction_count=11,
-                            accepted_gift_types=AcceptedGiftTypes(False, False, False, False, False),
-                            title=chat.title, username=chat.username).to_dict()
+                            accepted_gift_types=gifts, title=chat.title,
+                            username=chat.username).to_dict()
 
     async def _api_getChatMember(self, call: Call) -> Any:
         chat = self._chat(call.chat_id)

@@ -15,7 +15,7 @@ from newsbot.fitting import utf16_len
 from newsbot.types import Chat
 from newsbot_telegram import TelegramAdapter
 from tests.helpers import SITE_URL, write_post
-from tests.telegram.fake_bot_api import ApiError, FakeBotAPI
+from tests.telegram.fake_bot_api import ApiError, FakeBotAPI, command, group, person
 
 IMAGE = "image: assets/images/a.jpg"
 IMAGE_URL = f"{SITE_URL}/assets/images/a.jpg"
@@ -65,6 +65,18 @@ async def test_new_post_reaches_every_subscribed_chat_once_and_no_other(
     assert sorted(await outbox(room)) == sorted(
         [(post, "111", "sent"), (post, "-100222", "sent"), (post, "-100333", "sent")]
     )
+
+
+async def test_group_subscribed_by_its_admin_receives_the_next_story(
+    room: Newsroom, fake: FakeBotAPI, posts: Path
+) -> None:
+    readers, ann = group(-100321), person(77)
+    fake.set_member(readers.id, ann.id, "creator")
+    await fake.ask(command(readers, "/subscribe uk", sender=ann))
+    await publish(room, posts, "2026-02-01-a.md", "Not for them", tags=["sport"])
+    await publish(room, posts, "2026-02-02-b.md", "For them", tags=["UK"])
+    stories = [c for c in fake.delivered(readers.id) if "reply_parameters" not in c.params]
+    assert [str(c.visible).split("\n")[0] for c in stories] == ["For them"]
 
 
 async def test_tag_filters_choose_the_chats(room: Newsroom, fake: FakeBotAPI, posts: Path) -> None:

@@ -1,0 +1,56 @@
+"""Starting and stopping the adapter against the fake: a bad token, a failed menu, twice."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from newsbot.adapter import TransientError
+from newsbot.config import ConfigError
+from newsbot.queries import Queries
+from newsbot.store import Store
+from newsbot.types import Summary
+from newsbot_telegram import TelegramAdapter
+from tests.telegram.fake_bot_api import TOKEN, ApiError, FakeBotAPI, command, person, private
+
+SUMMARY = Summary("p", "Title", "https://x.org/p", "", None, datetime(2026, 1, 1, tzinfo=UTC),
+                  "", ())
+
+
+@pytest.fixture
+async def queries(tmp_path: Path) -> AsyncIterator[Queries]:
+    store = await Store.open(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    try:
+        yield Queries(store)
+    finally:
+        await store.close()
+
+
+async def test_a_refused_token_is_a_config_error(fake: FakeBotAPI, queries: Queries) -> None:
+    adapter = TelegramAdapter("42:wrong-token-entirely", fake.api_url, queries)
+    with pytest.raises(ConfigError, match=r"^telegram\.token: ") as info:
+        await adapter.start()
+    assert "wrong-token" not in str(info.value)
+    await adapter.stop()  # already stopped: harmless
+
+
+async def test_menu_failure_does_not_stop_the_bot(fake: FakeBotAPI, queries: Queries) -> None:
+    fake.fail(ApiError.server(), method="setMyCommands")
+    adapter = TelegramAdapter(TOKEN, fake.api_url, queries)
+    await adapter.start()
+    try:
+        reply = await fake.ask(command(private(person(7)), "/latest"))
+        assert reply.visible == "Nothing has been published yet."
+        assert await adapter.send("7", SUMMARY)
+    finally:
+        await adapter.stop()
+        await adapter.stop()
+
+
+async def test_send_before_start_is_transient(queries: Queries) -> None:
+    adapter = TelegramAdapter(TOKEN, "http://127.0.0.1:9/bot", queries)
+    with pytest.raises(TransientError):
+        await adapter.send("1", SUMMARY)

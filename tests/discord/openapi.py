@@ -1,10 +1,11 @@
 """Checks requests against Discord's official OpenAPI description, for the fake.
 
-`NEWSBOT_API_SPECS` names a folder holding `discord-openapi.json` (CI points it
-at `../shared/specs`). Each request the fake receives is looked up by method and
-path template and its JSON body is checked against the request schema: unknown
-fields, missing required fields and wrong types become problems, which fail the
-test. Without the variable `load_spec()` returns None and nothing is checked.
+`NEWSBOT_API_SPECS` names a folder holding `discord-openapi.json` (`.ci/run` sets
+it when the specs sit beside the checkout). Each request the fake receives is
+looked up by method and path template, and its JSON body is checked against the
+request schema: unknown fields, missing required fields and wrong types become
+problems, which fail the test. Without the variable `load_spec()` returns None
+and nothing is checked.
 
 Only the parts of JSON Schema the spec uses for request bodies are implemented:
 `$ref`, `type` (lists too), `properties`/`required`/`additionalProperties`,

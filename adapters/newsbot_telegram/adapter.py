@@ -19,7 +19,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageH
 from newsbot.adapter import Adapter, TransientError
 from newsbot.commands import COMMANDS
 from newsbot.config import ConfigError
-from newsbot.logs import register_secret
+from newsbot.logs import redact, register_secret
 from newsbot.types import Summary
 from newsbot_telegram import errors
 from newsbot_telegram.commands import CommandDesk
@@ -123,6 +123,12 @@ class TelegramAdapter(Adapter):
             raise ConfigError(
                 "telegram.token: the Bot API refused this token (check it with @BotFather, "
                 "and telegram.api_url)"
+            ) from None
+        except tg.NetworkError as exc:  # refused, timed out, 5xx, not a Bot API at all
+            await self.stop()
+            raise ConfigError(
+                f"telegram.api_url: cannot reach the Bot API at {self.api_url} "
+                f"({redact(str(exc))})"
             ) from None
         except BaseException:
             await self.stop()

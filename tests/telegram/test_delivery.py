@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -233,3 +234,14 @@ async def test_html_refused_falls_back_to_plain_text(room: Newsroom, adapter: Te
     [call] = fake.delivered(14)
     assert "parse_mode" not in call.params
     assert call.params["text"].startswith(f"The vote\n{SITE_URL}/news/2026/01/21/vote.html")
+
+
+async def test_what_goes_on_the_wire_is_the_preview(
+    room: Newsroom, adapter: TelegramAdapter, fake: FakeBotAPI
+) -> None:
+    for summary in await room.queries.latest():
+        await adapter.send("15", summary)
+        preview = json.loads(TelegramAdapter.preview(summary))
+        call = fake.delivered(15)[-1]
+        assert call.method == preview["method"]
+        assert {k: v for k, v in call.params.items() if k != "chat_id"} == preview["params"]

@@ -37,6 +37,13 @@ async def test_a_refused_token_is_a_config_error(fake: FakeBotAPI, queries: Quer
     await adapter.stop()  # already stopped: harmless
 
 
+async def test_an_unreachable_api_is_a_config_error(fake: FakeBotAPI, queries: Queries) -> None:
+    adapter = TelegramAdapter(TOKEN, fake.api_url, queries)
+    await fake.close()
+    with pytest.raises(ConfigError, match=r"^telegram\.api_url: cannot reach the Bot API at "):
+        await adapter.start()
+
+
 async def test_menu_failure_does_not_stop_the_bot(fake: FakeBotAPI, queries: Queries) -> None:
     fake.fail(ApiError.server(), method="setMyCommands")
     adapter = TelegramAdapter(TOKEN, fake.api_url, queries)

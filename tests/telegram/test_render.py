@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from newsbot import logs
+from newsbot.cli import main
 from newsbot.config import load_config
 from newsbot.fitting import utf16_len
 from newsbot.types import Summary
 from newsbot_telegram import TelegramAdapter
 from newsbot_telegram.render import plain_story, story_list
+from tests.helpers import SITE_URL, make_config, write_post
 from tests.telegram.fake_bot_api import telegram_html
 
 URL = "https://news.example.org/news/2026/01/31/hello.html"
@@ -143,7 +146,10 @@ def test_story_list_links_titles_newest_first_and_fits() -> None:
     assert utf16_len(telegram_html(story_list("Latest", many, 4096))) <= 4096
 
 
-def test_from_config_is_off_without_token_and_registers_the_token(tmp_path: Any) -> None:
+def test_from_config_is_off_without_token_and_registers_the_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no ./newsbot.toml to pick up
     config = load_config(None, env={})
     assert TelegramAdapter.from_config(config, None) is None  # type: ignore[arg-type]
     token = "987654:SECRET-token-for-redaction"
@@ -151,3 +157,18 @@ def test_from_config_is_off_without_token_and_registers_the_token(tmp_path: Any)
     adapter = TelegramAdapter.from_config(config, None)  # type: ignore[arg-type]
     assert isinstance(adapter, TelegramAdapter)
     assert logs.redact(f"GET /bot{token}/getMe") == f"GET /bot{logs.REDACTED}/getMe"
+
+
+def test_cli_preview_prints_the_exact_payload(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    config = make_config(tmp_path)
+    post = write_post(config.site.posts_dir, "2026-01-31-hello.md", "Hello <b>x</b> & y",
+                      tags=["politics", "uk"], extra='excerpt: "Short summary"\n'
+                      "image: assets/images/a.jpg")
+    assert main(["preview", str(post), "--platform", "telegram",
+                 "--config", str(tmp_path / "newsbot.toml")]) == 0
+    assert json.loads(capsys.readouterr().out) == photo(
+        f"{SITE_URL}/assets/images/a.jpg",
+        f'<b><a href="{SITE_URL}/news/2026/01/31/hello.html">Hello &lt;b&gt;x&lt;/b&gt; &amp; y'
+        "</a></b>\n\nShort summary\n\n<i>31 January 2026</i>\n#politics #uk #News",
+    )

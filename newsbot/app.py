@@ -152,7 +152,7 @@ class Newsroom:
                 dispatcher.wake()
         return report
 
-    async def drain(self, timeout: float = 10.0) -> None:
+    async def drain(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 - a deadline, not a cancel
         """Wait until nothing is pending for any running adapter (for tests and tools)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from newsbot import logs, registry
-from newsbot.app import NoAdapters, Newsroom, build_adapters, enable_hints
+from newsbot.app import Newsroom, NoAdapters, build_adapters, enable_hints
 from newsbot.config import CORE_SECTIONS, AppConfig, ConfigError, load_config
 from newsbot.discover import find_post_files
 from newsbot.posts import PostError, parse_post

@@ -73,7 +73,7 @@ def test_errors_never_echo_a_token(tmp_path):
 
 
 def test_missing_file_is_named(tmp_path):
-    with pytest.raises(ConfigError, match="nothere.toml: configuration file not found"):
+    with pytest.raises(ConfigError, match=r"nothere\.toml: configuration file not found"):
         load_config(tmp_path / "nothere.toml", env={})
 
 

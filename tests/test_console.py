@@ -57,7 +57,8 @@ async def test_help_lists_every_command(console):
 
 async def test_unsubscribe_then_settings(console):
     _, adapter = console
-    assert await adapter.handle("/unsubscribe") == "Unsubscribed: no more stories will be pushed here."
+    answer = await adapter.handle("/unsubscribe")
+    assert answer == "Unsubscribed: no more stories will be pushed here."
     assert await adapter.handle("/settings") == (
         "Not subscribed. Use /subscribe [tags] to get new stories here."
     )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import asyncio
+import os
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -162,7 +162,9 @@ async def test_future_post_is_held_until_its_time(tmp_path):
     await room.start()
     try:
         await room.queries.subscribe(chat("c1"))
-        write_post(config.site.posts_dir, "2026-02-03-later.md", "Later", date="2026-02-03T09:00:00")
+        write_post(
+            config.site.posts_dir, "2026-02-03-later.md", "Later", date="2026-02-03T09:00:00"
+        )
         report = await room.scan()
         assert report.announced == []
         assert await room.queries.latest() == []  # invisible while held

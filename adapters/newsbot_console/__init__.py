@@ -169,7 +169,8 @@ class ConsoleAdapter(Adapter):
             tag, count = parse_tag_args(args)
             result = await q.by_tag(tag, count)
             if not result.known:
-                hint = f" Did you mean: {', '.join(result.suggestions)}?" if result.suggestions else ""
+                close = ", ".join(result.suggestions)
+                hint = f" Did you mean: {close}?" if close else ""
                 return f"No stories are tagged “{result.tag}”.{hint}"
             return render_list(result.summaries, f"Stories tagged {result.tag}:")
         if name == "tags":

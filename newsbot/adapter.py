@@ -49,6 +49,14 @@ class PermanentError(DeliveryError):
     """
 
 
+class Undeliverable(DeliveryError):
+    """The platform refuses this story itself (a payload it will never accept).
+
+    The delivery is dropped, with the reason kept in the outbox, so one bad
+    story cannot hold the chat's later stories back for ever.
+    """
+
+
 class ChatMigrated(DeliveryError):
     """The chat moved to a new id (a Telegram group upgraded to a supergroup)."""
 

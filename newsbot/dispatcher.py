@@ -26,6 +26,7 @@ from newsbot.adapter import (
     PermanentError,
     RetryAfter,
     TransientError,
+    Undeliverable,
 )
 from newsbot.outbox import Delivery, Outbox, backoff, later
 from newsbot.store import utcnow
@@ -187,6 +188,10 @@ class Dispatcher:
             await self.outbox.migrate(self.platform, chat, exc.new_chat_id)
             self._queues.pop(chat, None)
             self.wake(resync=True)
+        except Undeliverable as exc:
+            log.error("%s: %s can never be sent to %s: %s", self.platform, row.post_id, chat, exc)
+            await self.outbox.mark_dropped(row.id, f"undeliverable: {exc}")
+            self._retire_head(chat, row)
         except PermanentError as exc:
             log.warning("%s: giving up on chat %s: %s", self.platform, chat, exc)
             await self.outbox.mark_dead(self.platform, chat, str(exc) or type(exc).__name__)

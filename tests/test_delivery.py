@@ -9,7 +9,13 @@ from sqlalchemy import select
 
 from newsbot import outbox as outbox_module
 from newsbot import schema
-from newsbot.adapter import ChatMigrated, PermanentError, RetryAfter, TransientError
+from newsbot.adapter import (
+    ChatMigrated,
+    PermanentError,
+    RetryAfter,
+    TransientError,
+    Undeliverable,
+)
 from tests.helpers import ScriptedAdapter, chat, make_config, scripted_room, write_post
 
 
@@ -98,6 +104,21 @@ async def test_permanent_error_marks_chat_dead_and_stops_costing_work(room_and_a
     await announce(room, "2026-02-03-z.md", "Z")
     await room.drain()
     assert ("gone", "2026-02-03-z.md") in adapter.sent
+
+
+async def test_undeliverable_story_is_dropped_without_blocking_the_chat(room_and_adapter):
+    room, adapter = room_and_adapter
+    await room.queries.subscribe(chat("c1"))
+    adapter.script["c1"] = [Undeliverable("payload refused")]
+    await announce(room, "2026-02-01-a.md", "A")
+    await announce(room, "2026-02-02-b.md", "B")
+    await room.drain()
+    assert adapter.sent == [("c1", "2026-02-02-b.md")]
+    assert await rows(room, "status", "last_error") == [
+        ("dropped", "undeliverable: payload refused"), ("sent", None)
+    ]
+    sub = await room.queries.settings(chat("c1"))
+    assert sub is not None and not sub.dead
 
 
 async def test_migrated_chat_moves_subscription_and_resends_there(room_and_adapter):

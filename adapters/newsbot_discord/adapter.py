@@ -20,7 +20,14 @@ from typing import ClassVar
 import aiohttp
 import discord
 
-from newsbot.adapter import Adapter, PermanentError, RetryAfter, TransientError
+from newsbot.adapter import (
+    Adapter,
+    DeliveryError,
+    PermanentError,
+    RetryAfter,
+    TransientError,
+    Undeliverable,
+)
 from newsbot.config import AppConfig, ConfigError
 from newsbot.logs import register_secret
 from newsbot.queries import Queries
@@ -244,9 +251,11 @@ class DiscordAdapter(Adapter):
         return str(message.id)
 
 
-def delivery_error(exc: discord.HTTPException) -> PermanentError | TransientError:
+def delivery_error(exc: discord.HTTPException) -> DeliveryError:
     """The core's view of a failed Discord request."""
     detail = f"{exc.status} {exc.text or exc.response.reason} (code {exc.code})"
     if exc.code in CHANNEL_CLOSED or exc.status == 403:
         return PermanentError(detail)
+    if exc.status == 400:  # Invalid Form Body: the same payload will never be accepted
+        return Undeliverable(detail)
     return TransientError(detail)

@@ -16,7 +16,7 @@ from telegram import BotCommand, Message, Update
 from telegram import error as tg
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from newsbot.adapter import Adapter, TransientError
+from newsbot.adapter import Adapter, TransientError, Undeliverable
 from newsbot.commands import COMMANDS
 from newsbot.config import ConfigError
 from newsbot.logs import redact, register_secret
@@ -202,6 +202,11 @@ class TelegramAdapter(Adapter):
             # Our HTML was refused (a bug, not the story's fault): send it bare.
             log.warning("telegram: %s refused in %s (%s); sending plain text",
                         summary.post_id, chat, exc.message)
-        return await self._app.bot.send_message(
-            chat_id=chat, text=plain_story(summary, self.text_limit)
-        )
+        try:
+            return await self._app.bot.send_message(
+                chat_id=chat, text=plain_story(summary, self.text_limit)
+            )
+        except tg.BadRequest as exc:
+            if errors.chat_closed(exc):
+                raise
+            raise Undeliverable(f"even plain text was refused: {exc.message}") from exc

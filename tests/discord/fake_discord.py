@@ -59,6 +59,7 @@ ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
     "missing_permissions": (403, {"message": "Missing Permissions", "code": 50013}),
     "unknown_channel": (404, {"message": "Unknown Channel", "code": 10003}),
     "unavailable": (503, {"message": "upstream connect error", "code": 0}),
+    "invalid_form_body": (400, {"message": "Invalid Form Body", "code": 50035}),
 }
 
 

@@ -184,3 +184,17 @@ async def test_channel_the_bot_cannot_see_or_that_is_gone_is_dead(
     assert "Missing Access" in reasons[STAFF]
     assert "Missing Permissions" in reasons[ANNOUNCE]
     assert "Unknown Channel" in reasons[gone]
+
+
+async def test_payload_discord_refuses_is_dropped_and_the_next_story_flows(
+    room: Newsroom, fake: FakeDiscord, posts: Path
+) -> None:
+    await room.queries.subscribe(chat(NEWS))
+    fake.fail(NEWS, "invalid_form_body")
+    await publish(room, posts, "2026-02-01-a.md", "First")
+    await publish(room, posts, "2026-02-02-b.md", "Second")
+    assert [b["embeds"][0]["title"] for b in fake.sent(NEWS)] == ["Second"]
+    sub = await room.queries.settings(chat(NEWS))
+    assert sub is not None and not sub.dead  # the channel is fine; the story was not
+    rows = {post: s for post, c, s in await outbox_rows(room)}
+    assert rows == {"2026-02-01-a.md": "dropped", "2026-02-02-b.md": "sent"}

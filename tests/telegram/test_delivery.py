@@ -245,3 +245,17 @@ async def test_what_goes_on_the_wire_is_the_preview(
         call = fake.delivered(15)[-1]
         assert call.method == preview["method"]
         assert {k: v for k, v in call.params.items() if k != "chat_id"} == preview["params"]
+
+
+async def test_story_refused_even_as_plain_text_is_dropped_and_the_next_one_flows(
+    room: Newsroom, fake: FakeBotAPI, posts: Path
+) -> None:
+    await room.queries.subscribe(tg(15))
+    fake.fail(ApiError(400, "Bad Request: message is malformed"),
+              method="sendMessage", chat_id=15, times=2)  # HTML, then the plain fallback
+    await publish(room, posts, "2026-02-01-poison.md", "Poison")
+    await publish(room, posts, "2026-02-02-fine.md", "Fine")
+    [call] = fake.delivered(15)
+    assert call.params["text"].startswith("<b><a href=") and "Fine" in call.params["text"]
+    rows = {post: status for post, _, status in await outbox(room)}
+    assert rows == {"2026-02-01-poison.md": "dropped", "2026-02-02-fine.md": "sent"}

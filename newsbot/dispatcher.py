@@ -18,6 +18,7 @@ import contextlib
 import logging
 from collections import deque
 from datetime import datetime
+from typing import Any
 
 from newsbot.adapter import (
     Adapter,
@@ -98,7 +99,7 @@ class Dispatcher:
             if self._stopping:
                 break
             wait = self._start_due()
-            waiters: list[asyncio.Future[object]] = [asyncio.ensure_future(self._wake.wait())]
+            waiters: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._wake.wait())]
             waiters.extend(self._in_flight.values())  # a finished send frees its chat
             await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
             waiters[0].cancel()

@@ -20,7 +20,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.sql.dml import Insert
 
 from newsbot import schema
 
@@ -99,7 +98,7 @@ class Store:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def insert(self, table: Any) -> Insert:
+    def insert(self, table: Any) -> postgresql.Insert | sqlite.Insert:
         """An INSERT that supports `on_conflict_do_*` in the current dialect."""
         if self.dialect == "postgresql":
             return postgresql.insert(table)

@@ -186,9 +186,9 @@ class ConsoleAdapter(Adapter):
                 return "Unsubscribed: no more stories will be pushed here."
             return "This console was not subscribed."
         if name == "settings":
-            sub = await q.settings(self.chat)
-            if sub is None:
+            current = await q.settings(self.chat)
+            if current is None:
                 return "Not subscribed. Use /subscribe [tags] to get new stories here."
-            state = f" (paused: {sub.dead_reason})" if sub.dead else ""
-            return f"Subscribed to {describe_filter(sub.tags)}{state}."
+            state = f" (paused: {current.dead_reason})" if current.dead else ""
+            return f"Subscribed to {describe_filter(current.tags)}{state}."
         return f"Unknown command /{name[:32]}. Type /help for the list."

@@ -14,6 +14,12 @@ inject INTERACTION_CREATE events built from the commands the adapter synced.
 When `NEWSBOT_API_SPECS` is set, every REST request is also checked against the
 official OpenAPI description (see `openapi.py`); any problem, like a request to a
 route the fake does not serve, is kept in `problems` and fails the test.
+
+With `limits=RateLimits()` it also enforces Discord's rate limits: 5 messages
+per 5 seconds per channel (a bucket whose `X-RateLimit-*` headers tell the
+truth, as discord.py reads them) and 50 requests a second overall (a global
+429); refusals are kept in `throttled`. Off by default: most tests are not
+about pacing, and their answers then carry fixed, harmless bucket headers.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
+import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,6 +59,7 @@ from tests.discord.objects import (
 )
 from tests.discord.objects import interaction as interaction_payload
 from tests.discord.openapi import OpenAPI, load_spec
+from tests.rate_limits import FixedWindow, SlidingWindow
 
 API_PREFIX = "/api/v10"
 
@@ -70,6 +79,19 @@ class Request:
     query: dict[str, str]
     body: Any
     status: int = 0
+    at: float = field(default_factory=time.perf_counter)  # when it arrived
+
+
+_ENTRY = web.RequestKey("entry", Request)
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Discord's limits for a bot: per channel for messages, and global."""
+
+    channel_messages: int = 5
+    channel_period: float = 5.0
+    global_per_second: int = 50
 
 
 @dataclass
@@ -83,8 +105,17 @@ class Interaction:
 class FakeDiscord:
     """Start with `await fake.start()`, stop with `await fake.close()`."""
 
-    def __init__(self, spec: OpenAPI | None = None) -> None:
+    def __init__(self, spec: OpenAPI | None = None, limits: RateLimits | None = None) -> None:
         self.spec = spec if spec is not None else load_spec()
+        self.limits = limits
+        #: requests refused with 429 because they broke `limits`
+        self.throttled: list[Request] = []
+        self._global = (
+            SlidingWindow(limits.global_per_second, 1.0, time.perf_counter)
+            if limits is not None
+            else None
+        )
+        self._buckets: dict[str, FixedWindow] = {}
         self.channels: dict[str, Channel] = {
             c.id: c
             for c in (
@@ -182,10 +213,16 @@ class FakeDiscord:
         path = request.path[len(API_PREFIX):]
         raw = await request.read()
         body = json.loads(raw) if raw else None
-        entry = Request(request.method, path, dict(request.query), body)
+        entry = request[_ENTRY] = Request(request.method, path, dict(request.query), body)
         self.requests.append(entry)
         if self.spec is not None:
             self.problems += self.spec.check(request.method, path, request.query, body, bool(raw))
+        refusal = self._global_limit(path)
+        if refusal is not None:
+            entry.status = refusal.status
+            self.throttled.append(entry)
+            await self._touch()
+            return refusal
         try:
             response = await handler(request)
         except web.HTTPException as exc:
@@ -251,20 +288,42 @@ class FakeDiscord:
             return web.Response(status=499)
         if kind is not None:
             return self._error(kind)
+        headers = _bucket_headers()
+        if self.limits is not None:
+            bucket = self._bucket(channel_id)
+            wait = bucket.wait()
+            if wait > 0:
+                self.throttled.append(request[_ENTRY])
+                return _rate_limited(wait, _bucket_headers(0, wait, self.limits.channel_messages))
+            bucket.admit()
+            headers = _bucket_headers(
+                bucket.remaining, bucket.reset_after(), self.limits.channel_messages
+            )
         body = await request.json()
-        return json_response(self._message(channel_id, body), headers=_bucket_headers())
+        return json_response(self._message(channel_id, body), headers=headers)
+
+    def _bucket(self, channel_id: str) -> FixedWindow:
+        assert self.limits is not None
+        if channel_id not in self._buckets:
+            self._buckets[channel_id] = FixedWindow(
+                self.limits.channel_messages, self.limits.channel_period, time.perf_counter
+            )
+        return self._buckets[channel_id]
+
+    def _global_limit(self, path: str) -> web.Response | None:
+        """A global 429 past 50 requests a second (interactions are exempt, as on Discord)."""
+        if self._global is None or path.startswith(("/interactions/", "/webhooks/")):
+            return None
+        wait = self._global.wait()
+        if wait > 0:
+            return _rate_limited(wait, {"X-RateLimit-Global": "true"}, scope="global")
+        self._global.admit()
+        return None
 
     def _error(self, kind: str) -> web.Response:
         if kind.startswith("rate_limited"):
             wait = 60.0 if kind == "rate_limited_long" else self.retry_after
-            body = {"message": "You are being rate limited.", "retry_after": wait, "global": False}
-            headers = {
-                **_bucket_headers(remaining=0, reset_after=wait),
-                "Retry-After": str(max(1, round(wait))),
-                "X-RateLimit-Scope": "user",
-                "Via": "1.1 google",
-            }
-            return json_response(body, status=429, headers=headers)
+            return _rate_limited(wait, _bucket_headers(remaining=0, reset_after=wait))
         status, body = ERRORS[kind]
         return json_response(body, status=status)
 
@@ -424,10 +483,26 @@ def json_response(
     )
 
 
-def _bucket_headers(remaining: int = 4, reset_after: float = 1.0) -> dict[str, str]:
+def _rate_limited(wait: float, headers: dict[str, str], scope: str = "user") -> web.Response:
+    """Discord's 429: `retry_after` in seconds (float) in the body, whole seconds in the
+    header, and the `Via` header without which discord.py suspects a Cloudflare ban."""
+    body = {"message": "You are being rate limited.", "retry_after": round(wait, 3),
+            "global": scope == "global"}
+    headers = {
+        **headers,
+        "Retry-After": str(max(1, math.ceil(wait))),
+        "X-RateLimit-Scope": scope,
+        "Via": "1.1 google",
+    }
+    return json_response(body, status=429, headers=headers)
+
+
+def _bucket_headers(
+    remaining: int = 4, reset_after: float = 1.0, limit: int = 5
+) -> dict[str, str]:
     reset = datetime.now(UTC).timestamp() + reset_after
     return {
-        "X-RateLimit-Limit": "5",
+        "X-RateLimit-Limit": str(limit),
         "X-RateLimit-Remaining": str(remaining),
         "X-RateLimit-Reset": f"{reset:.3f}",
         "X-RateLimit-Reset-After": f"{reset_after:.3f}",

@@ -12,7 +12,8 @@ from newsbot.config import AppConfig, load_config
 from newsbot.queries import Queries
 from newsbot_telegram import TelegramAdapter
 from tests.helpers import SITE_URL, write_post
-from tests.telegram.fake_bot_api import TOKEN, FakeBotAPI, SpecChecker
+from tests.telegram.bot_api_checks import SpecChecker
+from tests.telegram.fake_bot_api import TOKEN, FakeBotAPI
 
 
 @pytest.fixture(scope="session")

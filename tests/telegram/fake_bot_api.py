@@ -7,9 +7,14 @@ pictures, migrated groups, server errors. Like Telegram it parses HTML
 `parse_mode` strictly and measures the visible text against the limits.
 
 When `NEWSBOT_API_SPECS` names a folder holding `telegram-bot-api.json` (the
-official method and type list), every request is also checked against it:
-unknown method or field, missing required field, wrong type. Problems are
-collected in `violations`; the fixture fails the test on any.
+official method and type list), every request is also checked against it
+(see `bot_api_checks.py`). Problems are collected in `violations`; the
+fixture fails the test on any.
+
+With `limits=FloodLimits()` it also enforces Telegram's flood limits (30
+messages a second overall, one a second per chat, 20 a minute per group or
+channel), answering 429 with `retry_after` past them; the refusals are kept
+in `throttled`. Off by default: most tests are not about pacing.
 
 Updates are built from real python-telegram-bot objects (`person`, `group`,
 `channel`, `command`), serialised the way Telegram sends them.
@@ -19,15 +24,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import itertools
 import json
-import os
-import re
-from collections.abc import Callable, Mapping
+import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -46,6 +49,9 @@ from telegram import (
     Update,
     User,
 )
+
+from tests.rate_limits import SlidingWindow, Windows
+from tests.telegram.bot_api_checks import SpecChecker, telegram_html, utf16
 
 TOKEN = "123456789:AAFakeTokenForNewsbotTests_abcdefghij"
 BOT_ID = 123456789
@@ -183,6 +189,7 @@ class Call:
     status: int = 200
     result: Any = None
     visible: str | None = None  # text or caption as Telegram would show it
+    at: float = field(default_factory=time.perf_counter)  # when it arrived
 
     @property
     def ok(self) -> bool:
@@ -193,129 +200,43 @@ class Call:
         return self.params.get("chat_id")
 
 
-# -- Telegram's HTML, strictly ------------------------------------------------------------
-
-_TAG = re.compile(r"<(/?)([a-z][a-z0-9-]*)((?:\s+[a-z-]+=\"[^\"<>]*\")*)\s*>")
-_ENTITY = re.compile(r"&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
-_TAGS = frozenset({"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span",
-                   "tg-spoiler", "a", "code", "pre", "blockquote", "tg-emoji"})
+# -- flood limits -------------------------------------------------------------------------
 
 
-def telegram_html(markup: str) -> str:
-    """The visible text of HTML `parse_mode` markup; ValueError where Telegram refuses it."""
-    out: list[str] = []
-    stack: list[str] = []
-    pos = 0
-    while pos < len(markup):
-        char = markup[pos]
-        if char == "<":
-            tag = _TAG.match(markup, pos)
-            if tag is None or tag[2] not in _TAGS:
-                raise ValueError(f"can't parse entities: unsupported start tag at offset {pos}")
-            closing, name, attrs = tag[1], tag[2], tag[3]
-            if closing:
-                if not stack or stack.pop() != name:
-                    raise ValueError(f"can't parse entities: unmatched end tag {name!r}")
-            else:
-                if name == "a" and "href=" not in attrs:
-                    raise ValueError("can't parse entities: <a> without href")
-                stack.append(name)
-            pos = tag.end()
-        elif char == "&":
-            entity = _ENTITY.match(markup, pos)
-            if entity is None:
-                raise ValueError(f"can't parse entities: stray '&' at offset {pos}")
-            out.append(html.unescape(entity[0]))
-            pos = entity.end()
-        elif char == ">":
-            raise ValueError(f"can't parse entities: stray '>' at offset {pos}")
-        else:
-            out.append(char)
-            pos += 1
-    if stack:
-        raise ValueError(f"can't parse entities: unclosed tag {stack[-1]!r}")
-    return "".join(out).strip()
+@dataclass(frozen=True)
+class FloodLimits:
+    """Telegram's published flood limits; 0 turns one off."""
+
+    overall_per_second: int = 30
+    chat_interval: float = 1.0  # one message per chat in any such interval
+    group_per_minute: int = 20  # groups and channels (negative ids, @names)
 
 
-def utf16(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+class _FloodGate:
+    """Admits a message or answers the 429 Telegram would (whole seconds, at least 1)."""
 
+    def __init__(self, limits: FloodLimits) -> None:
+        clock = time.perf_counter
+        self.overall = (SlidingWindow(limits.overall_per_second, 1.0, clock)
+                        if limits.overall_per_second else None)
+        self.chats = Windows(1, limits.chat_interval, clock) if limits.chat_interval else None
+        self.groups = (Windows(limits.group_per_minute, 60.0, clock)
+                       if limits.group_per_minute else None)
 
-# -- the official method list ----------------------------------------------------------
-
-
-class SpecChecker:
-    """Checks requests against the Bot API's machine-readable method and type list."""
-
-    def __init__(self, spec: Mapping[str, Any]) -> None:
-        self.methods: Mapping[str, Any] = spec["methods"]
-        self.types: Mapping[str, Any] = spec["types"]
-
-    @classmethod
-    def from_env(cls) -> SpecChecker | None:
-        folder = os.environ.get("NEWSBOT_API_SPECS")
-        if not folder:
-            return None
-        path = Path(folder) / "telegram-bot-api.json"
-        return cls(json.loads(path.read_text(encoding="utf-8")))
-
-    def check(self, method: str, raw: Mapping[str, Any]) -> list[str]:
-        spec = self.methods.get(method)
-        if spec is None:
-            return [f"unknown method {method}"]
-        return self._fields(method, raw, spec.get("fields", []), top=True)
-
-    def _fields(self, where: str, value: Mapping[str, Any], fields: list[dict[str, Any]],
-                *, top: bool = False) -> list[str]:
-        known = {f["name"]: f for f in fields}
-        problems = [f"{where}: unknown field {name!r}" for name in value if name not in known]
-        problems += [f"{where}: missing required field {name!r}"
-                     for name, f in known.items() if f["required"] and name not in value]
-        for name, item in value.items():
-            if name in known:
-                problems += self._value(f"{where}.{name}", item, known[name]["types"], top=top)
-        return problems
-
-    def _value(self, where: str, value: Any, types: list[str], *, top: bool = False) -> list[str]:
-        if top and isinstance(value, str):
-            if "String" in types or "InputFile" in types:
-                return []
-            try:  # form fields carry everything but strings as JSON
-                value = json.loads(value)
-            except ValueError:
-                return [f"{where}: {value[:40]!r} is not {' or '.join(types)}"]
-        first: list[str] | None = None
-        for kind in types:
-            problems = self._one(where, value, kind)
-            if not problems:
-                return []
-            first = problems if first is None else first
-        return first or []
-
-    def _one(self, where: str, value: Any, kind: str) -> list[str]:
-        if kind.startswith("Array of "):
-            if not isinstance(value, list):
-                return [f"{where}: expected {kind}"]
-            return [p for i, item in enumerate(value)
-                    for p in self._value(f"{where}[{i}]", item, [kind[9:]])]
-        simple: dict[str, Callable[[Any], bool]] = {
-            "Integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-            "Float": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-            "Boolean": lambda v: isinstance(v, bool),
-            "True": lambda v: v is True,
-            "String": lambda v: isinstance(v, str),
-            "InputFile": lambda v: isinstance(v, str),
-        }
-        if kind in simple:
-            return [] if simple[kind](value) else [f"{where}: {value!r:.40} is not {kind}"]
-        spec = self.types.get(kind)
-        if spec is None:
-            return [f"{where}: unknown type {kind}"]
-        if spec.get("subtypes"):
-            return self._value(where, value, spec["subtypes"])
-        if not isinstance(value, dict):
-            return [f"{where}: expected a {kind} object"]
-        return self._fields(f"{where}<{kind}>", value, spec.get("fields", []))
+    def check(self, chat_id: Any) -> ApiError | None:
+        now = time.perf_counter()
+        key = str(chat_id)
+        windows = [self.overall] if self.overall is not None else []
+        if self.chats is not None:
+            windows.append(self.chats[key])
+        if self.groups is not None and key.startswith(("-", "@")):
+            windows.append(self.groups[key])
+        wait = max((w.wait(now) for w in windows), default=0.0)
+        if wait > 0:
+            return ApiError.retry_after(max(1, math.ceil(wait)))
+        for window in windows:
+            window.admit(now)
+        return None
 
 
 # -- the server ----------------------------------------------------------------------------
@@ -335,8 +256,13 @@ class FakeBotAPI:
     violations: list[str] = field(default_factory=list)
     chats: dict[int, Chat] = field(default_factory=dict)
     members: dict[tuple[int, int], _Member] = field(default_factory=dict)
+    #: enforce Telegram's flood limits (None: accept any pace)
+    limits: FloodLimits | None = None
+    #: messages refused with 429 because they broke `limits`
+    throttled: list[Call] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self._flood = None if self.limits is None else _FloodGate(self.limits)
         self._rules: list[_Rule] = []
         self._updates: list[dict[str, Any]] = []
         self._next_update = 1
@@ -439,6 +365,9 @@ class FakeBotAPI:
         elif answer is None:
             self.violations.append(f"the fake does not implement {method}")
             outcome = ApiError(404, "Not Found: method not found")
+        elif (refusal := self._flooded(method, call.chat_id)) is not None:
+            outcome = refusal
+            self.throttled.append(call)
         else:
             outcome = await answer(call)
         async with self._changed:
@@ -449,6 +378,11 @@ class FakeBotAPI:
             self.calls.append(call)
             self._changed.notify_all()
         return web.json_response(body, status=call.status)
+
+    def _flooded(self, method: str, chat_id: Any) -> ApiError | None:
+        if self._flood is None or method not in SENDING:
+            return None
+        return self._flood.check(chat_id)
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
         if request.content_type == "application/json":

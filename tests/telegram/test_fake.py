@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.telegram.fake_bot_api import SpecChecker, telegram_html
+from tests.telegram.bot_api_checks import SpecChecker, telegram_html
 
 
 @pytest.mark.parametrize(

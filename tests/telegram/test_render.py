@@ -18,7 +18,7 @@ from newsbot.types import Summary
 from newsbot_telegram import TelegramAdapter
 from newsbot_telegram.render import plain_story, story_list
 from tests.helpers import SITE_URL, make_config, write_post
-from tests.telegram.fake_bot_api import telegram_html
+from tests.telegram.bot_api_checks import telegram_html
 
 URL = "https://news.example.org/news/2026/01/31/hello.html"
 BASE = Summary(

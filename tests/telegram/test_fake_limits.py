@@ -1,0 +1,37 @@
+"""The adapter's pacing keeps a chat inside the flood limits the fake enforces (what the
+benchmarks rely on): a second story to a chat waits instead of provoking a 429."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsbot.types import Chat
+from newsbot_telegram import TelegramAdapter
+from tests.helpers import write_post
+from tests.telegram.bot_api_checks import SpecChecker
+from tests.telegram.conftest import telegram_config, telegram_room
+from tests.telegram.fake_bot_api import FakeBotAPI, FloodLimits
+
+
+async def test_two_stories_to_one_chat_are_a_second_apart(
+    tmp_path: Path, posts: Path, spec: SpecChecker | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(TelegramAdapter, "chat_interval", 1.0)  # as shipped
+    fake = FakeBotAPI(spec=spec, limits=FloodLimits())
+    await fake.start()
+    room = telegram_room(telegram_config(tmp_path, fake))
+    try:
+        await room.start()
+        await room.queries.subscribe(Chat("telegram", "-1001234"))
+        write_post(posts, "2026-02-01-one.md", "One")
+        write_post(posts, "2026-02-02-two.md", "Two")
+        await room.scan()
+        await room.drain(timeout=10)
+    finally:
+        await room.stop()
+        await fake.close()
+    sent = fake.delivered(-1001234)
+    assert len(sent) == 2 and fake.throttled == [] and fake.violations == []
+    assert sent[1].at - sent[0].at >= 0.99

@@ -2,20 +2,27 @@
 
 A scan stats every candidate file and re-reads only those whose size or mtime
 changed (and re-parses only those whose content hash changed), so a restart
-over an unchanged folder parses nothing. Everything a scan learns is written in
-one transaction together with the outbox rows of the posts it announces: the
-store never says "announced" without the deliveries, nor the reverse.
+over an unchanged folder parses nothing. Changed files are read and written
+in batches of `BATCH_FILES` (read in worker processes when there are many,
+see `reading.py`), each batch in one transaction together with the outbox
+rows of the posts it announces: the store never says "announced" without the
+deliveries, nor the reverse, and a first start over a hundred thousand posts
+holds one batch in memory, not the whole site. What concerns the scan as a
+whole (files gone, held posts now due, the first-run marker) is written with
+the last batch.
 
 Rules: the very first scan of a store indexes without announcing (no flood);
-a post dated in the future is held (invisible, unannounced) until its time; a
-post is announced once, whatever edits follow; a file that fails to parse is
-"not yet" (a half-written save), reported, and leaves the previous version be.
+it is the first run until that scan completes, so a first scan cut short
+announces nothing either when it is done again. A post dated in the future is
+held (invisible, unannounced) until its time; a post is announced once,
+whatever edits follow; a file that fails to parse is "not yet" (a
+half-written save), reported, and leaves the previous version be.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import contextlib
 import logging
 import os
 from collections.abc import Callable, Collection, Iterable
@@ -31,14 +38,16 @@ from newsbot import schema
 from newsbot.config import SiteConfig
 from newsbot.discover import find_post_files, is_candidate
 from newsbot.outbox import Outbox
-from newsbot.posts import PostError, parse_post
 from newsbot.queries import post_from_row
+from newsbot.reading import FileRead, Wanted, read_batches
 from newsbot.store import Store, to_db_time
 from newsbot.types import Post
 
 log = logging.getLogger(__name__)
 INITIALIZED = "initialized"
 _CHUNK = 500
+#: changed files written per transaction
+BATCH_FILES = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,21 +69,26 @@ class ScanReport:
 
 
 @dataclass(slots=True)
-class _Read:
-    """What reading one changed file produced (computed off the event loop)."""
+class _ScanState:
+    """What a scan carries from one batch to the next."""
 
-    path: str
-    size: int
-    mtime_ns: int
-    sha256: str
-    post: Post | None = None
-    skipped: bool = False  # published: false
-    unchanged: bool = False  # same bytes as last time: nothing to parse
-    error: PostError | None = None
+    now: datetime
+    first_run: bool
+    report: ScanReport
+    seen: set[str] = field(default_factory=set)  # ids of posts read in this scan
+    orphans: set[str] = field(default_factory=set)  # ids a changed file no longer gives
 
 
 def aware_utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _stamps(
+    find: Callable[[Path], dict[str, os.stat_result]], root: Path
+) -> dict[str, tuple[int, int]]:
+    """Each candidate file's (size, mtime_ns): all a scan compares, in a fraction of the
+    memory of the stat results (which matters at a hundred thousand posts)."""
+    return {path: (st.st_size, st.st_mtime_ns) for path, st in find(root).items()}
 
 
 class Indexer:
@@ -101,91 +115,98 @@ class Indexer:
 
     async def _scan(self, only: Collection[str] | None) -> ScanReport:
         if only is None:
-            disk = await asyncio.to_thread(find_post_files, self.root)
+            disk = await asyncio.to_thread(_stamps, find_post_files, self.root)
         else:
             disk = await asyncio.to_thread(self._stat_some, only)
-        known = await self._known_files(None if only is None else list(only))
-        changed = [
-            (path, st)
-            for path, st in disk.items()
-            if path not in known or (known[path][0], known[path][1]) != (st.st_size, st.st_mtime_ns)
+        stamps = await self._known_stamps(None if only is None else list(only))
+        changed = [path for path, stamp in disk.items() if stamps.get(path) != stamp]
+        removed = [path for path in stamps if path not in disk]
+        del stamps
+        known = await self._known_files(changed + removed)
+        wanted: list[Wanted] = [
+            (path, *disk[path], known[path][0] if path in known else None) for path in changed
         ]
-        removed = [path for path in known if path not in disk]
-        reads = await asyncio.to_thread(self._read_all, changed, known)
         report = ScanReport(files=len(disk))
+        del disk, changed
+        async with self.store.engine.connect() as conn:
+            first_run = await self.store.get_meta(conn, INITIALIZED) is None
+        state = _ScanState(self.clock(), first_run, report)
+        report.first_run = first_run
+        held: list[FileRead] | None = None
+        batches = read_batches(self.root, self.site, wanted, BATCH_FILES)
+        async with contextlib.aclosing(batches):
+            async for reads in batches:
+                if held is not None:
+                    async with self.store.engine.begin() as conn:
+                        await self._write(conn, held, known, state)
+                held = reads
         async with self.store.engine.begin() as conn:
-            await self._write(conn, reads, removed, known, report)
+            if held is not None:
+                await self._write(conn, held, known, state)
+            await self._finish(conn, removed, known, state)
+        report.parsed = len(state.seen)
         for problem in report.problems:
             where = f"{problem.path}:{problem.line}" if problem.line else problem.path
             log.warning("%s: %s (will retry when the file changes)", where, problem.reason)
         return report
 
-    def _stat_some(self, paths: Iterable[str]) -> dict[str, os.stat_result]:
-        found: dict[str, os.stat_result] = {}
+    def _stat_some(self, paths: Iterable[str]) -> dict[str, tuple[int, int]]:
+        found: dict[str, tuple[int, int]] = {}
         for rel in paths:
             full = self.root / rel
             try:
                 if full.is_file() and is_candidate(self.root, full):
-                    found[rel] = full.stat()
+                    st = full.stat()
+                    found[rel] = (st.st_size, st.st_mtime_ns)
             except OSError:
                 continue  # vanished between the event and now: treated as removed
         return found
 
-    async def _known_files(self, paths: list[str] | None) -> dict[str, tuple[Any, ...]]:
+    async def _known_stamps(self, paths: list[str] | None) -> dict[str, tuple[int, int]]:
+        """(size, mtime_ns) of the files the store knows (all, or those in `paths`)."""
         f = schema.files
-        cols = (f.c.path, f.c.size, f.c.mtime_ns, f.c.sha256, f.c.post_id)
-        out: dict[str, tuple[Any, ...]] = {}
+        cols = (f.c.path, f.c.size, f.c.mtime_ns)
+        out: dict[str, tuple[int, int]] = {}
         async with self.store.engine.connect() as conn:
             if paths is None:
-                rows = (await conn.execute(select(*cols))).all()
+                result = await conn.stream(select(*cols))
+                async for part in result.partitions(5000):
+                    out.update((path, (size, mtime)) for path, size, mtime in part)
             else:
-                rows = []
                 for start in range(0, len(paths), _CHUNK):
                     chunk = paths[start : start + _CHUNK]
-                    rows += (await conn.execute(select(*cols).where(f.c.path.in_(chunk)))).all()
-        for row in rows:
-            out[row.path] = (row.size, row.mtime_ns, row.sha256, row.post_id)
+                    rows = await conn.execute(select(*cols).where(f.c.path.in_(chunk)))
+                    out.update((path, (size, mtime)) for path, size, mtime in rows)
         return out
 
-    def _read_all(
-        self, changed: list[tuple[str, os.stat_result]], known: dict[str, tuple[Any, ...]]
-    ) -> list[_Read]:
-        reads = []
-        for path, st in changed:
-            try:
-                data = (self.root / path).read_bytes()
-            except OSError as exc:
-                log.warning("%s: cannot read (%s)", path, exc.strerror or exc)
-                continue
-            read = _Read(path, st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest())
-            if path in known and known[path][2] == read.sha256:
-                read.unchanged = True  # touched, not changed
-            else:
-                try:
-                    read.post = parse_post(data, path, self.site)
-                    read.skipped = read.post is None
-                except PostError as exc:
-                    read.error = exc
-            reads.append(read)
-        return reads
+    async def _known_files(self, paths: list[str]) -> dict[str, tuple[str, str | None]]:
+        """(sha256, post id) of those of `paths` the store knows."""
+        f = schema.files
+        out: dict[str, tuple[str, str | None]] = {}
+        if not paths:
+            return out
+        async with self.store.engine.connect() as conn:
+            for start in range(0, len(paths), _CHUNK):
+                chunk = paths[start : start + _CHUNK]
+                stmt = select(f.c.path, f.c.sha256, f.c.post_id).where(f.c.path.in_(chunk))
+                rows = await conn.execute(stmt)
+                out.update((path, (sha, post_id)) for path, sha, post_id in rows)
+        return out
 
     async def _write(
         self,
         conn: AsyncConnection,
-        reads: list[_Read],
-        removed: list[str],
-        known: dict[str, tuple[Any, ...]],
-        report: ScanReport,
+        reads: list[FileRead],
+        known: dict[str, tuple[str, str | None]],
+        state: _ScanState,
     ) -> None:
-        now = self.clock()
-        first_run = await self.store.get_meta(conn, INITIALIZED) is None
-        report.first_run = first_run
+        """One batch of reads: files, posts, labels, and the announcements they make."""
+        report, now = state.report, state.now
         posts = {r.post.id: r.post for r in reads if r.post is not None}
-        report.parsed = len(posts)
         previous = await self._post_states(conn, list(posts))
-        file_rows, orphans = [], set()
+        file_rows = []
         for r in reads:
-            old_post = known.get(r.path, (None,) * 4)[3]
+            old_post = known[r.path][1] if r.path in known else None
             if r.error is not None:
                 problem = Problem(r.path, getattr(r.error, "line", None), str(r.error))
                 report.problems.append(problem)
@@ -194,40 +215,58 @@ class Indexer:
                 post_id = r.post.id if r.post is not None else (old_post if r.unchanged else None)
                 error = None
             if old_post is not None and old_post != post_id:
-                orphans.add(old_post)
+                state.orphans.add(old_post)
             file_rows.append(
                 {"path": r.path, "size": r.size, "mtime_ns": r.mtime_ns,
                  "sha256": r.sha256, "post_id": post_id, "error": error}
             )
         await self._upsert_files(conn, file_rows)
         await self._upsert_posts(conn, posts.values(), previous, now)
-
-        f = schema.files
-        for start in range(0, len(removed), _CHUNK):
-            await conn.execute(delete(f).where(f.c.path.in_(removed[start : start + _CHUNK])))
-        orphans |= {known[path][3] for path in removed if known[path][3] is not None}
-        report.deleted = await self._delete_orphans(conn, orphans - set(posts))
-
-        released = await self._release_held(conn, now)
+        state.seen.update(posts)
         fresh = [
             post for post in posts.values()
             if post.date <= now and not previous.get(post.id, ("", False))[1]
         ]
-        to_announce = {p.id: p for p in [*fresh, *released]}
-        if to_announce:
-            if not first_run:
-                report.queued = await self.outbox.fan_out(
-                    conn, to_announce.values(), self.platforms
-                )
-                report.announced = list(to_announce.values())
-            p = schema.posts
-            ids = list(to_announce)
-            for start in range(0, len(ids), _CHUNK):
-                await conn.execute(
-                    update(p).where(p.c.id.in_(ids[start : start + _CHUNK])).values(announced=True)
-                )
-        if first_run:
-            await self.store.set_meta(conn, INITIALIZED, now.isoformat())
+        await self._announce(conn, fresh, state)
+
+    async def _finish(
+        self,
+        conn: AsyncConnection,
+        removed: list[str],
+        known: dict[str, tuple[str, str | None]],
+        state: _ScanState,
+    ) -> None:
+        """The scan as a whole: files gone, posts orphaned, held posts due, first run done."""
+        f = schema.files
+        for start in range(0, len(removed), _CHUNK):
+            await conn.execute(delete(f).where(f.c.path.in_(removed[start : start + _CHUNK])))
+        state.orphans.update(
+            post_id for path in removed if (post_id := known[path][1]) is not None
+        )
+        state.report.deleted = await self._delete_orphans(conn, state.orphans - state.seen)
+        released = await self._release_held(conn, state.now)
+        await self._announce(conn, released, state)
+        if state.first_run:
+            await self.store.set_meta(conn, INITIALIZED, state.now.isoformat())
+
+    async def _announce(
+        self, conn: AsyncConnection, posts: Iterable[Post], state: _ScanState
+    ) -> None:
+        """Queue these posts' deliveries (not on the first run) and mark them announced."""
+        to_announce = {p.id: p for p in posts}
+        if not to_announce:
+            return
+        if not state.first_run:
+            state.report.queued += await self.outbox.fan_out(
+                conn, to_announce.values(), self.platforms
+            )
+            state.report.announced += to_announce.values()  # batches never overlap
+        p = schema.posts
+        ids = list(to_announce)
+        for start in range(0, len(ids), _CHUNK):
+            await conn.execute(
+                update(p).where(p.c.id.in_(ids[start : start + _CHUNK])).values(announced=True)
+            )
 
     async def _post_states(
         self, conn: AsyncConnection, ids: list[str]
@@ -271,7 +310,8 @@ class Indexer:
                 "announced": previous.get(post.id, ("", False))[1], "updated_at": stamp,
             })
             labels += [
-                {"post_id": post.id, "label": label.casefold()[:256], "display": label[:256]}
+                {"post_id": post.id, "label": label.casefold()[:256], "display": label[:256],
+                 "date": rows[-1]["date"]}
                 for label in post.labels
             ]
         if not rows:

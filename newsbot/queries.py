@@ -131,11 +131,13 @@ class Queries:
 
     async def _tagged(self, label: str, n: int | None) -> list[Summary]:
         p, lab = schema.posts, schema.post_labels
+        # Ordered by the label's copy of the date: SQLite walks the tag's index entries
+        # newest first and stops after n live posts, instead of sorting all of them.
         stmt = (
             select(p)
-            .join(lab, lab.c.post_id == p.c.id)
+            .select_from(lab.join(p, lab.c.post_id == p.c.id))
             .where(lab.c.label == label, p.c.status == "live")
-            .order_by(p.c.date.desc(), p.c.id)
+            .order_by(lab.c.date.desc(), lab.c.post_id)
             .limit(clamp_count(n))
         )
         async with self.store.engine.connect() as conn:

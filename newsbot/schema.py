@@ -68,14 +68,21 @@ posts = Table(
     Index("ix_posts_status_date", "status", "date"),
 )
 
-#: one row per (post, label) with the label case-folded, for tag queries and counts
+#: one row per (post, label) with the label case-folded, for tag queries and counts;
+#: `date` is the post's, so the newest posts of a tag are the first entries of one index
 post_labels = Table(
     "post_labels",
     metadata,
     Column("post_id", String(1024), ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
     Column("label", String(256), primary_key=True),
     Column("display", String(256), nullable=False),
-    Index("ix_post_labels_label", "label"),
+    Column("date", DateTime, nullable=True),  # nullable only for the migration's sake
+)
+Index(
+    "ix_post_labels_label_date",
+    post_labels.c.label,
+    post_labels.c.date.desc(),
+    post_labels.c.post_id,
 )
 
 #: destinations and what they want; `tags` empty = everything

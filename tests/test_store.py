@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import sqlite3
 
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from newsbot.queries import Queries
-from newsbot.store import Store, async_url, describe_url
+from newsbot.store import MIGRATIONS, Store, async_url, describe_url
 from newsbot.types import Chat
+
+
+def newest_revision() -> str | None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()
 
 
 async def test_migrations_run_once_and_keep_subscriptions(tmp_path):
@@ -21,7 +29,7 @@ async def test_migrations_run_once_and_keep_subscriptions(tmp_path):
     try:
         async with store.engine.connect() as conn:
             version = (await conn.execute(text("select version_num from alembic_version"))).all()
-        assert version == [("0001",)]
+        assert version == [(newest_revision(),)]
         sub = await Queries(store).settings(Chat("telegram", "-1001"))
         assert sub is not None and sub.tags == ("news",)
     finally:

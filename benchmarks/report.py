@@ -1,0 +1,182 @@
+"""The figures as a table and as JSON, and the targets the project aims at.
+
+Targets are reported, never asserted: a benchmark that fails a build on a
+busy machine teaches people to ignore it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100) by linear interpolation between closest ranks."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def percentiles(
+    values: Sequence[float], scale: float = 1.0, suffix: str = "", qs: Sequence[int] = (50, 95, 99)
+) -> dict[str, float | None]:
+    """{"p50<suffix>": …} scaled (seconds → ms with scale=1000); None when there are no values."""
+    out: dict[str, float | None] = {}
+    for q in qs:
+        value = percentile(values, q) * scale
+        out[f"p{q}{suffix}"] = None if math.isnan(value) else round(value, 3)
+    out["max" + suffix] = round(max(values) * scale, 3) if values else None
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    name: str
+    wanted: str
+    value: Callable[[dict[str, Any]], Any]
+    met: Callable[[dict[str, Any]], bool]
+
+
+def _get(figures: dict[str, Any], *keys: str) -> Any:
+    value: Any = figures
+    for key in keys:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def _bound(name: str, wanted: str, keys: tuple[str, ...], *, most: float | None = None,
+           least: float | None = None) -> Target:
+    def value(figures: dict[str, Any]) -> Any:
+        return _get(figures, *keys)
+
+    def met(figures: dict[str, Any]) -> bool:
+        found = value(figures)
+        if found is None:
+            return False
+        return (most is None or found <= most) and (least is None or found >= least)
+
+    return Target(name, wanted, value, met)
+
+
+def _fan_out(platform: str) -> Target:
+    def value(figures: dict[str, Any]) -> Any:
+        fan = _get(figures, "fan_out", platform)
+        if fan is None:
+            return None
+        return (f"{fan['percent_of_limit']}%, {fan['throttled_429']} × 429, "
+                f"{fan['lost']} lost, {fan['duplicated']} dup")
+
+    def met(figures: dict[str, Any]) -> bool:
+        fan = _get(figures, "fan_out", platform)
+        return bool(fan) and fan["percent_of_limit"] >= 95 and fan["throttled_429"] == 0 \
+            and fan["lost"] == 0 and fan["duplicated"] == 0
+
+    return Target(f"fan-out, {platform.title()}", "≥ 95%, 0 × 429, 0 lost, 0 dup", value, met)
+
+
+TARGETS = [
+    *(
+        _bound(f"detect→deliver {q}, {platform.title()}", f"≤ {limit} ms",
+               ("detect_to_deliver", platform, f"{q}_ms"), most=limit)
+        for platform in ("telegram", "discord")
+        for q, limit in (("p50", 300), ("p99", 1000))
+    ),
+    _fan_out("telegram"),
+    _fan_out("discord"),
+    _bound("cold index", "≥ 5,000 posts/s", ("index", "cold_posts_per_s"), least=5000),
+    _bound("cold index ÷ plain frontmatter.load", "≥ 1.0", ("index", "cold_vs_baseline"),
+           least=1.0),
+    _bound("restart over 100,000 unchanged posts", "≤ 3 s", ("memory", "restart_seconds"),
+           most=3.0),
+    _bound("latest p99", "≤ 5 ms", ("queries", "latest", "p99_ms"), most=5.0),
+    _bound("by_tag p99", "≤ 5 ms", ("queries", "by_tag", "p99_ms"), most=5.0),
+    _bound("peak memory, 100,000 posts", "≤ 200 MB", ("memory", "cold_peak_rss_mb"), most=200),
+]
+
+
+def judge(figures: dict[str, Any], *, full_size: bool = True) -> list[dict[str, Any]]:
+    """Each target with the measured value and whether it is met (None: the run was too
+    small for the target to apply, as in `--smoke`)."""
+    return [
+        {"target": t.name, "wanted": t.wanted, "value": t.value(figures),
+         "met": t.met(figures) if full_size else None}
+        for t in TARGETS
+    ]
+
+
+def table(figures: dict[str, Any]) -> str:
+    """The figures as a Markdown table (what the README shows), then the targets."""
+    rows: list[tuple[str, str]] = []
+    index = figures.get("index")
+    if index:
+        n = f"{index['posts']:,}"
+        rows += [
+            (f"cold index, {n} posts", f"{index['cold_posts_per_s']:,} posts/s "
+                                      f"({index['cold_seconds']} s)"),
+            (f"plain `frontmatter.load`, {n} posts",
+             f"{index['baseline_posts_per_s']:,} posts/s (bot ÷ plain = "
+             f"{index['cold_vs_baseline']})"),
+            (f"restart over {n} unchanged posts", f"{index['warm_seconds']} s"),
+        ]
+    detect = figures.get("detect_to_deliver")
+    if detect:
+        for platform in ("telegram", "discord"):
+            d = detect[platform]
+            rows.append((
+                f"detect→deliver, {platform.title()} ({detect['samples']} samples)",
+                f"p50 {d['p50_ms']:.0f} ms · p95 {d['p95_ms']:.0f} ms · p99 {d['p99_ms']:.0f} ms"
+                + (f" · {d['missed']} missed" if d["missed"] else ""),
+            ) if d["p50_ms"] is not None else (platform, "no sample arrived"))
+    fan = figures.get("fan_out")
+    if fan:
+        for platform in ("telegram", "discord"):
+            f = fan[platform]
+            rows.append((
+                f"fan-out, {platform.title()}, {f['destinations']:,} destinations",
+                f"{f['wall_seconds']} s · {f['rate_per_s']}/s = {f['percent_of_limit']}% of "
+                f"{f['limit_per_s']:g}/s · {f['throttled_429']} × 429 · {f['lost']} lost · "
+                f"{f['duplicated']} duplicated",
+            ))
+    queries = figures.get("queries")
+    if queries:
+        for name in ("latest", "by_tag"):
+            q = queries[name]
+            rows.append((f"`{name}`, {queries['posts']:,} posts in the store",
+                         f"p50 {q['p50_ms']:.2f} ms · p99 {q['p99_ms']:.2f} ms"))
+    memory = figures.get("memory")
+    if memory:
+        n = f"{memory['posts']:,}"
+        rows += [
+            (f"peak RSS, first start over {n} posts", f"{memory['cold_peak_rss_mb']} MB"
+             + _workers(memory, "cold")),
+            (f"peak RSS, restart over {n} posts", f"{memory['restart_peak_rss_mb']} MB"),
+            (f"restart over {n} unchanged posts, all adapters",
+             f"{memory['restart_seconds']} s"),
+        ]
+    lines = ["| measurement | result |", "|---|---|"]
+    lines += [f"| {name} | {value} |" for name, value in rows]
+    lines += ["", "| target | wanted | measured | met |", "|---|---|---|---|"]
+    for verdict in figures.get("targets", []):
+        value = verdict["value"]
+        met = {True: "yes", False: "NO", None: "— (smoke)"}[verdict["met"]]
+        lines.append(f"| {verdict['target']} | {verdict['wanted']} | "
+                     f"{'—' if value is None else value} | {met} |")
+    return "\n".join(lines)
+
+
+def _workers(memory: dict[str, Any], phase: str) -> str:
+    workers = memory.get(f"{phase}_worker_peak_rss_mb")
+    return f" (+ reader processes, {workers} MB each at most)" if workers else ""
+
+
+def write_json(path: Path, figures: dict[str, Any]) -> None:
+    path.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

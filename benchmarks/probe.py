@@ -2,17 +2,21 @@
 
 `python -m benchmarks.probe CONFIG` starts a newsroom the way `newsbot run`
 does (every adapter the configuration turns on, the file watcher), stops it
-once started, and prints one JSON line: how long the start took and the
-process's peak resident memory (`ru_maxrss`), plus that of its children (the
-reader processes a big first scan uses, finished by then).
+once started, and prints one JSON line: how long the start took, the
+process's peak resident memory (`ru_maxrss`) and the largest peak of its
+child processes (the readers a big first scan starts). Those are sampled from
+`/proc` while they run: `RUSAGE_CHILDREN` would report the bot's own size,
+since a child is forked from it before it becomes a fresh Python.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import resource
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -30,15 +34,55 @@ async def start_and_stop(config_path: Path) -> float:
     return seconds
 
 
+class ChildWatcher(threading.Thread):
+    """Samples the peak RSS (`VmHWM`) of this process's children every few milliseconds."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_kib = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        me = os.getpid()
+        while not self.done.wait(0.05):
+            for pid in _children(me):
+                self.peak_kib = max(self.peak_kib, _hwm_kib(pid))
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as file:
+                found += [int(child) for child in file.read().split()]
+    except OSError:
+        pass
+    return found
+
+
+def _hwm_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as file:
+            for line in file:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def main(argv: list[str]) -> int:
     quick_discord_ready()
+    watcher = ChildWatcher()
+    watcher.start()
     seconds = asyncio.run(start_and_stop(Path(argv[0])))
+    watcher.done.set()
+    watcher.join()
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(json.dumps({
         "start_seconds": round(seconds, 3),
         "peak_rss_mb": round(own / 1024, 1),
-        "worker_peak_rss_mb": round(children / 1024, 1) if children else None,
+        "worker_peak_rss_mb": round(watcher.peak_kib / 1024, 1) if watcher.peak_kib else None,
     }))
     return 0
 

@@ -4,6 +4,9 @@ Each call goes through `Queries` exactly as a command handler calls it (a
 pooled connection, the SQL, rows turned into `Summary` objects); the store is
 the one the bot's first start filled (see `memory.py`). `by_tag` asks in turn
 for the site's most used tags and for rare ones, which stress different plans.
+Beside them, for information: the first `tags()` (every tag with its count,
+which autocomplete and `/tags` use, computed once and kept until the indexer
+changes posts) and `by_tag` with a misspelt tag (it suggests close ones).
 """
 
 from __future__ import annotations
@@ -30,12 +33,16 @@ async def measure(store_url: str, corpus: Corpus, calls: int) -> dict[str, Any]:
                 select(func.count()).select_from(p).where(p.c.status == "live")
             )).scalar_one()
         tags = corpus.common_tags(5) + corpus.rare_tags(5)
+        started = time.perf_counter()
+        await queries.tags()
+        tags_first = time.perf_counter() - started
         for _ in range(5):  # warm the connection pool and SQLite's page cache
             await queries.latest()
             await queries.by_tag(tags[0])
         latest: list[float] = []
         by_tag: list[float] = []
         found = 0
+        misspelt: list[float] = []
         for number in range(calls):
             started = time.perf_counter()
             await queries.latest()
@@ -44,6 +51,9 @@ async def measure(store_url: str, corpus: Corpus, calls: int) -> dict[str, Any]:
             result = await queries.by_tag(tags[number % len(tags)])
             by_tag.append(time.perf_counter() - started)
             found += bool(result.summaries)
+            started = time.perf_counter()
+            await queries.by_tag(tags[number % len(tags)][:-1] + "x")
+            misspelt.append(time.perf_counter() - started)
     finally:
         await store.close()
     return {
@@ -52,5 +62,7 @@ async def measure(store_url: str, corpus: Corpus, calls: int) -> dict[str, Any]:
         "latest": percentiles(latest, scale=1000, suffix="_ms"),
         "by_tag": percentiles(by_tag, scale=1000, suffix="_ms"),
         "by_tag_answered": found,
+        "by_tag_misspelt": percentiles(misspelt, scale=1000, suffix="_ms"),
+        "tags_first_call_ms": round(tags_first * 1000, 1),
         "tags": tags,
     }

@@ -38,7 +38,7 @@ from newsbot import schema
 from newsbot.config import SiteConfig
 from newsbot.discover import find_post_files, is_candidate
 from newsbot.outbox import Outbox
-from newsbot.queries import post_from_row
+from newsbot.queries import post_from_row, posts_changed
 from newsbot.reading import FileRead, Wanted, read_batches
 from newsbot.store import Store, to_db_time
 from newsbot.types import Post
@@ -77,6 +77,7 @@ class _ScanState:
     report: ScanReport
     seen: set[str] = field(default_factory=set)  # ids of posts read in this scan
     orphans: set[str] = field(default_factory=set)  # ids a changed file no longer gives
+    released: bool = False  # held posts went live
 
 
 def aware_utcnow() -> datetime:
@@ -136,16 +137,22 @@ class Indexer:
         report.first_run = first_run
         held: list[FileRead] | None = None
         batches = read_batches(self.root, self.site, wanted, BATCH_FILES)
-        async with contextlib.aclosing(batches):
-            async for reads in batches:
+        try:
+            async with contextlib.aclosing(batches):
+                async for reads in batches:
+                    if held is not None:
+                        async with self.store.engine.begin() as conn:
+                            await self._write(conn, held, known, state)
+                    held = reads
+            async with self.store.engine.begin() as conn:
                 if held is not None:
-                    async with self.store.engine.begin() as conn:
-                        await self._write(conn, held, known, state)
-                held = reads
-        async with self.store.engine.begin() as conn:
-            if held is not None:
-                await self._write(conn, held, known, state)
-            await self._finish(conn, removed, known, state)
+                    await self._write(conn, held, known, state)
+                await self._finish(conn, removed, known, state)
+        except BaseException:
+            posts_changed(self.store)  # some batches may have been written
+            raise
+        if wanted or removed or state.released:
+            posts_changed(self.store)
         report.parsed = len(state.seen)
         for problem in report.problems:
             where = f"{problem.path}:{problem.line}" if problem.line else problem.path
@@ -258,7 +265,7 @@ class Indexer:
             post_id for path in removed if (post_id := known[path][1]) is not None
         )
         state.report.deleted = await self._delete_orphans(conn, state.orphans - state.seen)
-        released = await self._release_held(conn, state.now)
+        released = await self._release_held(conn, state)
         await self._announce(conn, released, state)
         if state.first_run:
             await self.store.set_meta(conn, INITIALIZED, state.now.isoformat())
@@ -336,10 +343,11 @@ class Indexer:
             index_elements=["id"], set_={c: stmt.excluded[c] for c in changing}
         )
         lab = schema.post_labels
-        ids = [row["id"] for row in rows]
         for start in range(0, len(rows), _CHUNK):
             await conn.execute(stmt, rows[start : start + _CHUNK])
-            await conn.execute(delete(lab).where(lab.c.post_id.in_(ids[start : start + _CHUNK])))
+        known = [row["id"] for row in rows if row["id"] in previous]  # new posts have none
+        for start in range(0, len(known), _CHUNK):
+            await conn.execute(delete(lab).where(lab.c.post_id.in_(known[start : start + _CHUNK])))
         if labels:
             for start in range(0, len(labels), _CHUNK):
                 await conn.execute(lab.insert(), labels[start : start + _CHUNK])
@@ -362,14 +370,15 @@ class Indexer:
         await self.outbox.drop_for_posts(conn, gone)
         return len(gone)
 
-    async def _release_held(self, conn: AsyncConnection, now: datetime) -> list[Post]:
+    async def _release_held(self, conn: AsyncConnection, state: _ScanState) -> list[Post]:
         """Held posts whose time has come go live; those never announced are returned."""
-        p = schema.posts
+        p, now = schema.posts, state.now
         due = (await conn.execute(
             select(p).where(p.c.status == "held", p.c.date <= to_db_time(now))
         )).all()
         if not due:
             return []
+        state.released = True
         await conn.execute(
             update(p).where(p.c.status == "held", p.c.date <= to_db_time(now)).values(status="live")
         )

@@ -3,8 +3,8 @@
 A scan stats every candidate file and re-reads only those whose size or mtime
 changed (and re-parses only those whose content hash changed), so a restart
 over an unchanged folder parses nothing. Changed files are read and written
-in batches of `BATCH_FILES` (read in worker processes when there are many,
-see `reading.py`), each batch in one transaction together with the outbox
+in batches of `BATCH_FILES` (read in reader processes when there are many,
+see `readers.py`), each batch in one transaction together with the outbox
 rows of the posts it announces: the store never says "announced" without the
 deliveries, nor the reverse, and a first start over a hundred thousand posts
 holds one batch in memory, not the whole site. What concerns the scan as a
@@ -39,7 +39,8 @@ from newsbot.config import SiteConfig
 from newsbot.discover import find_post_files, is_candidate
 from newsbot.outbox import Outbox
 from newsbot.queries import post_from_row, posts_changed
-from newsbot.reading import FileRead, Wanted, read_batches
+from newsbot.readers import read_batches
+from newsbot.reading import FileRead, Wanted
 from newsbot.store import Store, to_db_time
 from newsbot.types import Post
 

@@ -1,7 +1,7 @@
-"""Big scans: written in batches, read in worker processes, with the same rules as small ones.
+"""Big scans: written in batches, read in reader processes, with the same rules as small ones.
 
 Batches are made tiny here (three files) so a handful of posts spans several
-transactions; the worker-process reader is forced on for a few files.
+transactions; reader processes are forced on for a few files.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from newsbot import indexer, reading, schema
+from newsbot import indexer, readers, reading, schema
 from newsbot.app import Newsroom
 from newsbot.config import SiteConfig
 from tests.helpers import ScriptedAdapter, chat, make_config, scripted_room, write_post
@@ -94,7 +94,7 @@ async def test_a_first_run_cut_short_is_still_a_first_run(
         await room.stop()
 
 
-def test_worker_processes_read_what_a_thread_reads(
+def test_reader_processes_read_what_a_thread_reads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     site = make_config(tmp_path).site
@@ -108,26 +108,27 @@ def test_worker_processes_read_what_a_thread_reads(
         (path.name, 0, 0, None) for path in sorted(posts.iterdir())
     ]
     wanted.append(("2026-01-10-vanished.md", 0, 0, None))
-    monkeypatch.setattr(reading, "TASK_FILES", 2)
-    monkeypatch.setattr(reading, "usable_cpus", lambda: 2)
-    pools: list[Any] = []
-    start_pool = reading._start_pool
+    monkeypatch.setattr(readers, "TASK_FILES", 2)
+    monkeypatch.setattr(readers, "usable_cpus", lambda: 2)
+    started: list[list[readers.ReaderProcess]] = []
+    start_readers = readers._start_readers
 
-    def recorded(*args: Any) -> Any:
-        pools.append(start_pool(*args))
-        return pools[-1]
+    async def recorded(*args: Any) -> list[readers.ReaderProcess]:
+        started.append(await start_readers(*args))
+        return started[-1]
 
-    monkeypatch.setattr(reading, "_start_pool", recorded)
+    monkeypatch.setattr(readers, "_start_readers", recorded)
 
     def read_all(parallel_from: int) -> list[tuple[Any, ...]]:
-        monkeypatch.setattr(reading, "PARALLEL_MIN_FILES", parallel_from)
+        monkeypatch.setattr(readers, "PARALLEL_MIN_FILES", parallel_from)
         return asyncio.run(collect(posts, site, wanted))
 
     threaded = read_all(10**9)
-    assert pools == []
-    pooled = read_all(1)
-    assert len(pools) == 1 and pools[0] is not None
-    assert pooled == threaded
+    assert started == []
+    in_processes = read_all(1)
+    assert len(started) == 1 and len(started[0]) == 2
+    assert all(r.process.returncode == 0 for r in started[0])  # closed, not killed
+    assert in_processes == threaded
     assert [(path, title) for path, _, title, *_ in threaded] == [
         *[(f"2026-01-{d:02d}-story.md", f"Story {d}") for d in range(1, 8)],
         ("2026-01-08-draft.md", None),
@@ -136,11 +137,38 @@ def test_worker_processes_read_what_a_thread_reads(
     assert threaded[-1][-1] is not None  # the broken file's error, line and all
 
 
+async def test_a_reader_that_dies_costs_nothing_but_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = make_config(tmp_path).site
+    for day in range(1, 10):
+        write_post(site.posts_dir, f"2026-01-{day:02d}-story.md", f"Story {day}")
+    wanted: list[reading.Wanted] = [
+        (path.name, 0, 0, None) for path in sorted(site.posts_dir.iterdir())
+    ]
+    monkeypatch.setattr(readers, "TASK_FILES", 2)
+    monkeypatch.setattr(readers, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(readers, "PARALLEL_MIN_FILES", 1)
+    real_read = readers.ReaderProcess.read
+    calls = 0
+
+    async def dies_on_second_task(self: readers.ReaderProcess, task: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            self.process.kill()
+        return await real_read(self, task)
+
+    monkeypatch.setattr(readers.ReaderProcess, "read", dies_on_second_task)
+    titles = [r[2] for r in await collect(site.posts_dir, site, wanted)]
+    assert titles == [f"Story {day}" for day in range(1, 10)]
+    assert "a reader process failed" in caplog.text
+
+
 async def collect(posts: Path, site: SiteConfig, wanted: list[reading.Wanted]) -> list[Any]:
     out = []
-    async for batch in reading.read_batches(posts, site, wanted, 4):
+    async for batch in readers.read_batches(posts, site, wanted, 4):
         for r in batch:
             error = None if r.error is None else (str(r.error), r.error.line)
             out.append((r.path, r.sha256, r.post and r.post.title, r.post, r.skipped, error))
     return out
-

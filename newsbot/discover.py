@@ -8,6 +8,8 @@ hidden entries and editor temp files are never candidates.
 Symlinks are followed only when their target is inside the posts folder and is
 not already reached without them: a link to an ordinary post would otherwise
 announce the same story twice under two paths. Walking never hangs on loops.
+A name that is not valid UTF-8 is skipped with a warning: the store could not
+hold it, and one such file must not stop every other post from flowing.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -51,12 +54,23 @@ _FENCE_STARTS = tuple(
 )
 
 
-def find_post_files(root: Path) -> dict[str, os.stat_result]:
+#: told about each entry a scan passes over: (path under root, why)
+Skipped = Callable[[str, str], None]
+OUTSIDE = "symlink leads outside the posts folder, not followed"
+BAD_NAME = "the file name is not valid UTF-8; rename it"
+
+
+def find_post_files(root: Path, skipped: Skipped | None = None) -> dict[str, os.stat_result]:
     """Every candidate under `root`, as POSIX path relative to `root` → its stat.
 
-    Unreadable folders and files are skipped with a warning; a missing `root`
-    gives an empty result (and a warning).
+    Unreadable folders and files and names that are not UTF-8 are skipped with
+    a warning; a missing `root` gives an empty result (and a warning).
+    `skipped` hears about those and about symlinks leading outside (`newsbot check`).
     """
+    def skip(rel: str, why: str) -> None:
+        if skipped is not None:
+            skipped(rel, why)
+
     root_path = os.fspath(root)
     real_root = os.path.realpath(root_path)
     found: dict[str, os.stat_result] = {}
@@ -72,16 +86,23 @@ def find_post_files(root: Path) -> dict[str, os.stat_result]:
                 entries = list(listing)
         except OSError as exc:
             log.warning("%s: folder skipped, cannot list it (%s)", prefix[:-1] or folder, _why(exc))
+            skip(prefix[:-1] or ".", f"folder skipped, cannot list it ({_why(exc)})")
             continue
         for entry in entries:
             name = entry.name
             if _ignored_name(name):
                 continue
             rel = prefix + name
+            if not _utf8(name):
+                shown = os.fsencode(rel).decode("utf-8", "replace")
+                log.warning("%s: skipped, %s", shown, BAD_NAME)
+                skip(shown, BAD_NAME)
+                continue
             try:
                 if entry.is_symlink():
                     target = _link_target(real_root, entry.path)
                     if target is None:
+                        skip(rel, OUTSIDE)
                         continue
                     if entry.is_dir():
                         if name != DRAFTS and not _reachable_folder(real_root, target):
@@ -99,6 +120,7 @@ def find_post_files(root: Path) -> dict[str, os.stat_result]:
                     found[rel] = entry.stat()
             except OSError as exc:
                 log.warning("%s: skipped, cannot read it (%s)", rel, _why(exc))
+                skip(rel, f"skipped, cannot read it ({_why(exc)})")
     return found
 
 
@@ -113,7 +135,7 @@ def is_candidate(root: Path, path: Path) -> bool:
     if rel == os.curdir or rel == os.pardir or rel.startswith(os.pardir + os.sep):
         return False
     parts = rel.split(os.sep)
-    if not _allowed_parts(parts):
+    if not _allowed_parts(parts) or not _utf8(rel):
         return False
     real_root = os.path.realpath(root_path)
     real = os.path.realpath(full)
@@ -128,6 +150,15 @@ def is_candidate(root: Path, path: Path) -> bool:
         if not isinstance(exc, FileNotFoundError):
             log.warning("%s: skipped, cannot read it (%s)", rel, _why(exc))
         return False
+
+
+def _utf8(name: str) -> bool:
+    """False for a name with bytes that are not UTF-8 (surrogate-escaped by os.scandir)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _ignored_name(name: str) -> bool:

@@ -31,13 +31,17 @@ _MD = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]
 # HTML entities are handled by the callers, who know whether text is markup.
 _FTFY = ftfy.TextFixerConfig(unescape_html=False, uncurl_quotes=False, explain=False)
 
-# Blocks whose content is never prose: drop them whole, not just their tags.
-_LIQUID_BLOCKS = re.compile(
-    r"\{%-?\s*(comment|highlight|raw)\b.*?%\}.*?\{%-?\s*end\1\s*-?%\}", re.DOTALL
-)
-_LIQUID = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.DOTALL)
-# kramdown attribute lists ({: .lead}, {:toc}) are Jekyll-specific noise.
-_KRAMDOWN_IAL = re.compile(r"\{:[^}\n]*\}")
+# Blocks whose content is never prose are dropped whole, not just their tags.
+_LIQUID_BLOCK_OPEN = re.compile(r"\{%-?\s*(comment|highlight|raw)\b")
+_LIQUID_BLOCK_ENDS = {
+    name: re.compile(r"\{%-?\s*end" + name + r"\s*-?%\}")
+    for name in ("comment", "highlight", "raw")
+}
+#: Liquid output and tags, removed from prose: (opening, closing)
+_LIQUID_SPANS = (("{%", "%}"), ("{{", "}}"))
+#: Markdown handed to the renderer for one excerpt, at most: an excerpt is a
+#: chat message's worth of text, and rendering is slow on pathological input
+SOURCE_MAX = 16_000
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _FENCE_LINE = re.compile(r"^ {0,3}(?:`{3,}|~{3,})", re.MULTILINE)
@@ -63,12 +67,88 @@ def clean_text(text: str) -> str:
 
 
 def strip_liquid(text: str) -> str:
-    """Remove Liquid tags and output (`{% ... %}`, `{{ ... }}`) and kramdown IALs."""
+    """Remove Liquid tags and output (`{% ... %}`, `{{ ... }}`) and kramdown IALs.
+
+    Written as scans rather than lazy regexes (`\\{%.*?%\\}`): those take
+    quadratic time on a body full of unclosed `{%`, which a hostile post can be.
+    """
     if "{" not in text:
         return text
-    text = _LIQUID_BLOCKS.sub(" ", text)
-    text = _LIQUID.sub("", text)
-    return _KRAMDOWN_IAL.sub("", text)
+    text = _strip_liquid_blocks(text)
+    text = _strip_spans(text, _LIQUID_SPANS)
+    return _strip_spans(text, (("{:", "}"),), stop_at_newline=True)
+
+
+class _Finder:
+    """`text.find(needle, start)` for ever-increasing starts, in linear time overall."""
+
+    def __init__(self, text: str, needle: str) -> None:
+        self.text, self.needle, self.last = text, needle, -2
+
+    def at_or_after(self, start: int) -> int:
+        if self.last == -1 or self.last >= start:
+            return self.last  # nothing further on, or the last hit is still ahead
+        self.last = self.text.find(self.needle, start)
+        return self.last
+
+
+def _strip_spans(
+    text: str, spans: tuple[tuple[str, str], ...], *, stop_at_newline: bool = False
+) -> str:
+    """Remove each `opening … closing` span, leftmost first (as a lazy regex would)."""
+    closers = {close: _Finder(text, close) for _, close in spans}
+    newline = _Finder(text, "\n")
+    out: list[str] = []
+    copied = at = 0
+    while (at := text.find("{", at)) >= 0:
+        for opening, closing in spans:
+            if not text.startswith(opening, at):
+                continue
+            end = closers[closing].at_or_after(at + len(opening))
+            if end < 0:
+                continue
+            if stop_at_newline and 0 <= newline.at_or_after(at) < end:
+                continue
+            out.append(text[copied:at])
+            copied = at = end + len(closing)
+            break
+        else:
+            at += 1
+    out.append(text[copied:])
+    return "".join(out)
+
+
+def _strip_liquid_blocks(text: str) -> str:
+    """`{% raw %}…{% endraw %}` (and comment, highlight) replaced by a space."""
+    tag_close = _Finder(text, "%}")
+    ends: dict[str, tuple[int, re.Match[str] | None]] = {}  # kind → (searched from, hit)
+    out: list[str] = []
+    copied = at = 0
+    while (opener := _LIQUID_BLOCK_OPEN.search(text, at)) is not None:
+        close = tag_close.at_or_after(opener.end())
+        if close < 0:
+            break  # no tag is ever closed after this point
+        kind = opener.group(1)
+        since, hit = ends.get(kind, (-1, None))
+        if since < 0 or (hit is not None and hit.start() < close + 2):
+            hit = _LIQUID_BLOCK_ENDS[kind].search(text, close + 2)
+            ends[kind] = (close + 2, hit)
+        if hit is None:
+            at = opener.end()  # never ended: left as text, like the regex did
+            continue
+        out.append(text[copied : opener.start()])
+        out.append(" ")
+        copied = at = hit.end()
+    out.append(text[copied:])
+    return "".join(out)
+
+
+def _head(source: str) -> str:
+    """At most `SOURCE_MAX` characters of `source`, cut at a space when there is one."""
+    if len(source) <= SOURCE_MAX:
+        return source
+    cut = source.rfind(" ", SOURCE_MAX // 2, SOURCE_MAX)
+    return source[: cut if cut > 0 else SOURCE_MAX]
 
 
 def to_text(markdown: str, *, inline: bool = False) -> str:
@@ -77,7 +157,7 @@ def to_text(markdown: str, *, inline: bool = False) -> str:
     `inline=True` renders without block syntax, for one-paragraph fields such as
     a front matter excerpt, where `1984. A year…` must not become a list.
     """
-    source = strip_liquid(markdown)
+    source = _head(strip_liquid(markdown))
     if not source.strip():
         return ""
     rendered = _MD.renderInline(source) if inline else _MD.render(source)
@@ -116,7 +196,8 @@ def excerpt_from_body(body: str, separator: str = "") -> str:
 
 def first_paragraph(body: str) -> str:
     """Plain text of the first block of the body that is a paragraph of prose."""
-    for chunk in _chunks(body):
+    for whole in _chunks(body):
+        chunk = _head(whole)
         tokens = _MD.parse(chunk)
         for opener, token in itertools.pairwise(tokens):
             # Headings hold inline tokens too; only paragraphs count as prose.

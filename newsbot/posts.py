@@ -33,6 +33,15 @@ _YamlLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 POST_EXTENSIONS = (".md", ".markdown", ".mkd", ".mkdn", ".mdown", ".mdwn", ".html", ".htm",
                    ".txt", ".textile")
 IMAGE_KEYS = ("path", "feature", "url", "teaser")
+#: a post file larger than this is refused unread ("too large"): far beyond any
+#: article, and it keeps one bad file from costing the bot seconds and megabytes
+MAX_POST_BYTES = 2 * 1024 * 1024
+#: tags (and, separately, categories) a post may carry; more is a mistake, not a post
+MAX_LABELS = 1000
+#: authors a post may name
+MAX_AUTHORS = 20
+#: longest post id (front matter `id`, `permalink` or path): the store's key column
+MAX_ID_LENGTH = 1024
 
 _FILE_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})-(.+)")
 _DATE_TEXT = re.compile(
@@ -42,6 +51,7 @@ _DATE_TEXT = re.compile(
     re.IGNORECASE,
 )
 _TOML_WHERE = re.compile(r"\s*\(at line (\d+), column \d+\)$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class PostError(Exception):
@@ -114,6 +124,12 @@ class _TomlHandler(_FencedHandler):
 _HANDLERS: dict[str, _FencedHandler] = {"---": _YamlHandler(), "+++": _TomlHandler()}
 
 
+def too_large(size: int) -> PostError:
+    """The problem reported for a file of `size` bytes over `MAX_POST_BYTES`."""
+    return PostError(f"the file is too large ({size / 1_048_576:.1f} MB; a post may be at "
+                     f"most {MAX_POST_BYTES // 1_048_576} MB)")
+
+
 def parse_post(data: bytes, relpath: str, site: SiteConfig) -> Post | None:
     """The post in `data`, None if it is not to be published, or `PostError`.
 
@@ -130,6 +146,8 @@ def parse_post(data: bytes, relpath: str, site: SiteConfig) -> Post | None:
 
 
 def _parse(data: bytes, relpath: str, site: SiteConfig) -> Post | None:
+    if len(data) > MAX_POST_BYTES:
+        raise too_large(len(data))
     text = _decode(data)
     if not text.strip():
         raise PostError("the file is empty (is it still being written?)")
@@ -152,6 +170,7 @@ def _parse(data: bytes, relpath: str, site: SiteConfig) -> Post | None:
     else:
         raise PostError("no date: add `date:` to the front matter or name the file "
                         "YYYY-MM-DD-slug.md")
+    _storable(when)
 
     categories = _labels(meta, "categories", "category")
     tags = _labels(meta, "tags", "tag")
@@ -161,8 +180,14 @@ def _parse(data: bytes, relpath: str, site: SiteConfig) -> Post | None:
             or slugify(title)
             or slugify(posixpath.splitext(posixpath.basename(relpath))[0])
             or "post")
+    post_id = (_text(meta, "id") or "").strip() or permalink or relpath
+    if len(post_id) > MAX_ID_LENGTH:
+        raise PostError(f"the post id is too long ({len(post_id)} characters, at most "
+                        f"{MAX_ID_LENGTH}): shorten its id, permalink or file path")
+    if _CONTROL.search(post_id):
+        raise PostError("the post id (its id, permalink or file path) holds control characters")
     return Post(
-        id=(_text(meta, "id") or "").strip() or permalink or relpath,
+        id=post_id,
         title=title,
         date=when,
         url=post_url(site, date=when, slug=slug, categories=categories, permalink=permalink),
@@ -298,6 +323,14 @@ def _date_from_text(text: str) -> datetime:
         raise PostError(f"date {text!r} is not a date such as 2024-05-06 12:30:00 +0100") from None
 
 
+def _storable(when: datetime) -> None:
+    """Refuse dates the store cannot hold: it keeps them in UTC, within years 1 to 9999."""
+    try:
+        when.astimezone(UTC)
+    except OverflowError:
+        raise PostError(f"date {when.isoformat()} is out of range") from None
+
+
 def _offset(text: str | None) -> tzinfo | None:
     if text is None:
         return None
@@ -330,6 +363,9 @@ def _labels(meta: Mapping[str, Any], plural: str, singular: str) -> tuple[str, .
             items.append(value)
         else:
             raise PostError(f"{key} must be a list or space-separated words, not {_kind(value)}")
+    if len(items) > MAX_LABELS:
+        raise PostError(f"{plural} holds {len(items)} entries; a post may have at most "
+                        f"{MAX_LABELS}")
     seen: set[str] = set()
     labels: list[str] = []
     for item in items:
@@ -351,10 +387,17 @@ def _excerpt(meta: Mapping[str, Any], body: str, site: SiteConfig) -> str:
 
 def _author(value: object) -> str:
     """A name, a mapping with `name` (jekyll-seo-tag), or a list of those."""
+    if isinstance(value, list | tuple):
+        if len(value) > MAX_AUTHORS:
+            raise PostError(f"author names {len(value)} people; at most {MAX_AUTHORS}")
+        # one level only: a list of lists is a mistake (and, with YAML aliases, a bomb)
+        return ", ".join(name for name in (_one_author(item) for item in value) if name)
+    return _one_author(value)
+
+
+def _one_author(value: object) -> str:
     if value is None:
         return ""
-    if isinstance(value, list | tuple):
-        return ", ".join(name for name in (_author(item) for item in value) if name)
     if isinstance(value, Mapping):
         value = value.get("name")
         if value is None:

@@ -3,8 +3,8 @@
 The probe (`probe.py`) runs the bot with Telegram and Discord turned on,
 pointed at fakes this process serves, twice over the same folder: a first
 start (the store is empty: every post is read, parsed and written) and a
-restart (nothing changed: every file is only stat'ed). The store the first
-start fills is what `queries.py` then measures.
+restart (nothing changed: every file is only stat'ed), during which it also
+measures the queries (`queries.py`).
 """
 
 from __future__ import annotations
@@ -22,14 +22,17 @@ from benchmarks.site import token_env, write_config
 ROOT = Path(__file__).resolve().parent.parent
 
 
-async def measure(posts_dir: Path, count: int, workdir: Path) -> dict[str, Any]:
+async def measure(
+    posts_dir: Path, count: int, workdir: Path, query_calls: int, tags: list[str]
+) -> dict[str, Any]:
+    """The memory figures, and under "queries" the query figures (when `query_calls`)."""
     fakes = await Fakes.start([])
     try:
         config = write_config(workdir, posts_dir, fakes.endpoints)
         env = {**os.environ, **token_env(fakes.endpoints)}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         cold = await _probe(config, env)
-        restart = await _probe(config, env)
+        restart = await _probe(config, env, str(query_calls), ",".join(tags))
     finally:
         await fakes.close()
     return {
@@ -40,13 +43,13 @@ async def measure(posts_dir: Path, count: int, workdir: Path) -> dict[str, Any]:
         "cold_worker_peak_rss_mb": cold["worker_peak_rss_mb"],
         "restart_seconds": restart["start_seconds"],
         "restart_peak_rss_mb": restart["peak_rss_mb"],
-        "store_url": f"sqlite:///{(workdir / 'newsbot.sqlite3').as_posix()}",
+        "queries": restart.get("queries"),
     }
 
 
-async def _probe(config: Path, env: dict[str, str]) -> dict[str, Any]:
+async def _probe(config: Path, env: dict[str, str], *args: str) -> dict[str, Any]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "benchmarks.probe", str(config),
+        sys.executable, "-m", "benchmarks.probe", str(config), *args,
         cwd=str(config.parent), env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )

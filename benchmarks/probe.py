@@ -1,8 +1,9 @@
 """The bot in a process of its own, for what only a process can tell: its peak memory.
 
-`python -m benchmarks.probe CONFIG` starts a newsroom the way `newsbot run`
-does (every adapter the configuration turns on, the file watcher), stops it
-once started, and prints one JSON line: how long the start took, the
+`python -m benchmarks.probe CONFIG [CALLS TAG,TAG…]` starts a newsroom the
+way `newsbot run` does (every adapter the configuration turns on, the file
+watcher), measures the queries when asked to (`queries.py`), stops it, and
+prints one JSON line: how long the start took, the
 process's peak resident memory (`ru_maxrss`) and the largest peak of its
 child processes (the readers a big first scan starts). Those are sampled from
 `/proc` while they run: `RUSAGE_CHILDREN` would report the bot's own size,
@@ -19,19 +20,25 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
+from benchmarks import queries
 from benchmarks.site import quick_discord_ready
 from newsbot.app import Newsroom
 from newsbot.config import load_config
 
 
-async def start_and_stop(config_path: Path) -> float:
+async def start_and_stop(config_path: Path, calls: int, tags: list[str]) -> dict[str, Any]:
     room = Newsroom(load_config(config_path))
     started = time.perf_counter()
     await room.start()
-    seconds = time.perf_counter() - started
-    await room.stop()
-    return seconds
+    result: dict[str, Any] = {"start_seconds": round(time.perf_counter() - started, 3)}
+    try:
+        if calls:
+            result["queries"] = await queries.measure(room.queries, tags, calls)
+    finally:
+        await room.stop()
+    return result
 
 
 class ChildWatcher(threading.Thread):
@@ -75,15 +82,15 @@ def main(argv: list[str]) -> int:
     quick_discord_ready()
     watcher = ChildWatcher()
     watcher.start()
-    seconds = asyncio.run(start_and_stop(Path(argv[0])))
+    calls = int(argv[1]) if len(argv) > 1 else 0
+    tags = argv[2].split(",") if len(argv) > 2 else []
+    result = asyncio.run(start_and_stop(Path(argv[0]), calls, tags))
     watcher.done.set()
     watcher.join()
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    print(json.dumps({
-        "start_seconds": round(seconds, 3),
-        "peak_rss_mb": round(own / 1024, 1),
-        "worker_peak_rss_mb": round(watcher.peak_kib / 1024, 1) if watcher.peak_kib else None,
-    }))
+    result["peak_rss_mb"] = round(own / 1024, 1)
+    result["worker_peak_rss_mb"] = round(watcher.peak_kib / 1024, 1) if watcher.peak_kib else None
+    print(json.dumps(result))
     return 0
 
 

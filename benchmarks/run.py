@@ -27,7 +27,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `tests` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import delivery, index, memory, queries
+from benchmarks import delivery, index, memory
 from benchmarks.corpus import write_corpus
 from benchmarks.report import judge, table, write_json
 from benchmarks.site import quick_discord_ready
@@ -81,14 +81,15 @@ async def run(sizes: Sizes, workdir: Path, sections: tuple[str, ...]) -> dict[st
             discord_channels=sizes.discord_channels,
         ))
     if store_site is not None:
-        _say(f"the bot in a subprocess over {store_site.count:,} posts")
-        figures["memory"] = await memory.measure(store_site.root, store_site.count,
-                                                 workdir / "probe")
-        if "queries" in sections:
-            _say("queries")
-            figures["queries"] = await queries.measure(
-                figures["memory"]["store_url"], store_site, sizes.query_calls
-            )
+        _say(f"the bot in a subprocess over {store_site.count:,} posts, queries in it")
+        calls = sizes.query_calls if "queries" in sections else 0
+        tags = store_site.common_tags(5) + store_site.rare_tags(5)
+        found = await memory.measure(store_site.root, store_site.count, workdir / "probe",
+                                     calls, tags)
+        if calls:
+            figures["queries"] = found.pop("queries")
+        if "memory" in sections:
+            figures["memory"] = found
     figures["seconds"] = round(time.perf_counter() - started, 1)
     figures["targets"] = judge(figures, full_size=sizes.store_posts >= FULL.store_posts)
     return figures

@@ -14,8 +14,6 @@ from pathlib import Path
 
 from newsbot.config import AppConfig, load_config
 from newsbot_discord import DiscordAdapter
-from tests.discord.objects import TOKEN as DISCORD_TOKEN
-from tests.telegram.fake_bot_api import TOKEN as TELEGRAM_TOKEN
 
 SITE_URL = "https://news.example.org"
 
@@ -56,6 +54,10 @@ def write_config(folder: Path, posts_dir: Path, endpoints: Endpoints) -> Path:
 
 def token_env(endpoints: Endpoints) -> dict[str, str]:
     """The tokens the fakes accept, as `newsbot run` would find them in the environment."""
+    # imported here: the probe, which runs the bot, must not load the fakes' modules
+    from tests.discord.objects import TOKEN as DISCORD_TOKEN
+    from tests.telegram.fake_bot_api import TOKEN as TELEGRAM_TOKEN
+
     env = {}
     if endpoints.telegram_api:
         env["NEWSBOT_TELEGRAM_TOKEN"] = TELEGRAM_TOKEN

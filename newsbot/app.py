@@ -5,6 +5,12 @@ start = open and migrate the store → index the folder → start adapters →
 start one outbox dispatcher per adapter → watch the folder;
 stop = the reverse, letting sends in flight finish for a moment.
 Tests drive it directly (`scan()`, `drain()`); `newsbot run` wraps it with signals.
+
+A store that can no longer be written (read-only, disk full, damaged) is not
+retried: whichever part meets it first (a scan, a dispatcher) reports it here,
+sending halts, and `run_until_stopped` stops the bot and raises the `StoreError`,
+which `newsbot run` prints as one line. Every write is a transaction, so what
+the store holds stays consistent, and the fix plus a restart resumes delivery.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from newsbot.dispatcher import Dispatcher
 from newsbot.indexer import Indexer, ScanReport, aware_utcnow
 from newsbot.outbox import Outbox
 from newsbot.queries import Queries
-from newsbot.store import Store
+from newsbot.store import Store, StoreError, store_trouble
 from newsbot.watcher import rescan_periodically, watch_folder
 
 log = logging.getLogger(__name__)
@@ -78,6 +84,9 @@ class Newsroom:
         self._stop = asyncio.Event()
         self._started: list[Adapter] = []
         self._store: Store | None = None
+        #: the store trouble that stops the bot, once one was met
+        self.failure: StoreError | None = None
+        self._failed = asyncio.Event()
 
     @property
     def store(self) -> Store:
@@ -116,7 +125,7 @@ class Newsroom:
         if self.watch:
             # Watch before the first scan: anything written while it runs is seen again.
             self._spawn(watch_folder(self.config.site.posts_dir, self.scan, self._stop))
-        report = await self.indexer.scan()
+        report = await self._index(None)
         log.info(
             "indexed %d files (%d parsed, %d problems)%s",
             report.files, report.parsed, len(report.problems),
@@ -126,7 +135,7 @@ class Newsroom:
             await adapter.start()
             self._started.append(adapter)
         for name, adapter in self.adapters.items():
-            dispatcher = Dispatcher(adapter, self.outbox)
+            dispatcher = Dispatcher(adapter, self.outbox, on_store_error=self._store_trouble)
             dispatcher.start()
             self.dispatchers[name] = dispatcher
         if self.watch:
@@ -140,9 +149,30 @@ class Newsroom:
     def _spawn(self, coro: object) -> None:
         self._tasks.append(asyncio.create_task(coro))  # type: ignore[arg-type]
 
+    def _store_trouble(self, exc: BaseException) -> StoreError | None:
+        """If `exc` means the store is unusable, remember it and have the bot stop."""
+        trouble = store_trouble(exc, self.config.store.url)
+        if trouble is not None and self.failure is None:
+            self.failure = trouble
+            log.info("the store failed; stopping")
+            self._failed.set()
+        return trouble
+
+    async def _index(self, only: Collection[str] | None) -> ScanReport:
+        try:
+            return await self.indexer.scan(only)
+        except Exception as exc:
+            trouble = self._store_trouble(exc)
+            if trouble is None:
+                raise
+            raise trouble from None
+
     async def scan(self, only: Collection[str] | None = None) -> ScanReport:
-        """Rescan the folder (or some paths) now; new posts go to the outbox and out."""
-        report = await self.indexer.scan(only)
+        """Rescan the folder (or some paths) now; new posts go to the outbox and out.
+
+        Raises `StoreError` (and has the bot stop) when the store cannot take the result.
+        """
+        report = await self._index(only)
         if report.queued:
             log.info(
                 "announcing %s: %d deliveries queued",
@@ -186,7 +216,10 @@ class Newsroom:
             self._store = None
 
     async def run_until_stopped(self) -> None:
-        """Start, then run until SIGINT/SIGTERM or an adapter ends on its own."""
+        """Start, then run until SIGINT/SIGTERM or an adapter ends on its own.
+
+        Raises `StoreError` after stopping when the store failed while running.
+        """
         loop = asyncio.get_running_loop()
         finished = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -200,8 +233,9 @@ class Newsroom:
                 if ev is not None
             ]
             waiter = asyncio.ensure_future(finished.wait())
-            await asyncio.wait([waiter, *closers], return_when=asyncio.FIRST_COMPLETED)
-            for fut in (waiter, *closers):
+            failed = asyncio.ensure_future(self._failed.wait())
+            await asyncio.wait([waiter, failed, *closers], return_when=asyncio.FIRST_COMPLETED)
+            for fut in (waiter, failed, *closers):
                 fut.cancel()
             log.info("stopping")
         finally:
@@ -209,3 +243,5 @@ class Newsroom:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError, RuntimeError):
                     loop.remove_signal_handler(sig)
+        if self.failure is not None:
+            raise self.failure

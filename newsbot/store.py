@@ -25,10 +25,52 @@ from newsbot import schema
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
+#: meta key written at every start: proves the store takes writes before anything else runs
+OPENED = "opened_at"
 
 
 class StoreError(Exception):
     """The store cannot be used (unreadable, read-only, disk full); the message says which."""
+
+
+#: SQLite primary result codes that mean the store cannot be used until a person acts
+_SQLITE_TROUBLE = {
+    3: "access to the database file is denied",  # SQLITE_PERM
+    8: "the database is read-only",  # SQLITE_READONLY
+    10: "the database cannot be written or read (is the disk full or failing?)",  # IOERR
+    11: "the database file is damaged",  # SQLITE_CORRUPT
+    13: "the disk is full",  # SQLITE_FULL
+    14: "the database file cannot be opened",  # SQLITE_CANTOPEN
+    26: "the file is not a SQLite database",  # SQLITE_NOTADB
+}
+#: PostgreSQL SQLSTATEs with the same meaning
+_POSTGRES_TROUBLE = {
+    "53100": "the database server's disk is full",
+    "53200": "the database server is out of memory",
+    "25006": "the database is read-only",
+    "XX001": "the database is damaged",
+}
+
+
+def store_trouble(exc: BaseException, url: str) -> StoreError | None:
+    """The `StoreError` to stop with when `exc` says the store is unusable (read-only,
+    disk full, damaged), naming the store; None for anything else (a busy database,
+    a lost connection, a bug), which the caller retries or reports as it would."""
+    if isinstance(exc, StoreError):
+        return exc
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    what = None
+    code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        what = _SQLITE_TROUBLE.get(code & 0xFF)
+    else:
+        state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+        what = _POSTGRES_TROUBLE.get(str(state)) if state else None
+    if what is None:
+        return None
+    detail = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    return StoreError(f"{describe_url(url)}: {what} ({detail}); fix that, then start newsbot "
+                      "again: nothing is lost")
 
 
 def utcnow() -> datetime:
@@ -58,7 +100,9 @@ def async_url(url: str) -> str:
 
 
 def describe_url(url: str) -> str:
-    """The URL with any password hidden, for messages."""
+    """The URL with any password hidden, for messages (a SQLite URL has none: as written)."""
+    if url.startswith("sqlite"):
+        return url
     return make_url(url).render_as_string(hide_password=True)
 
 
@@ -71,19 +115,26 @@ class Store:
 
     @classmethod
     async def open(cls, url: str) -> Store:
-        """Connect, create the folder of a SQLite file if needed, and migrate."""
+        """Connect, create the folder of a SQLite file if needed, migrate, and make sure
+        the store can be written (a read-only one is refused now, not at the first story)."""
         parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        database = parsed.database or ""
+        if parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:") and (
+            not database.startswith("file:")  # a URI names its file itself
+        ):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(async_url(url))
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         store = cls(engine, url)
         try:
             await store.migrate()
+            async with engine.begin() as conn:
+                await store.set_meta(conn, OPENED, utcnow().isoformat())
         except DBAPIError as exc:
             await engine.dispose()
-            raise StoreError(f"{describe_url(url)}: {exc.orig}") from None
+            trouble = store_trouble(exc, url)
+            raise trouble or StoreError(f"{describe_url(url)}: {exc.orig}") from None
         return store
 
     async def close(self) -> None:

@@ -7,6 +7,7 @@ arrives as one batch; a file still half-written fails to parse and is simply
 else (a folder renamed, events dropped) triggers a full scan. Independently, a
 full rescan runs every `site.rescan_seconds` for file systems that lose events
 (network mounts, some containers), and held posts are released on time.
+Both stop quietly on a `StoreError`: the newsroom reports it and stops.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from watchfiles import Change, awatch
+
+from newsbot.store import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,8 @@ async def watch_folder(root: Path, scan: Scan, stop: asyncio.Event) -> None:
         paths, full = _classify(root, changes)
         try:
             await scan(None if full else paths)
+        except StoreError:
+            return  # the store is unusable: the newsroom is stopping and says why
         except Exception:
             log.exception("scanning after file changes failed; the next rescan retries")
 
@@ -90,6 +95,8 @@ async def rescan_periodically(
             pass
         try:
             await scan(() if release_only else None)
+        except StoreError:
+            return  # as in watch_folder
         except Exception:
             log.exception("periodic rescan failed; trying again in %.0fs", every)
         if not release_only:

@@ -91,6 +91,7 @@ async def run(sizes: Sizes, workdir: Path, sections: tuple[str, ...]) -> dict[st
         if "memory" in sections:
             figures["memory"] = found
     figures["seconds"] = round(time.perf_counter() - started, 1)
+    figures["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     figures["targets"] = judge(figures, full_size=sizes.store_posts >= FULL.store_posts)
     return figures
 

@@ -211,13 +211,15 @@ class FakeDiscord:
         if not request.path.startswith(API_PREFIX):
             return await handler(request)
         path = request.path[len(API_PREFIX):]
+        arrived = time.perf_counter()  # before the body is read: when Discord would count it
         raw = await request.read()
         body = json.loads(raw) if raw else None
-        entry = request[_ENTRY] = Request(request.method, path, dict(request.query), body)
+        entry = request[_ENTRY] = Request(request.method, path, dict(request.query), body,
+                                          at=arrived)
         self.requests.append(entry)
         if self.spec is not None:
             self.problems += self.spec.check(request.method, path, request.query, body, bool(raw))
-        refusal = self._global_limit(path)
+        refusal = self._global_limit(path, arrived)
         if refusal is not None:
             entry.status = refusal.status
             self.throttled.append(entry)
@@ -290,12 +292,12 @@ class FakeDiscord:
             return self._error(kind)
         headers = _bucket_headers()
         if self.limits is not None:
-            bucket = self._bucket(channel_id)
-            wait = bucket.wait()
+            bucket, arrived = self._bucket(channel_id), request[_ENTRY].at
+            wait = bucket.wait(arrived)
             if wait > 0:
                 self.throttled.append(request[_ENTRY])
                 return _rate_limited(wait, _bucket_headers(0, wait, self.limits.channel_messages))
-            bucket.admit()
+            bucket.admit(arrived)
             headers = _bucket_headers(
                 bucket.remaining, bucket.reset_after(), self.limits.channel_messages
             )
@@ -310,14 +312,14 @@ class FakeDiscord:
             )
         return self._buckets[channel_id]
 
-    def _global_limit(self, path: str) -> web.Response | None:
+    def _global_limit(self, path: str, arrived: float) -> web.Response | None:
         """A global 429 past 50 requests a second (interactions are exempt, as on Discord)."""
         if self._global is None or path.startswith(("/interactions/", "/webhooks/")):
             return None
-        wait = self._global.wait()
+        wait = self._global.wait(arrived)
         if wait > 0:
             return _rate_limited(wait, {"X-RateLimit-Global": "true"}, scope="global")
-        self._global.admit()
+        self._global.admit(arrived)
         return None
 
     def _error(self, kind: str) -> web.Response:

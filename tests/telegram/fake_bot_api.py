@@ -223,8 +223,7 @@ class _FloodGate:
         self.groups = (Windows(limits.group_per_minute, 60.0, clock)
                        if limits.group_per_minute else None)
 
-    def check(self, chat_id: Any) -> ApiError | None:
-        now = time.perf_counter()
+    def check(self, chat_id: Any, now: float) -> ApiError | None:
         key = str(chat_id)
         windows = [self.overall] if self.overall is not None else []
         if self.chats is not None:
@@ -347,13 +346,14 @@ class FakeBotAPI:
     # -- the HTTP side ---------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
+        arrived = time.perf_counter()  # before the body is read: when Telegram would count it
         method = request.match_info["method"]
         if request.match_info["token"] != self.token:
             return web.json_response(ApiError(401, "Unauthorized").body(), status=401)
         raw = await self._params(request)
         if self.spec is not None:
             self.violations += self.spec.check(method, raw)
-        call = Call(method, {k: _decode(k, v) for k, v in raw.items()})
+        call = Call(method, {k: _decode(k, v) for k, v in raw.items()}, at=arrived)
         answer = getattr(self, "_api_" + method, None)
         rule = next((r for r in self._rules if r.applies(method, call.chat_id)), None)
         if rule is not None:
@@ -365,7 +365,7 @@ class FakeBotAPI:
         elif answer is None:
             self.violations.append(f"the fake does not implement {method}")
             outcome = ApiError(404, "Not Found: method not found")
-        elif (refusal := self._flooded(method, call.chat_id)) is not None:
+        elif (refusal := self._flooded(method, call.chat_id, arrived)) is not None:
             outcome = refusal
             self.throttled.append(call)
         else:
@@ -379,10 +379,10 @@ class FakeBotAPI:
             self._changed.notify_all()
         return web.json_response(body, status=call.status)
 
-    def _flooded(self, method: str, chat_id: Any) -> ApiError | None:
+    def _flooded(self, method: str, chat_id: Any, arrived: float) -> ApiError | None:
         if self._flood is None or method not in SENDING:
             return None
-        return self._flood.check(chat_id)
+        return self._flood.check(chat_id, arrived)
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
         if request.content_type == "application/json":

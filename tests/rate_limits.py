@@ -1,13 +1,21 @@
 """Platform rate limits as the fake servers enforce them (when asked to).
 
-Telegram and Discord both publish their limits as "so many per so long"
-without saying how they count; the fakes read that literally: a sliding
-window, so at most `limit` requests are admitted in ANY interval of `period`
-seconds. A client that bursts its whole allowance at once and then paces at
-the steady rate therefore fails here, which is the point: a bot that keeps
-within this model keeps within any fairer one.
+Telegram and Discord publish their limits as "so many per so long" without
+saying how they count. The fakes use the usual models:
 
-Only admitted requests count: a refused one does not push the window on.
+- `TokenBucket` for a rate with room for bursts (Telegram's 30 messages a
+  second overall and 20 a minute per group, Discord's 50 requests a second):
+  a bucket of `burst` tokens refilled at `rate` per second (GCRA). A client
+  pacing steadily below the rate never empties it, so delays on the way do
+  not hurt it; a client that spends the burst and then runs at exactly the
+  rate keeps it empty, and the first two requests that arrive closer
+  together than they left are refused;
+- `SlidingWindow` for a minimum spacing (Telegram's one message a second per
+  chat): at most `limit` admissions in ANY `period` seconds;
+- `FixedWindow` for Discord's per-route buckets, which announce their window
+  in the `X-RateLimit-*` headers.
+
+Only admitted requests count: a refused one does not use up the allowance.
 """
 
 from __future__ import annotations
@@ -50,22 +58,42 @@ class SlidingWindow:
         return len(self._times)
 
 
-class Windows:
-    """Sliding windows per key (chat, channel), created on first use."""
+class TokenBucket:
+    """`burst` requests at once, `rate` a second on average (the generic cell rate
+    algorithm: a theoretical arrival time instead of a token count)."""
 
     def __init__(
-        self, limit: int, period: float, clock: Callable[[], float] = time.monotonic
+        self, burst: int, rate: float, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        self.limit = limit
-        self.period = period
+        if burst < 1 or rate <= 0:
+            raise ValueError("a bucket needs burst >= 1 and rate > 0")
+        self.interval = 1.0 / rate
+        self.tolerance = (burst - 1) * self.interval
         self.clock = clock
-        self._windows: dict[str, SlidingWindow] = {}
+        self._due = -float("inf")  # when the bucket would be full again
 
-    def __getitem__(self, key: str) -> SlidingWindow:
-        window = self._windows.get(key)
-        if window is None:
-            window = self._windows[key] = SlidingWindow(self.limit, self.period, self.clock)
-        return window
+    def wait(self, now: float | None = None) -> float:
+        """Seconds until one more request would be admitted (0.0: now)."""
+        now = self.clock() if now is None else now
+        return max(0.0, self._due - self.tolerance - now)
+
+    def admit(self, now: float | None = None) -> None:
+        now = self.clock() if now is None else now
+        self._due = max(self._due, now) + self.interval
+
+
+class PerKey:
+    """One limit per key (chat, channel), each made on first use by `make`."""
+
+    def __init__(self, make: Callable[[], SlidingWindow | TokenBucket]) -> None:
+        self.make = make
+        self._limits: dict[str, SlidingWindow | TokenBucket] = {}
+
+    def __getitem__(self, key: str) -> SlidingWindow | TokenBucket:
+        limit = self._limits.get(key)
+        if limit is None:
+            limit = self._limits[key] = self.make()
+        return limit
 
 
 class FixedWindow:

@@ -16,7 +16,7 @@ import pytest
 from tests.discord.fake_discord import FakeDiscord, RateLimits
 from tests.discord.objects import NEWS, SPORT
 from tests.discord.objects import TOKEN as DISCORD_TOKEN
-from tests.rate_limits import FixedWindow, SlidingWindow
+from tests.rate_limits import FixedWindow, SlidingWindow, TokenBucket
 from tests.telegram.fake_bot_api import TOKEN, FakeBotAPI, FloodLimits
 
 
@@ -39,6 +39,34 @@ def test_sliding_window_admits_limit_in_any_period() -> None:
     clock.now = 101.0
     assert window.wait() == 0.0
     assert window.used == 2
+
+
+def test_token_bucket_allows_a_burst_then_the_rate() -> None:
+    clock = Clock()
+    bucket = TokenBucket(3, 10.0, clock)  # 3 at once, then one every 0.1 s
+    for _ in range(3):
+        assert bucket.wait() == 0.0
+        bucket.admit()
+    assert bucket.wait() == pytest.approx(0.1)
+    clock.now += 0.1
+    assert bucket.wait() == 0.0
+    bucket.admit()
+    clock.now += 10  # idle: full again, but never more than the burst
+    for _ in range(3):
+        assert bucket.wait() == 0.0
+        bucket.admit()
+    assert bucket.wait() > 0
+
+
+def test_steady_pace_below_the_rate_survives_delays_on_the_way() -> None:
+    clock = Clock()
+    bucket = TokenBucket(30, 30.0, clock)
+    sent = [n / 28.5 for n in range(300)]  # 95% of the rate, evenly
+    arrived = sorted(t + (0.08 if n % 7 == 0 else 0.0) for n, t in enumerate(sent))
+    for at in arrived:
+        clock.now = 100 + at
+        assert bucket.wait() == 0.0
+        bucket.admit()
 
 
 def test_fixed_window_opens_on_first_request_and_resets_whole() -> None:
@@ -72,7 +100,7 @@ async def telegram_send(http: aiohttp.ClientSession, fake: FakeBotAPI,
         (FloodLimits(overall_per_second=30, chat_interval=1.0, group_per_minute=0), [5, 5], 1),
         (FloodLimits(overall_per_second=3, chat_interval=0, group_per_minute=0), [1, 2, 3, 4], 1),
         (FloodLimits(overall_per_second=30, chat_interval=0, group_per_minute=2),
-         [-1001, -1001, -1001], 60),
+         [-1001, -1001, -1001], 30),
     ],
     ids=["per chat", "overall", "per group"],
 )

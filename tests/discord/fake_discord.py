@@ -17,8 +17,8 @@ route the fake does not serve, is kept in `problems` and fails the test.
 
 With `limits=RateLimits()` it also enforces Discord's rate limits: 5 messages
 per 5 seconds per channel (a bucket whose `X-RateLimit-*` headers tell the
-truth, as discord.py reads them) and 50 requests a second overall (a global
-429); refusals are kept in `throttled`. Off by default: most tests are not
+truth, as discord.py reads them) and 50 requests a second overall, bursts
+allowed (a global 429); refusals are kept in `throttled`. Off by default: most tests are not
 about pacing, and their answers then carry fixed, harmless bucket headers.
 """
 
@@ -59,7 +59,7 @@ from tests.discord.objects import (
 )
 from tests.discord.objects import interaction as interaction_payload
 from tests.discord.openapi import OpenAPI, load_spec
-from tests.rate_limits import FixedWindow, SlidingWindow
+from tests.rate_limits import FixedWindow, TokenBucket
 
 API_PREFIX = "/api/v10"
 
@@ -111,7 +111,7 @@ class FakeDiscord:
         #: requests refused with 429 because they broke `limits`
         self.throttled: list[Request] = []
         self._global = (
-            SlidingWindow(limits.global_per_second, 1.0, time.perf_counter)
+            TokenBucket(limits.global_per_second, limits.global_per_second, time.perf_counter)
             if limits is not None
             else None
         )

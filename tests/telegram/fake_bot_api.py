@@ -12,9 +12,10 @@ official method and type list), every request is also checked against it
 fixture fails the test on any.
 
 With `limits=FloodLimits()` it also enforces Telegram's flood limits (30
-messages a second overall, one a second per chat, 20 a minute per group or
-channel), answering 429 with `retry_after` past them; the refusals are kept
-in `throttled`. Off by default: most tests are not about pacing.
+messages a second overall and 20 a minute per group or channel, bursts
+allowed; one a second per chat), answering 429 with `retry_after` past them;
+the refusals are kept in `throttled`. Off by default: most tests are not
+about pacing.
 
 Updates are built from real python-telegram-bot objects (`person`, `group`,
 `channel`, `command`), serialised the way Telegram sends them.
@@ -50,7 +51,7 @@ from telegram import (
     User,
 )
 
-from tests.rate_limits import SlidingWindow, Windows
+from tests.rate_limits import PerKey, SlidingWindow, TokenBucket
 from tests.telegram.bot_api_checks import SpecChecker, telegram_html, utf16
 
 TOKEN = "123456789:AAFakeTokenForNewsbotTests_abcdefghij"
@@ -213,19 +214,26 @@ class FloodLimits:
 
 
 class _FloodGate:
-    """Admits a message or answers the 429 Telegram would (whole seconds, at least 1)."""
+    """Admits a message or answers the 429 Telegram would (whole seconds, at least 1).
+
+    Overall and per group: token buckets (bursts allowed, the rate on average);
+    per chat: at most one message in any `chat_interval` (see `tests/rate_limits.py`).
+    """
 
     def __init__(self, limits: FloodLimits) -> None:
         clock = time.perf_counter
-        self.overall = (SlidingWindow(limits.overall_per_second, 1.0, clock)
-                        if limits.overall_per_second else None)
-        self.chats = Windows(1, limits.chat_interval, clock) if limits.chat_interval else None
-        self.groups = (Windows(limits.group_per_minute, 60.0, clock)
-                       if limits.group_per_minute else None)
+        rate = limits.overall_per_second
+        self.overall = TokenBucket(rate, rate, clock) if rate else None
+        interval, per_minute = limits.chat_interval, limits.group_per_minute
+        self.chats = PerKey(lambda: SlidingWindow(1, interval, clock)) if interval else None
+        self.groups = (PerKey(lambda: TokenBucket(per_minute, per_minute / 60, clock))
+                       if per_minute else None)
 
     def check(self, chat_id: Any, now: float) -> ApiError | None:
         key = str(chat_id)
-        windows = [self.overall] if self.overall is not None else []
+        windows: list[SlidingWindow | TokenBucket] = []
+        if self.overall is not None:
+            windows.append(self.overall)
         if self.chats is not None:
             windows.append(self.chats[key])
         if self.groups is not None and key.startswith(("-", "@")):

@@ -86,13 +86,15 @@ def aware_utcnow() -> datetime:
 
 
 def _stamps(
-    find: Callable[[Path], dict[str, os.stat_result]], root: Path
+    find: Callable[[Path], dict[str, Any]], root: Path
 ) -> dict[str, tuple[int, int] | None]:
-    """Each candidate file's (size, mtime_ns): all a scan compares. Replaced in place, so
-    the stat results (ten times bigger, at a hundred thousand posts) go as they are read."""
-    found: dict[str, Any] = find(root)
+    """Each candidate file's (size, mtime_ns): all a scan compares. Stat results are
+    replaced in place, so they go as they are read (they take ten times the memory, which
+    matters at a hundred thousand posts); a finder giving (size, mtime_ns) already is fine."""
+    found = find(root)
     for path, st in found.items():
-        found[path] = (st.st_size, st.st_mtime_ns)
+        if isinstance(st, os.stat_result):
+            found[path] = (st.st_size, st.st_mtime_ns)
     return found
 
 

@@ -159,6 +159,8 @@ def table(figures: dict[str, Any]) -> str:
     if memory:
         n = f"{memory['posts']:,}"
         rows += [
+            (f"first start over {n} posts, all adapters",
+             f"{memory['cold_posts_per_s']:,} posts/s ({memory['cold_seconds']} s)"),
             (f"peak RSS, first start over {n} posts", f"{memory['cold_peak_rss_mb']} MB"
              + _workers(memory, "cold")),
             (f"peak RSS, restart over {n} posts", f"{memory['restart_peak_rss_mb']} MB"),

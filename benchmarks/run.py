@@ -125,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(filename=workdir / "bench.log", level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # the fakes' every request
     quick_discord_ready()
     try:
         figures = asyncio.run(run(sizes, workdir, sections))

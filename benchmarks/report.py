@@ -42,6 +42,7 @@ class Target:
     wanted: str
     value: Callable[[dict[str, Any]], Any]
     met: Callable[[dict[str, Any]], bool]
+    unit: str = ""
 
 
 def _get(figures: dict[str, Any], *keys: str) -> Any:
@@ -54,7 +55,7 @@ def _get(figures: dict[str, Any], *keys: str) -> Any:
 
 
 def _bound(name: str, wanted: str, keys: tuple[str, ...], *, most: float | None = None,
-           least: float | None = None) -> Target:
+           least: float | None = None, unit: str = "") -> Target:
     def value(figures: dict[str, Any]) -> Any:
         return _get(figures, *keys)
 
@@ -64,7 +65,7 @@ def _bound(name: str, wanted: str, keys: tuple[str, ...], *, most: float | None 
             return False
         return (most is None or found <= most) and (least is None or found >= least)
 
-    return Target(name, wanted, value, met)
+    return Target(name, wanted, value, met, unit)
 
 
 def _fan_out(platform: str) -> Target:
@@ -86,20 +87,22 @@ def _fan_out(platform: str) -> Target:
 TARGETS = [
     *(
         _bound(f"detect→deliver {q}, {platform.title()}", f"≤ {limit} ms",
-               ("detect_to_deliver", platform, f"{q}_ms"), most=limit)
+               ("detect_to_deliver", platform, f"{q}_ms"), most=limit, unit="ms")
         for platform in ("telegram", "discord")
         for q, limit in (("p50", 300), ("p99", 1000))
     ),
     _fan_out("telegram"),
     _fan_out("discord"),
-    _bound("cold index", "≥ 5,000 posts/s", ("index", "cold_posts_per_s"), least=5000),
+    _bound("cold index", "≥ 5,000 posts/s", ("index", "cold_posts_per_s"), least=5000,
+           unit="posts/s"),
     _bound("cold index ÷ plain frontmatter.load", "≥ 1.0", ("index", "cold_vs_baseline"),
            least=1.0),
     _bound("restart over 100,000 unchanged posts", "≤ 3 s", ("memory", "restart_seconds"),
-           most=3.0),
-    _bound("latest p99", "≤ 5 ms", ("queries", "latest", "p99_ms"), most=5.0),
-    _bound("by_tag p99", "≤ 5 ms", ("queries", "by_tag", "p99_ms"), most=5.0),
-    _bound("peak memory, 100,000 posts", "≤ 200 MB", ("memory", "cold_peak_rss_mb"), most=200),
+           most=3.0, unit="s"),
+    _bound("latest p99", "≤ 5 ms", ("queries", "latest", "p99_ms"), most=5.0, unit="ms"),
+    _bound("by_tag p99", "≤ 5 ms", ("queries", "by_tag", "p99_ms"), most=5.0, unit="ms"),
+    _bound("peak memory, 100,000 posts", "≤ 200 MB", ("memory", "cold_peak_rss_mb"),
+           most=200, unit="MB"),
 ]
 
 
@@ -107,7 +110,7 @@ def judge(figures: dict[str, Any], *, full_size: bool = True) -> list[dict[str, 
     """Each target with the measured value and whether it is met (None: the run was too
     small for the target to apply, as in `--smoke`)."""
     return [
-        {"target": t.name, "wanted": t.wanted, "value": t.value(figures),
+        {"target": t.name, "wanted": t.wanted, "value": t.value(figures), "unit": t.unit,
          "met": t.met(figures) if full_size else None}
         for t in TARGETS
     ]
@@ -174,8 +177,18 @@ def table(figures: dict[str, Any]) -> str:
         value = verdict["value"]
         met = {True: "yes", False: "NO", None: "— (smoke)"}[verdict["met"]]
         lines.append(f"| {verdict['target']} | {verdict['wanted']} | "
-                     f"{'—' if value is None else value} | {met} |")
+                     f"{_shown(value, verdict.get('unit', ''))} | {met} |")
     return "\n".join(lines)
+
+
+def _shown(value: Any, unit: str) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float) and unit in ("ms", "MB"):
+        value = f"{value:.0f}" if value >= 10 else f"{value:.2f}"
+    elif isinstance(value, int) and value >= 1000:
+        value = f"{value:,}"
+    return f"{value} {unit}".strip()
 
 
 def _workers(memory: dict[str, Any], phase: str) -> str:

@@ -51,7 +51,7 @@ RESYNC_SECONDS = 60.0
 #: transient failures in a row, whatever the chat, after which the platform counts as down
 DOWN_AFTER_FAILURES = 5
 #: while the platform is down, probes go out with back-off, at most this far apart
-PROBE_CAP_SECONDS = 15.0
+PROBE_CAP_SECONDS = 10.0
 
 #: told about an exception from the store; returns something true when it means the
 #: store is unusable (the newsroom then stops the bot)

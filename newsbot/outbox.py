@@ -66,8 +66,9 @@ class Outbox:
         Runs inside the caller's transaction, the one that marks the posts announced.
         Only platforms with a running adapter get rows: a platform switched off
         must not find a flood of stale stories waiting when it is switched on.
+        Posts announced together are queued oldest first (row ids give each chat's order).
         """
-        posts = list(posts)
+        posts = sorted(posts, key=lambda post: (post.date, post.id))
         if not posts or not platforms:
             return 0
         subs = await self._live_subscriptions(conn, platforms)

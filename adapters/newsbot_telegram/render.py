@@ -4,6 +4,9 @@ Everything that comes from a post is escaped, so a title like `<b>x</b> & y`
 shows those characters and can never break Telegram's parser. Telegram counts
 its limits in UTF-16 code units of the text *after* entity parsing, so lengths
 here are measured on the visible text, never on the markup.
+
+A story pings nobody: Telegram would turn an `@name` in it into a mention that
+notifies that person in a group, so an invisible word joiner follows each such `@`.
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ _MONTHS = (
     "July", "August", "September", "October", "November", "December",
 )
 _NOT_HASHTAG = re.compile(r"[\W_]+")
+#: an `@` that Telegram would read as the start of a mention
+_MENTION = re.compile(r"(?<!\w)@(?=\w)")
+WORD_JOINER = "\u2060"
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
 
@@ -81,8 +87,13 @@ def hashtags(labels: Iterable[str]) -> list[str]:
     return out
 
 
+def unmention(text: str) -> str:
+    """`text` as shown, with no `@name` Telegram would make a notifying mention of."""
+    return _MENTION.sub("@" + WORD_JOINER, text) if "@" in text else text
+
+
 def _title(summary: Summary, limit: int = TITLE_MAX) -> str:
-    title = " ".join(summary.title.split()) or summary.url
+    title = unmention(" ".join(summary.title.split())) or summary.url
     return fit(title, limit, length=utf16_len)
 
 
@@ -94,7 +105,7 @@ def story_html(summary: Summary, limit: int) -> str:
     """
     title = _title(summary)
     byline = long_date(summary.date)
-    author = fit(" ".join(summary.author.split()), AUTHOR_MAX, length=utf16_len)
+    author = fit(unmention(" ".join(summary.author.split())), AUTHOR_MAX, length=utf16_len)
     if author:
         byline += f" · {author}"
     tags: list[str] = []
@@ -109,7 +120,7 @@ def story_html(summary: Summary, limit: int) -> str:
 
     # visible text: title \n\n [excerpt \n\n] byline [\n tags]
     fixed = utf16_len(title) + 2 + utf16_len(byline) + (1 + utf16_len(tag_line) if tags else 0)
-    excerpt = _BLANK_LINES.sub("\n\n", summary.excerpt.strip())
+    excerpt = unmention(_BLANK_LINES.sub("\n\n", summary.excerpt.strip()))
     budget = limit - fixed - 2
     excerpt = fit(excerpt, budget, length=utf16_len) if budget >= EXCERPT_MIN else ""
 
@@ -145,7 +156,7 @@ def text_payload(summary: Summary, text_limit: int) -> Payload:
 def plain_story(summary: Summary, limit: int) -> str:
     """Last resort when Telegram refuses our HTML: no markup at all, title and link first."""
     head = f"{_title(summary)}\n{summary.url}\n\n"
-    rest = f"{summary.excerpt.strip()}\n\n{long_date(summary.date)}".strip()
+    rest = f"{unmention(summary.excerpt.strip())}\n\n{long_date(summary.date)}".strip()
     return head + fit(rest, max(0, limit - utf16_len(head)), length=utf16_len)
 
 

@@ -101,3 +101,20 @@ async def test_scattered_failures_do_not_hold_the_platform_back(tmp_path: Path) 
     for chat_id in CHATS:
         assert [post for chat, post in adapter.sent if chat == chat_id] == STORIES
     assert len(adapter.attempts) > len(adapter.sent)  # failures happened, and were retried
+
+
+async def test_stories_announced_in_one_scan_go_out_oldest_first(tmp_path: Path) -> None:
+    adapter = ScriptedAdapter()
+    room = await room_with_chats(tmp_path, adapter)
+    dates = [f"2026-02-{day:02d}T10:00:00" for day in range(1, 9)]
+    names = [f"{letter}.md" for letter in "hgfedcba"]  # named against their dates
+    try:
+        for name, date in zip(names, dates, strict=True):
+            write_post(room.config.site.posts_dir, name, name, date=date)
+        report = await room.scan()
+        assert len(report.announced) == len(names)
+        await room.drain()
+    finally:
+        await room.stop()
+    for chat_id in CHATS:
+        assert [post for chat, post in adapter.sent if chat == chat_id] == names

@@ -4,12 +4,14 @@ A scan stats every candidate file and re-reads only those whose size or mtime
 changed (and re-parses only those whose content hash changed), so a restart
 over an unchanged folder parses nothing. Changed files are read and written
 in batches of `BATCH_FILES` (read in reader processes when there are many,
-see `readers.py`), each batch in one transaction together with the outbox
-rows of the posts it announces: the store never says "announced" without the
-deliveries, nor the reverse, and a first start over a hundred thousand posts
-holds one batch in memory, not the whole site. What concerns the scan as a
-whole (files gone, held posts now due, the first-run marker) is written with
-the last batch.
+see `readers.py`), one transaction each, so a first start over a hundred
+thousand posts holds one batch in memory, not the whole site. The last
+transaction, which also takes the last batch, settles the scan as a whole:
+files gone, held posts now due, the first-run marker, and the announcements:
+every live post not yet announced is announced, oldest first, together with
+its outbox rows, so the store never says "announced" without the deliveries,
+nor the reverse. That includes posts a scan cut short between two batches
+wrote but never announced: the next scan announces them.
 
 Rules: the very first scan of a store indexes without announcing (no flood);
 it is the first run until that scan completes, so a first scan cut short
@@ -31,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, false, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from newsbot import schema
@@ -224,7 +226,7 @@ class Indexer:
         known: dict[str, tuple[str, str | None]],
         state: _ScanState,
     ) -> None:
-        """One batch of reads: files, posts, labels, and the announcements they make."""
+        """One batch of reads: files, posts, labels (announcing waits for `_finish`)."""
         report, now = state.report, state.now
         posts = {r.post.id: r.post for r in reads if r.post is not None}
         previous = await self._post_states(conn, list(posts))
@@ -247,11 +249,12 @@ class Indexer:
         await self._upsert_files(conn, file_rows)
         await self._upsert_posts(conn, posts.values(), previous, now)
         state.seen.update(posts)
-        fresh = [
-            post for post in posts.values()
-            if post.date <= now and not previous.get(post.id, ("", False))[1]
-        ]
-        await self._announce(conn, fresh, state)
+        if state.first_run:  # nothing is queued: the batch's posts are simply not news
+            fresh = [
+                post for post in posts.values()
+                if post.date <= now and not previous.get(post.id, ("", False))[1]
+            ]
+            await self._announce(conn, fresh, state)
 
     async def _finish(
         self,
@@ -260,7 +263,9 @@ class Indexer:
         known: dict[str, tuple[str, str | None]],
         state: _ScanState,
     ) -> None:
-        """The scan as a whole: files gone, posts orphaned, held posts due, first run done."""
+        """The scan as a whole: files gone, posts orphaned, held posts due, and every live
+        post not yet announced announced, oldest first: this scan's new ones, held ones now
+        due, and any a scan cut short between its batches left behind."""
         f = schema.files
         for start in range(0, len(removed), _CHUNK):
             await conn.execute(delete(f).where(f.c.path.in_(removed[start : start + _CHUNK])))
@@ -268,8 +273,8 @@ class Indexer:
             post_id for path in removed if (post_id := known[path][1]) is not None
         )
         state.report.deleted = await self._delete_orphans(conn, state.orphans - state.seen)
-        released = await self._release_held(conn, state)
-        await self._announce(conn, released, state)
+        await self._release_held(conn, state)
+        await self._announce(conn, await self._unannounced(conn), state)
         if state.first_run:
             await self.store.set_meta(conn, INITIALIZED, state.now.isoformat())
 
@@ -284,7 +289,7 @@ class Indexer:
             state.report.queued += await self.outbox.fan_out(
                 conn, to_announce.values(), self.platforms
             )
-            state.report.announced += to_announce.values()  # batches never overlap
+            state.report.announced += to_announce.values()
         p = schema.posts
         ids = list(to_announce)
         for start in range(0, len(ids), _CHUNK):
@@ -373,19 +378,21 @@ class Indexer:
         await self.outbox.drop_for_posts(conn, gone)
         return len(gone)
 
-    async def _release_held(self, conn: AsyncConnection, state: _ScanState) -> list[Post]:
-        """Held posts whose time has come go live; those never announced are returned."""
-        p, now = schema.posts, state.now
-        due = (await conn.execute(
-            select(p).where(p.c.status == "held", p.c.date <= to_db_time(now))
-        )).all()
-        if not due:
-            return []
-        state.released = True
-        await conn.execute(
-            update(p).where(p.c.status == "held", p.c.date <= to_db_time(now)).values(status="live")
+    async def _release_held(self, conn: AsyncConnection, state: _ScanState) -> None:
+        """Held posts whose time has come go live (`_unannounced` then finds the new ones)."""
+        p = schema.posts
+        due = and_(p.c.status == "held", p.c.date <= to_db_time(state.now))
+        result = await conn.execute(update(p).where(due).values(status="live"))
+        state.released = bool(result.rowcount)
+
+    async def _unannounced(self, conn: AsyncConnection) -> list[Post]:
+        p = schema.posts
+        stmt = (
+            select(p)
+            .where(p.c.announced == false(), p.c.status == "live")
+            .order_by(p.c.date, p.c.id)
         )
-        return [post_from_row(row) for row in due if not row.announced]
+        return [post_from_row(row) for row in (await conn.execute(stmt)).all()]
 
     async def next_release(self) -> datetime | None:
         """When the earliest held post is due, if any."""

@@ -66,6 +66,8 @@ posts = Table(
     Column("announced", Boolean, nullable=False, default=False),
     Column("updated_at", DateTime, nullable=False),
     Index("ix_posts_status_date", "status", "date"),
+    # every scan ends by looking for live posts not yet announced: a handful in 100,000
+    Index("ix_posts_announced_status", "announced", "status"),
 )
 
 #: one row per (post, label) with the label case-folded, for tag queries and counts;

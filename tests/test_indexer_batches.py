@@ -94,6 +94,39 @@ async def test_a_first_run_cut_short_is_still_a_first_run(
         await room.stop()
 
 
+async def test_posts_a_scan_wrote_but_never_announced_are_announced_by_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = make_config(tmp_path)
+    posts = config.site.posts_dir
+    write_post(posts, "2026-01-01-old.md", "Old")
+    adapter = ScriptedAdapter()
+    room = scripted_room(config, adapter)
+    await room.start()
+    try:
+        await room.queries.subscribe(chat("all"))
+        for day in range(7, 0, -1):
+            write_post(posts, f"2026-02-{day:02d}-new.md", f"New {day}")
+        real_finish = indexer.Indexer._finish
+
+        async def crash(self: indexer.Indexer, *args: Any) -> None:
+            raise OSError("killed")
+
+        monkeypatch.setattr(indexer.Indexer, "_finish", crash)
+        with pytest.raises(OSError, match="killed"):
+            await room.scan()  # batches of 3 and 3 written, nothing announced
+        monkeypatch.setattr(indexer.Indexer, "_finish", real_finish)
+        report = await room.scan()
+        assert report.parsed == 1  # only the last batch, which shares the final transaction
+        assert [p.title for p in report.announced] == [f"New {d}" for d in range(1, 8)]
+        await room.drain()
+        assert [post for _, post in adapter.sent] == [
+            f"2026-02-{day:02d}-new.md" for day in range(1, 8)
+        ]
+    finally:
+        await room.stop()
+
+
 def test_reader_processes_read_what_a_thread_reads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

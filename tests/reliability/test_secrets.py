@@ -6,6 +6,7 @@ all it writes to stdout and stderr is searched for the tokens in every form."""
 from __future__ import annotations
 
 import socket
+from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -50,11 +51,13 @@ def closed_port() -> int:
 
 
 @pytest.fixture
-async def telegram_with_token() -> FakeBotAPI:
+async def telegram_with_token() -> AsyncIterator[FakeBotAPI]:
     fake = FakeBotAPI(token=TELEGRAM_TOKEN)
     await fake.start()
-    yield fake  # type: ignore[misc]
-    await fake.close()
+    try:
+        yield fake
+    finally:
+        await fake.close()
 
 
 def both(telegram: FakeBotAPI, discord: FakeDiscord, *, telegram_token: str = TELEGRAM_TOKEN,

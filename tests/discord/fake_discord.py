@@ -27,16 +27,21 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import math
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.discord.answers import (
+    ERRORS,
+    RateLimits,
+    bucket_headers,
+    json_response,
+    rate_limited,
+)
 from tests.discord.objects import (
     ANNOUNCE,
     APP_ID,
@@ -63,15 +68,6 @@ from tests.rate_limits import FixedWindow, TokenBucket
 
 API_PREFIX = "/api/v10"
 
-ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
-    "missing_access": (403, {"message": "Missing Access", "code": 50001}),
-    "missing_permissions": (403, {"message": "Missing Permissions", "code": 50013}),
-    "unknown_channel": (404, {"message": "Unknown Channel", "code": 10003}),
-    "unavailable": (503, {"message": "upstream connect error", "code": 0}),
-    "invalid_form_body": (400, {"message": "Invalid Form Body", "code": 50035}),
-}
-
-
 @dataclass
 class Request:
     method: str
@@ -83,15 +79,6 @@ class Request:
 
 
 _ENTRY = web.RequestKey("entry", Request)
-
-
-@dataclass(frozen=True)
-class RateLimits:
-    """Discord's limits for a bot: per channel for messages, and global."""
-
-    channel_messages: int = 5
-    channel_period: float = 5.0
-    global_per_second: int = 50
 
 
 @dataclass
@@ -290,15 +277,15 @@ class FakeDiscord:
             return web.Response(status=499)
         if kind is not None:
             return self._error(kind)
-        headers = _bucket_headers()
+        headers = bucket_headers()
         if self.limits is not None:
             bucket, arrived = self._bucket(channel_id), request[_ENTRY].at
             wait = bucket.wait(arrived)
             if wait > 0:
                 self.throttled.append(request[_ENTRY])
-                return _rate_limited(wait, _bucket_headers(0, wait, self.limits.channel_messages))
+                return rate_limited(wait, bucket_headers(0, wait, self.limits.channel_messages))
             bucket.admit(arrived)
-            headers = _bucket_headers(
+            headers = bucket_headers(
                 bucket.remaining, bucket.reset_after(), self.limits.channel_messages
             )
         body = await request.json()
@@ -318,14 +305,14 @@ class FakeDiscord:
             return None
         wait = self._global.wait(arrived)
         if wait > 0:
-            return _rate_limited(wait, {"X-RateLimit-Global": "true"}, scope="global")
+            return rate_limited(wait, {"X-RateLimit-Global": "true"}, scope="global")
         self._global.admit(arrived)
         return None
 
     def _error(self, kind: str) -> web.Response:
         if kind.startswith("rate_limited"):
             wait = 60.0 if kind == "rate_limited_long" else self.retry_after
-            return _rate_limited(wait, _bucket_headers(remaining=0, reset_after=wait))
+            return rate_limited(wait, bucket_headers(remaining=0, reset_after=wait))
         status, body = ERRORS[kind]
         return json_response(body, status=status)
 
@@ -472,41 +459,3 @@ class FakeDiscord:
         """Wait for the bot's first `count` responses (callback, then follow-ups)."""
         await self.wait_for(lambda: len(interaction.callbacks) >= count)
         return interaction.callbacks[:count]
-
-
-def json_response(
-    data: Any, *, status: int = 200, headers: dict[str, str] | None = None
-) -> web.Response:
-    """JSON as Discord sends it: discord.py only parses `Content-Type: application/json` exactly."""
-    return web.Response(
-        body=json.dumps(data).encode(),
-        status=status,
-        headers={**(headers or {}), "Content-Type": "application/json"},
-    )
-
-
-def _rate_limited(wait: float, headers: dict[str, str], scope: str = "user") -> web.Response:
-    """Discord's 429: `retry_after` in seconds (float) in the body, whole seconds in the
-    header, and the `Via` header without which discord.py suspects a Cloudflare ban."""
-    body = {"message": "You are being rate limited.", "retry_after": round(wait, 3),
-            "global": scope == "global"}
-    headers = {
-        **headers,
-        "Retry-After": str(max(1, math.ceil(wait))),
-        "X-RateLimit-Scope": scope,
-        "Via": "1.1 google",
-    }
-    return json_response(body, status=429, headers=headers)
-
-
-def _bucket_headers(
-    remaining: int = 4, reset_after: float = 1.0, limit: int = 5
-) -> dict[str, str]:
-    reset = datetime.now(UTC).timestamp() + reset_after
-    return {
-        "X-RateLimit-Limit": str(limit),
-        "X-RateLimit-Remaining": str(remaining),
-        "X-RateLimit-Reset": f"{reset:.3f}",
-        "X-RateLimit-Reset-After": f"{reset_after:.3f}",
-        "X-RateLimit-Bucket": "fake-channel-messages",
-    }

@@ -27,7 +27,6 @@ import asyncio
 import contextlib
 import itertools
 import json
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,7 +50,7 @@ from telegram import (
     User,
 )
 
-from tests.rate_limits import PerKey, SlidingWindow, TokenBucket
+from tests.telegram.bot_api_answers import ApiError, FloodGate, FloodLimits
 from tests.telegram.bot_api_checks import SpecChecker, telegram_html, utf16
 
 TOKEN = "123456789:AAFakeTokenForNewsbotTests_abcdefghij"
@@ -114,60 +113,6 @@ def update_json(update_id: int, message: Message) -> dict[str, Any]:
     return data
 
 
-# -- errors Telegram answers with --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ApiError:
-    status: int
-    description: str
-    parameters: dict[str, Any] | None = None
-
-    def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"ok": False, "error_code": self.status,
-                                "description": self.description}
-        if self.parameters:
-            body["parameters"] = self.parameters
-        return body
-
-    @classmethod
-    def retry_after(cls, seconds: int) -> ApiError:
-        return cls(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
-
-    @classmethod
-    def blocked(cls) -> ApiError:
-        return cls(403, "Forbidden: bot was blocked by the user")
-
-    @classmethod
-    def kicked(cls) -> ApiError:
-        return cls(403, "Forbidden: bot was kicked from the supergroup chat")
-
-    @classmethod
-    def chat_not_found(cls) -> ApiError:
-        return cls(400, "Bad Request: chat not found")
-
-    @classmethod
-    def no_rights(cls) -> ApiError:
-        return cls(400, "Bad Request: not enough rights to send text messages to the chat")
-
-    @classmethod
-    def photo_url(cls) -> ApiError:
-        return cls(400, "Bad Request: wrong file identifier/HTTP URL specified")
-
-    @classmethod
-    def photo_fetch(cls) -> ApiError:
-        return cls(400, "Bad Request: failed to get HTTP URL content")
-
-    @classmethod
-    def migrated(cls, new_chat_id: int) -> ApiError:
-        return cls(400, "Bad Request: group chat was upgraded to a supergroup chat",
-                   {"migrate_to_chat_id": new_chat_id})
-
-    @classmethod
-    def server(cls) -> ApiError:
-        return cls(500, "Internal Server Error")
-
-
 @dataclass
 class _Rule:
     method: str | None
@@ -201,51 +146,6 @@ class Call:
         return self.params.get("chat_id")
 
 
-# -- flood limits -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FloodLimits:
-    """Telegram's published flood limits; 0 turns one off."""
-
-    overall_per_second: int = 30
-    chat_interval: float = 1.0  # one message per chat in any such interval
-    group_per_minute: int = 20  # groups and channels (negative ids, @names)
-
-
-class _FloodGate:
-    """Admits a message or answers the 429 Telegram would (whole seconds, at least 1).
-
-    Overall and per group: token buckets (bursts allowed, the rate on average);
-    per chat: at most one message in any `chat_interval` (see `tests/rate_limits.py`).
-    """
-
-    def __init__(self, limits: FloodLimits) -> None:
-        clock = time.perf_counter
-        rate = limits.overall_per_second
-        self.overall = TokenBucket(rate, rate, clock) if rate else None
-        interval, per_minute = limits.chat_interval, limits.group_per_minute
-        self.chats = PerKey(lambda: SlidingWindow(1, interval, clock)) if interval else None
-        self.groups = (PerKey(lambda: TokenBucket(per_minute, per_minute / 60, clock))
-                       if per_minute else None)
-
-    def check(self, chat_id: Any, now: float) -> ApiError | None:
-        key = str(chat_id)
-        windows: list[SlidingWindow | TokenBucket] = []
-        if self.overall is not None:
-            windows.append(self.overall)
-        if self.chats is not None:
-            windows.append(self.chats[key])
-        if self.groups is not None and key.startswith(("-", "@")):
-            windows.append(self.groups[key])
-        wait = max((w.wait(now) for w in windows), default=0.0)
-        if wait > 0:
-            return ApiError.retry_after(max(1, math.ceil(wait)))
-        for window in windows:
-            window.admit(now)
-        return None
-
-
 # -- the server ----------------------------------------------------------------------------
 
 
@@ -269,7 +169,7 @@ class FakeBotAPI:
     throttled: list[Call] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._flood = None if self.limits is None else _FloodGate(self.limits)
+        self._flood = None if self.limits is None else FloodGate(self.limits)
         self._rules: list[_Rule] = []
         self._updates: list[dict[str, Any]] = []
         self._next_update = 1

@@ -1,0 +1,73 @@
+"""What the fake Discord answers besides objects: errors, 429s and rate-limit headers.
+
+`ERRORS` are the failures a test can script; `rate_limited` is Discord's 429
+(a float `retry_after` in the body, whole seconds in `Retry-After`, the
+`X-RateLimit-Scope`, and the `Via` header discord.py looks for);
+`bucket_headers` are the `X-RateLimit-*` headers discord.py reads to pace a
+route. `RateLimits` are the limits the fake enforces when given them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
+    "missing_access": (403, {"message": "Missing Access", "code": 50001}),
+    "missing_permissions": (403, {"message": "Missing Permissions", "code": 50013}),
+    "unknown_channel": (404, {"message": "Unknown Channel", "code": 10003}),
+    "unavailable": (503, {"message": "upstream connect error", "code": 0}),
+    "invalid_form_body": (400, {"message": "Invalid Form Body", "code": 50035}),
+}
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Discord's limits for a bot: per channel for messages, and global."""
+
+    channel_messages: int = 5
+    channel_period: float = 5.0
+    global_per_second: int = 50
+
+
+def json_response(
+    data: Any, *, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    """JSON as Discord sends it: discord.py only parses `Content-Type: application/json` exactly."""
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={**(headers or {}), "Content-Type": "application/json"},
+    )
+
+
+def rate_limited(wait: float, headers: dict[str, str], scope: str = "user") -> web.Response:
+    """Discord's 429: `retry_after` in seconds (float) in the body, whole seconds in the
+    header, and the `Via` header without which discord.py suspects a Cloudflare ban."""
+    body = {"message": "You are being rate limited.", "retry_after": round(wait, 3),
+            "global": scope == "global"}
+    headers = {
+        **headers,
+        "Retry-After": str(max(1, math.ceil(wait))),
+        "X-RateLimit-Scope": scope,
+        "Via": "1.1 google",
+    }
+    return json_response(body, status=429, headers=headers)
+
+
+def bucket_headers(
+    remaining: int = 4, reset_after: float = 1.0, limit: int = 5
+) -> dict[str, str]:
+    reset = datetime.now(UTC).timestamp() + reset_after
+    return {
+        "X-RateLimit-Limit": str(limit),
+        "X-RateLimit-Remaining": str(remaining),
+        "X-RateLimit-Reset": f"{reset:.3f}",
+        "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+        "X-RateLimit-Bucket": "fake-channel-messages",
+    }

@@ -78,6 +78,8 @@ class Dispatcher:
         self._paused_until: datetime | None = None
         self._wake = asyncio.Event()
         self._resync = True
+        #: during a full load: rows retired meanwhile, which its (older) answer may still list
+        self._retired_while_loading: set[int] | None = None
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
 
@@ -136,6 +138,9 @@ class Dispatcher:
             waiters[0].cancel()
 
     async def _load(self, *, full: bool) -> None:
+        # A send can finish while the query runs: its row, read as pending just before
+        # it was marked sent, must not be queued again (that would send it twice).
+        retired = self._retired_while_loading = set() if full else None
         try:
             rows = await self.outbox.pending(self.platform, 0 if full else self._watermark)
         except Exception as exc:
@@ -144,6 +149,10 @@ class Dispatcher:
             log.exception("%s: cannot read the outbox; will try again", self.platform)
             await asyncio.sleep(1.0)
             return
+        finally:
+            self._retired_while_loading = None
+        if retired:
+            rows = [row for row in rows if row.id not in retired]
         if full:
             self._resync = False
             live = {row.id for row in rows}
@@ -244,11 +253,17 @@ class Dispatcher:
         else:
             log.info("%s: still down; next try in %.1fs", self.platform, wait)
 
+    def _forget(self, row: Delivery) -> None:
+        """The row left the queues for good (sent, dropped, dead, migrated)."""
+        self._known.discard(row.id)
+        if self._retired_while_loading is not None:
+            self._retired_while_loading.add(row.id)
+
     def _retire_head(self, chat: str, row: Delivery) -> None:
         queue = self._queues.get(chat)
         if queue and queue[0] is row:
             queue.popleft()
-            self._known.discard(row.id)
+            self._forget(row)
             if not queue:
                 del self._queues[chat]
 
@@ -271,7 +286,8 @@ class Dispatcher:
             self._answered()
             log.info("%s: chat %s moved to %s", self.platform, chat, exc.new_chat_id)
             await self.outbox.migrate(self.platform, chat, exc.new_chat_id)
-            self._queues.pop(chat, None)
+            for moved in self._queues.pop(chat, deque()):
+                self._forget(moved)
             self.wake(resync=True)
         except Undeliverable as exc:
             self._answered()
@@ -283,7 +299,7 @@ class Dispatcher:
             log.warning("%s: giving up on chat %s: %s", self.platform, chat, exc)
             await self.outbox.mark_dead(self.platform, chat, str(exc) or type(exc).__name__)
             for dead in self._queues.pop(chat, deque()):
-                self._known.discard(dead.id)
+                self._forget(dead)
         except (TransientError, DeliveryError, Exception) as exc:
             self._failed(chat)
             if not isinstance(exc, DeliveryError):

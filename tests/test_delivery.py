@@ -200,3 +200,38 @@ async def test_graceful_stop_leaves_unsent_rows_pending_for_next_start(tmp_path)
         assert delivered == [f"c{i}" for i in range(6)]  # all, none twice
     finally:
         await room.stop()
+
+
+async def test_a_row_sent_while_a_full_reload_reads_is_not_sent_again(room_and_adapter):
+    """The reload's answer was read just before the send was marked: it lists the row
+    as pending. Queuing it again would deliver the story twice."""
+    room, adapter = room_and_adapter
+    await room.queries.subscribe(chat("c1"))
+    adapter.gate = asyncio.Event()
+    await announce(room)
+    while adapter.in_flight < 1:
+        await asyncio.sleep(0.01)
+
+    read, release = asyncio.Event(), asyncio.Event()
+    original = room.outbox.pending
+
+    async def stale_pending(platform: str, after_id: int = 0):  # type: ignore[no-untyped-def]
+        rows = await original(platform, after_id)
+        if after_id == 0 and not read.is_set():
+            read.set()
+            await release.wait()  # answer only after the send below was marked sent
+        return rows
+
+    room.outbox.pending = stale_pending
+    [dispatcher] = room.dispatchers.values()
+    dispatcher.wake(resync=True)
+    await read.wait()
+    adapter.gate.set()
+    while not adapter.sent or adapter.in_flight:
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)  # let the send be marked sent in the store
+    release.set()
+    await room.drain()
+    await asyncio.sleep(0.1)
+    assert adapter.sent == [("c1", "2026-02-01-x.md")]
+    assert await rows(room, "status") == [("sent",)]

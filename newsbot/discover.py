@@ -19,6 +19,7 @@ import os
 import stat
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,15 @@ OUTSIDE = "symlink leads outside the posts folder, not followed"
 BAD_NAME = "the file name is not valid UTF-8; rename it"
 
 
-def find_post_files(root: Path, skipped: Skipped | None = None) -> dict[str, os.stat_result]:
+class FileStamp(NamedTuple):
+    """What a scan compares of a file, named like `os.stat_result`'s fields: a tenth of
+    its memory, which matters at a hundred thousand posts."""
+
+    st_size: int
+    st_mtime_ns: int
+
+
+def find_post_files(root: Path, skipped: Skipped | None = None) -> dict[str, FileStamp]:
     """Every candidate under `root`, as POSIX path relative to `root` → its stat.
 
     Unreadable folders and files and names that are not UTF-8 are skipped with
@@ -73,7 +82,7 @@ def find_post_files(root: Path, skipped: Skipped | None = None) -> dict[str, os.
 
     root_path = os.fspath(root)
     real_root = os.path.realpath(root_path)
-    found: dict[str, os.stat_result] = {}
+    found: dict[str, FileStamp] = {}
     walked: set[str] = set()  # real paths of folders already listed: no loops
     stack: list[tuple[str, str, str]] = [(root_path, real_root, "")]
     while stack:
@@ -117,7 +126,8 @@ def find_post_files(root: Path, skipped: Skipped | None = None) -> dict[str, os.
                 elif not entry.is_file(follow_symlinks=False):
                     continue  # FIFOs, sockets, devices: never opened
                 if _wanted_file(entry.path, name):
-                    found[rel] = entry.stat()
+                    st = entry.stat()
+                    found[rel] = FileStamp(st.st_size, st.st_mtime_ns)
             except OSError as exc:
                 log.warning("%s: skipped, cannot read it (%s)", rel, _why(exc))
                 skip(rel, f"skipped, cannot read it ({_why(exc)})")

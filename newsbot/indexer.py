@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -87,19 +86,6 @@ def aware_utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _stamps(
-    find: Callable[[Path], dict[str, Any]], root: Path
-) -> dict[str, tuple[int, int] | None]:
-    """Each candidate file's (size, mtime_ns): all a scan compares. Stat results are
-    replaced in place, so they go as they are read (they take ten times the memory, which
-    matters at a hundred thousand posts); a finder giving (size, mtime_ns) already is fine."""
-    found = find(root)
-    for path, st in found.items():
-        if isinstance(st, os.stat_result):
-            found[path] = (st.st_size, st.st_mtime_ns)
-    return found
-
-
 class Indexer:
     def __init__(
         self,
@@ -124,7 +110,8 @@ class Indexer:
 
     async def _scan(self, only: Collection[str] | None) -> ScanReport:
         if only is None:
-            disk = await asyncio.to_thread(_stamps, find_post_files, self.root)
+            # FileStamps compare equal to (size, mtime_ns) tuples: what the store keeps
+            disk: dict[str, Any] = await asyncio.to_thread(find_post_files, self.root)
         else:
             disk = await asyncio.to_thread(self._stat_some, only)
         report = ScanReport(files=len(disk))

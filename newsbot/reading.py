@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsbot.config import SiteConfig
-from newsbot.posts import PostError, parse_post
+from newsbot.posts import MAX_POST_BYTES, PostError, parse_post, too_large
 from newsbot.types import Post
 
 
@@ -43,6 +43,9 @@ def read_files(
     reads: list[FileRead] = []
     warnings: list[str] = []
     for path, size, mtime_ns, known_sha in wanted:
+        if size > MAX_POST_BYTES:  # refused without reading 50 MB to hash and parse it
+            reads.append(FileRead(path, size, mtime_ns, "", error=too_large(size)))
+            continue
         try:
             data = (root / path).read_bytes()
         except OSError as exc:

@@ -254,6 +254,12 @@ class DiscordAdapter(Adapter):
 def delivery_error(exc: discord.HTTPException) -> DeliveryError:
     """The core's view of a failed Discord request."""
     detail = f"{exc.status} {exc.text or exc.response.reason} (code {exc.code})"
+    if exc.status == 429:  # discord.py gave up waiting; the outbox waits as told
+        retry = exc.response.headers.get("Retry-After", "1")
+        try:
+            return RetryAfter(float(retry))
+        except ValueError:
+            return RetryAfter(1.0)
     if exc.code in CHANNEL_CLOSED or exc.status == 403:
         return PermanentError(detail)
     if exc.status == 400:  # Invalid Form Body: the same payload will never be accepted

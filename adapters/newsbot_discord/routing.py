@@ -34,6 +34,8 @@ import yarl
 from discord.http import HTTPClient, Route
 from discord.webhook import async_ as webhook_async
 
+from newsbot.pacing import RATE_SHARE, SteadyPace
+
 log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://discord.com/api/v10"
@@ -50,14 +52,21 @@ def rebase(url: str, base: str, target: str) -> str:
 class RoutedHTTPClient(HTTPClient):
     """discord.py's REST client, sending to `api_url` and connecting to `gateway_url`."""
 
+    #: Discord's global limit for a bot: requests a second, every route together
+    global_per_second: float = 50
+
     def __init__(self, *args: Any, api_url: str, gateway_url: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.api_url = api_url.rstrip("/")
         self.gateway_url = gateway_url.rstrip("/")
+        # discord.py paces each route's bucket from its headers, but nothing keeps it
+        # under the global limit: a fan-out to many channels would provoke global 429s
+        self._global = SteadyPace(self.global_per_second * RATE_SHARE)
 
     async def request(self, route: Route, **kwargs: Any) -> Any:
         route.url = rebase(route.url, Route.BASE, self.api_url)
-        return await super().request(route, **kwargs)
+        async with self._global:
+            return await super().request(route, **kwargs)
 
     async def ws_connect(self, url: str, *, compress: int = 0) -> aiohttp.ClientWebSocketResponse:
         if self.gateway_url != DEFAULT_GATEWAY_URL:

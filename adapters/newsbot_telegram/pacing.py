@@ -2,9 +2,10 @@
 
 Telegram's published limits: about 30 messages a second overall, one a second
 per chat, 20 a minute per group or channel. python-telegram-bot's own
-`AIORateLimiter` covers the first and the last; this limiter, built the same way
-on `aiolimiter`, adds the per-chat pace and differs on two points that matter
-to an outbox: it only paces requests that post a message (a `getChatMember`
+`AIORateLimiter` covers the first and the last; this limiter keeps the overall
+rate as a steady pace (`newsbot.pacing`: no bursts, so delays on the way cannot
+bunch messages past the limit), adds the per-chat pace, and differs on two points
+that matter to an outbox: it only paces requests that post a message (a `getChatMember`
 check is not a message), and it never retries a `RetryAfter` itself: the
 error goes back to the caller, so the outbox keeps the row pending and tries
 again exactly when told. Meanwhile every message waits out the flood wait.
@@ -22,6 +23,7 @@ from aiolimiter import AsyncLimiter
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from newsbot.pacing import RATE_SHARE, SteadyPace
 from newsbot_telegram.errors import retry_seconds
 
 log = logging.getLogger(__name__)
@@ -45,7 +47,8 @@ class Pacer(BaseRateLimiter[int]):
         chat_interval: float = 1.0,
         group_per_minute: float = 20,
     ) -> None:
-        self._overall = AsyncLimiter(overall_per_second, 1)
+        # evenly spaced, not a bucket: a burst would meet Telegram's limit on the way
+        self._overall = SteadyPace(overall_per_second * RATE_SHARE)
         self._chat_interval = chat_interval
         self._group_per_minute = group_per_minute
         self._chats: dict[str, AsyncLimiter] = {}
@@ -68,9 +71,9 @@ class Pacer(BaseRateLimiter[int]):
             table[key] = AsyncLimiter(rate, period)
         return table[key]
 
-    def _contexts(self, chat_id: Any) -> list[contextlib.AbstractAsyncContextManager[None]]:
+    def _contexts(self, chat_id: Any) -> list[contextlib.AbstractAsyncContextManager[Any]]:
         key = str(chat_id)
-        contexts: list[contextlib.AbstractAsyncContextManager[None]] = []
+        contexts: list[contextlib.AbstractAsyncContextManager[Any]] = []
         # groups and channels have negative ids (or an @username): 20 a minute
         if key.startswith(("-", "@")) and self._group_per_minute:
             contexts.append(self._limiter(self._groups, key, self._group_per_minute, 60))
@@ -96,6 +99,7 @@ class Pacer(BaseRateLimiter[int]):
         chat_id = data.get("chat_id")
         if chat_id is None or not posts_message(endpoint):
             return await callback(*args, **kwargs)
+        await self._wait_out_flood()  # before taking a slot: no burst once a flood wait ends
         async with contextlib.AsyncExitStack() as stack:
             for context in self._contexts(chat_id):
                 await stack.enter_async_context(context)

@@ -218,3 +218,20 @@ async def test_two_adapters_in_one_process_keep_their_own_urls(
 )
 def test_rebase(url: str, target: str, expected: str) -> None:
     assert rebase(url, DEFAULT_API_URL, target) == expected
+
+
+class _Response:
+    """What discord.HTTPException reads from an aiohttp response."""
+
+    def __init__(self, status: int, headers: dict[str, str]) -> None:
+        self.status, self.reason, self.headers = status, "Too Many Requests", headers
+
+
+def test_a_429_the_library_gave_up_on_goes_back_to_the_outbox_as_retry_after() -> None:
+    import discord
+
+    from newsbot.adapter import RetryAfter as CoreRetryAfter
+    from newsbot_discord.adapter import delivery_error
+
+    error = delivery_error(discord.HTTPException(_Response(429, {"Retry-After": "2.5"}), ""))
+    assert isinstance(error, CoreRetryAfter) and error.seconds == 2.5

@@ -1,0 +1,42 @@
+"""The steady pace adapters use to stay under a platform's rate: the schedule it keeps."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from newsbot import pacing
+from newsbot.pacing import SteadyPace
+
+
+async def test_entries_are_evenly_spaced_without_a_burst(monkeypatch: pytest.MonkeyPatch):
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:  # no real waiting: only the plan counts
+        waits.append(seconds)
+
+    monkeypatch.setattr(pacing.asyncio, "sleep", record)
+    pace = SteadyPace(4)
+    for _ in range(5):
+        async with pace:
+            pass
+    # the first goes at once, then one per 1/4 s (the real clock moves a hair meanwhile)
+    assert waits == pytest.approx([0.25, 0.5, 0.75, 1.0], abs=0.01)
+
+
+async def test_an_idle_pace_does_not_save_up_a_burst():
+    pace = SteadyPace(1000)
+    async with pace:
+        pass
+    await asyncio.sleep(0.01)  # idle for ten intervals
+    loop = asyncio.get_running_loop()
+    async with pace:
+        pass
+    # the next free slot is one interval after this entry, not ten slots banked
+    assert pace._next - loop.time() <= pace.interval
+
+
+def test_a_pace_needs_a_positive_rate():
+    with pytest.raises(ValueError, match="positive"):
+        SteadyPace(0)

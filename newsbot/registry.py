@@ -22,7 +22,7 @@ BUILTIN: dict[str, str] = {
 
 
 class AdapterNotFound(LookupError):
-    pass
+    """No adapter is registered under that name, or it is not an `Adapter`."""
 
 
 def available() -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -49,15 +50,45 @@ def write_post(
     return path
 
 
-def make_config(tmp_path: Path, **site: Any) -> AppConfig:
-    """A configuration over tmp_path/_posts and tmp_path/newsbot.sqlite3."""
+def make_config(
+    tmp_path: Path,
+    *,
+    sections: dict[str, dict[str, Any]] | None = None,
+    env: dict[str, str] | None = None,
+    **site: Any,
+) -> AppConfig:
+    """newsbot.toml over tmp_path/_posts and tmp_path/newsbot.sqlite3, with `site`
+    keys and any further `sections` ({"telegram": {"api_url": ...}}), loaded with `env`."""
     posts = tmp_path / "_posts"
     posts.mkdir(exist_ok=True)
-    lines = ["[site]", f'url = "{SITE_URL}"', 'posts_dir = "_posts"']
-    lines += [f"{key} = {value!r}".replace("'", '"') for key, value in site.items()]
-    lines += ["[store]", 'url = "sqlite:///newsbot.sqlite3"']
+    tables = {"site": {"url": SITE_URL, "posts_dir": "_posts", **site},
+              "store": {"url": "sqlite:///newsbot.sqlite3"}, **(sections or {})}
+    lines = []
+    for name, keys in tables.items():
+        lines.append(f"[{name}]")
+        lines += [f"{key} = {json.dumps(value)}" for key, value in keys.items()]
     (tmp_path / "newsbot.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return load_config(tmp_path / "newsbot.toml", env={})
+    return load_config(tmp_path / "newsbot.toml", env=env or {})
+
+
+def adapter_room(config: AppConfig, adapter_cls: type[Adapter]) -> Newsroom:
+    """A newsroom whose only adapter is `adapter_cls`, built by `from_config` as the
+    registry would build it."""
+
+    def make(queries: Queries) -> dict[str, Adapter]:
+        adapter = adapter_cls.from_config(config, queries)
+        assert adapter is not None
+        return {adapter_cls.platform: adapter}
+
+    return Newsroom(config, watch=False, make_adapters=make)
+
+
+def two_posts(folder: Path) -> Path:
+    """The two stories the platform tests start from (indexed on the first run)."""
+    folder.mkdir(exist_ok=True)
+    write_post(folder, "2026-01-20-budget.md", "Budget day", tags=["economy"])
+    write_post(folder, "2026-01-21-vote.md", "The vote", tags=["politics", "uk"])
+    return folder
 
 
 class ScriptedAdapter(Adapter):
@@ -86,10 +117,10 @@ class ScriptedAdapter(Adapter):
         return summary.title
 
     async def start(self) -> None:
-        pass
+        """Nothing to connect."""
 
     async def stop(self) -> None:
-        pass
+        """Nothing to close."""
 
     async def send(self, chat_id: str, summary: Summary) -> str:
         self.attempts.append((chat_id, summary.post_id))

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 
 from newsbot.app import Newsroom
-from newsbot.config import AppConfig, load_config
-from newsbot.queries import Queries
+from newsbot.config import AppConfig
 from newsbot_telegram import TelegramAdapter
-from tests.helpers import SITE_URL, write_post
+from tests.helpers import adapter_room, make_config, two_posts
 from tests.telegram.bot_api_checks import SpecChecker
 from tests.telegram.fake_bot_api import TOKEN, FakeBotAPI
 
@@ -44,38 +43,18 @@ async def fake(spec: SpecChecker | None) -> AsyncIterator[FakeBotAPI]:
 
 def telegram_config(tmp_path: Path, fake: FakeBotAPI) -> AppConfig:
     """newsbot.toml over tmp_path, pointing the Telegram adapter at the fake."""
-    (tmp_path / "_posts").mkdir(exist_ok=True)
-    lines = [
-        "[site]",
-        f'url = "{SITE_URL}"',
-        'posts_dir = "_posts"',
-        "[store]",
-        'url = "sqlite:///newsbot.sqlite3"',
-        "[telegram]",
-        f'api_url = "{fake.api_url}"',
-    ]
-    (tmp_path / "newsbot.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return load_config(tmp_path / "newsbot.toml", env={"NEWSBOT_TELEGRAM_TOKEN": TOKEN})
+    return make_config(tmp_path, sections={"telegram": {"api_url": fake.api_url}},
+                       env={"NEWSBOT_TELEGRAM_TOKEN": TOKEN})
 
 
 def telegram_room(config: AppConfig) -> Newsroom:
     """A newsroom whose only adapter is Telegram, built by `from_config` as the registry does."""
-
-    def make(queries: Queries) -> dict[str, TelegramAdapter]:
-        adapter = TelegramAdapter.from_config(config, queries)
-        assert adapter is not None
-        return {"telegram": adapter}
-
-    return Newsroom(config, watch=False, make_adapters=make)  # type: ignore[arg-type]
+    return adapter_room(config, TelegramAdapter)
 
 
 @pytest.fixture
 def posts(tmp_path: Path) -> Path:
-    folder = tmp_path / "_posts"
-    folder.mkdir(exist_ok=True)
-    write_post(folder, "2026-01-20-budget.md", "Budget day", tags=["economy"])
-    write_post(folder, "2026-01-21-vote.md", "The vote", tags=["politics", "uk"])
-    return folder
+    return two_posts(tmp_path / "_posts")
 
 
 @pytest.fixture

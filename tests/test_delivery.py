@@ -31,16 +31,6 @@ async def rows(room, *cols):  # type: ignore[no-untyped-def]
         return [tuple(r) for r in result.all()]
 
 
-@pytest.fixture
-async def room_and_adapter(tmp_path):  # type: ignore[no-untyped-def]
-    config = make_config(tmp_path)
-    adapter = ScriptedAdapter()
-    room = scripted_room(config, adapter)
-    await room.start()
-    yield room, adapter
-    await room.stop()
-
-
 async def announce(room, name: str = "2026-02-01-x.md", title: str = "X") -> None:  # type: ignore[no-untyped-def]
     write_post(room.config.site.posts_dir, name, title)
     await room.scan()

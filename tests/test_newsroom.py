@@ -52,106 +52,84 @@ async def test_first_run_indexes_without_pushing_then_new_post_is_delivered(tmp_
         await room.stop()
 
 
-async def test_each_post_reaches_matching_subscribers_once(tmp_path):
-    config = make_config(tmp_path)
-    adapter = ScriptedAdapter()
-    room = scripted_room(config, adapter)
-    await room.start()
-    try:
-        await room.queries.subscribe(chat("all"))
-        await room.queries.subscribe(chat("pol"), ["Politics"])
-        await room.queries.subscribe(chat("sport"), ["sport"])
-        await room.queries.subscribe(chat("news-cat"), ["NEWS"])  # categories count too
-        write_post(config.site.posts_dir, "2026-02-01-a.md", "A", tags=["politics"])
-        write_post(config.site.posts_dir, "2026-02-02-b.md", "B", tags=["economy"])
-        await room.scan()
-        await room.scan()  # a second look announces nothing twice
-        await room.drain()
-        assert sorted(adapter.sent) == sorted([
-            ("all", "2026-02-01-a.md"), ("all", "2026-02-02-b.md"),
-            ("pol", "2026-02-01-a.md"),
-            ("news-cat", "2026-02-01-a.md"), ("news-cat", "2026-02-02-b.md"),
-        ])
-    finally:
-        await room.stop()
+async def test_each_post_reaches_matching_subscribers_once(room_and_adapter):
+    room, adapter = room_and_adapter
+    await room.queries.subscribe(chat("all"))
+    await room.queries.subscribe(chat("pol"), ["Politics"])
+    await room.queries.subscribe(chat("sport"), ["sport"])
+    await room.queries.subscribe(chat("news-cat"), ["NEWS"])  # categories count too
+    write_post(room.config.site.posts_dir, "2026-02-01-a.md", "A", tags=["politics"])
+    write_post(room.config.site.posts_dir, "2026-02-02-b.md", "B", tags=["economy"])
+    await room.scan()
+    await room.scan()  # a second look announces nothing twice
+    await room.drain()
+    assert sorted(adapter.sent) == sorted([
+        ("all", "2026-02-01-a.md"), ("all", "2026-02-02-b.md"),
+        ("pol", "2026-02-01-a.md"),
+        ("news-cat", "2026-02-01-a.md"), ("news-cat", "2026-02-02-b.md"),
+    ])
 
 
-async def test_edited_post_is_updated_not_pushed_again_and_deleted_post_disappears(tmp_path):
-    config = make_config(tmp_path)
-    adapter = ScriptedAdapter()
-    room = scripted_room(config, adapter)
-    await room.start()
-    try:
-        await room.queries.subscribe(chat("c1"))
-        path = write_post(config.site.posts_dir, "2026-02-01-a.md", "Typo titel")
-        await room.scan()
-        await room.drain()
-        write_post(config.site.posts_dir, "2026-02-01-a.md", "Fixed title")
-        await room.scan()
-        await room.drain()
-        assert adapter.sent == [("c1", "2026-02-01-a.md")]
-        assert [s.title for s in await room.queries.latest()] == ["Fixed title"]
+async def test_edited_post_is_updated_not_pushed_again_and_deleted_post_disappears(
+    room_and_adapter,
+):
+    room, adapter = room_and_adapter
+    await room.queries.subscribe(chat("c1"))
+    path = write_post(room.config.site.posts_dir, "2026-02-01-a.md", "Typo titel")
+    await room.scan()
+    await room.drain()
+    write_post(room.config.site.posts_dir, "2026-02-01-a.md", "Fixed title")
+    await room.scan()
+    await room.drain()
+    assert adapter.sent == [("c1", "2026-02-01-a.md")]
+    assert [s.title for s in await room.queries.latest()] == ["Fixed title"]
 
-        path.unlink()
-        report = await room.scan()
-        assert report.deleted == 1
-        assert await room.queries.latest() == []
-        # and coming back (a git revert) is not a new story either
-        write_post(config.site.posts_dir, "2026-02-01-a.md", "Fixed title")
-        await room.scan()
-        await room.drain()
-        assert adapter.sent == [("c1", "2026-02-01-a.md")]
-        assert [s.title for s in await room.queries.latest()] == ["Fixed title"]
-    finally:
-        await room.stop()
+    path.unlink()
+    report = await room.scan()
+    assert report.deleted == 1
+    assert await room.queries.latest() == []
+    # and coming back (a git revert) is not a new story either
+    write_post(room.config.site.posts_dir, "2026-02-01-a.md", "Fixed title")
+    await room.scan()
+    await room.drain()
+    assert adapter.sent == [("c1", "2026-02-01-a.md")]
+    assert [s.title for s in await room.queries.latest()] == ["Fixed title"]
 
 
-async def test_rename_with_same_permalink_is_not_a_new_story(tmp_path):
-    config = make_config(tmp_path)
-    adapter = ScriptedAdapter()
-    room = scripted_room(config, adapter)
-    await room.start()
-    try:
-        await room.queries.subscribe(chat("c1"))
-        extra = "permalink: /stories/budget/"
-        old = write_post(config.site.posts_dir, "2026-02-01-budget.md", "Budget", extra=extra)
-        await room.scan()
-        await room.drain()
-        old.rename(config.site.posts_dir / "2026-02-01-budget-day.md")
-        await room.scan()
-        await room.drain()
-        assert adapter.sent == [("c1", "/stories/budget/")]
-        [summary] = await room.queries.latest()
-        assert summary.url == "https://news.example.org/stories/budget/"
-    finally:
-        await room.stop()
+async def test_rename_with_same_permalink_is_not_a_new_story(room_and_adapter):
+    room, adapter = room_and_adapter
+    await room.queries.subscribe(chat("c1"))
+    extra = "permalink: /stories/budget/"
+    old = write_post(room.config.site.posts_dir, "2026-02-01-budget.md", "Budget", extra=extra)
+    await room.scan()
+    await room.drain()
+    old.rename(room.config.site.posts_dir / "2026-02-01-budget-day.md")
+    await room.scan()
+    await room.drain()
+    assert adapter.sent == [("c1", "/stories/budget/")]
+    [summary] = await room.queries.latest()
+    assert summary.url == "https://news.example.org/stories/budget/"
 
 
-async def test_file_written_in_two_halves_is_sent_once_complete(tmp_path):
-    config = make_config(tmp_path)
-    adapter = ScriptedAdapter()
-    room = scripted_room(config, adapter)
-    await room.start()
-    try:
-        await room.queries.subscribe(chat("c1"))
-        whole = (
-            '---\ntitle: "Half and half"\ndate: 2026-02-01T10:00:00\ntags: [x]\n---\n'
-            "First paragraph.\n"
-        )
-        path = config.site.posts_dir / "2026-02-01-half.md"
-        path.write_text(whole[:30], encoding="utf-8")  # front matter not closed yet
-        report = await room.scan()
-        assert report.announced == [] and len(report.problems) == 1
-        assert report.problems[0].path == "2026-02-01-half.md"
-        await room.drain()
-        assert adapter.attempts == []
-        path.write_text(whole, encoding="utf-8")
-        report = await room.scan()
-        assert [p.title for p in report.announced] == ["Half and half"]
-        await room.drain()
-        assert adapter.sent == [("c1", "2026-02-01-half.md")]
-    finally:
-        await room.stop()
+async def test_file_written_in_two_halves_is_sent_once_complete(room_and_adapter):
+    room, adapter = room_and_adapter
+    await room.queries.subscribe(chat("c1"))
+    whole = (
+        '---\ntitle: "Half and half"\ndate: 2026-02-01T10:00:00\ntags: [x]\n---\n'
+        "First paragraph.\n"
+    )
+    path = room.config.site.posts_dir / "2026-02-01-half.md"
+    path.write_text(whole[:30], encoding="utf-8")  # front matter not closed yet
+    report = await room.scan()
+    assert report.announced == [] and len(report.problems) == 1
+    assert report.problems[0].path == "2026-02-01-half.md"
+    await room.drain()
+    assert adapter.attempts == []
+    path.write_text(whole, encoding="utf-8")
+    report = await room.scan()
+    assert [p.title for p in report.announced] == ["Half and half"]
+    await room.drain()
+    assert adapter.sent == [("c1", "2026-02-01-half.md")]
 
 
 async def test_future_post_is_held_until_its_time(tmp_path):

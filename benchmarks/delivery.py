@@ -34,8 +34,8 @@ from benchmarks.corpus import PostWriter, fresh_post
 from benchmarks.report import percentiles
 from benchmarks.site import Endpoints, load, token_env, write_config
 from newsbot.app import Newsroom
+from newsbot.ingest.watcher import CATCH_UP_SECONDS
 from newsbot.types import Chat
-from newsbot.watcher import CATCH_UP_SECONDS
 from tests.discord.fake_discord import FakeDiscord, RateLimits
 from tests.discord.objects import Channel
 from tests.telegram.bot_api_checks import SpecChecker
@@ -118,12 +118,13 @@ async def measure(
         await room.start()
         try:
             for lane in range(LANES):
-                await room.queries.subscribe(Chat("telegram", str(tg_lanes[lane])), [f"lane{lane}"])
-                await room.queries.subscribe(Chat("discord", dc_lanes[lane]), [f"lane{lane}"])
+                lane_tags = [f"lane{lane}"]
+                await room.subscriptions.subscribe(Chat("telegram", str(tg_lanes[lane])), lane_tags)
+                await room.subscriptions.subscribe(Chat("discord", dc_lanes[lane]), [f"lane{lane}"])
             for chat_id in tg_fan:
-                await room.queries.subscribe(Chat("telegram", str(chat_id)), ["fanout"])
+                await room.subscriptions.subscribe(Chat("telegram", str(chat_id)), ["fanout"])
             for channel in dc_fan:
-                await room.queries.subscribe(Chat("discord", channel), ["fanout"])
+                await room.subscriptions.subscribe(Chat("discord", channel), ["fanout"])
             # the watcher's catch-up rescan runs this long after start: not inside a sample
             await asyncio.sleep(CATCH_UP_SECONDS + 0.5)
             detect = await _detect(fakes, posts_dir, samples, period, tg_lanes, dc_lanes)

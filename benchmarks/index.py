@@ -25,8 +25,8 @@ import frontmatter
 
 from benchmarks.site import Endpoints, load, write_config
 from newsbot.app import Newsroom
+from newsbot.chat.queries import Queries
 from newsbot.config import AppConfig
-from newsbot.queries import Queries
 from newsbot_console import ConsoleAdapter
 
 

@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from benchmarks.report import percentiles
-from newsbot import schema
-from newsbot.queries import Queries
+from newsbot.chat.queries import Queries
+from newsbot.store import schema
 
 WARM_UP = 5
 

@@ -5,7 +5,7 @@ command into a call on `Queries`. It owns its connection and its platform's
 pacing; the core owns what to send, to whom, when to retry and when to give up.
 
 `send` reports failures by raising one of the `DeliveryError` subclasses below,
-so the retry policy lives in one place (`newsbot.outbox`) for every platform.
+so the retry policy lives in one place (`newsbot.delivery.outbox`) for every platform.
 """
 
 from __future__ import annotations
@@ -17,52 +17,8 @@ from typing import TYPE_CHECKING, ClassVar
 from newsbot.types import Summary
 
 if TYPE_CHECKING:
+    from newsbot.chat.queries import Queries
     from newsbot.config import AppConfig
-    from newsbot.queries import Queries
-
-
-class DeliveryError(Exception):
-    """A send did not happen. Subclasses say what the outbox should do next."""
-
-
-class RetryAfter(DeliveryError):
-    """The platform asked us to wait `seconds` before trying again.
-
-    `whole_platform` is set when the limit applies to every chat (Discord's
-    global rate limit, Telegram's flood wait on the bot), not just this one.
-    """
-
-    def __init__(self, seconds: float, *, whole_platform: bool = False) -> None:
-        super().__init__(f"retry after {seconds:g}s")
-        self.seconds = max(0.0, float(seconds))
-        self.whole_platform = whole_platform
-
-
-class TransientError(DeliveryError):
-    """Network trouble, a 5xx, a timeout: try again later with back-off."""
-
-
-class PermanentError(DeliveryError):
-    """The destination is gone or closed to us (bot removed, chat deleted, no rights).
-
-    The chat is marked dead and stops costing work until someone subscribes it again.
-    """
-
-
-class Undeliverable(DeliveryError):
-    """The platform refuses this story itself (a payload it will never accept).
-
-    The delivery is dropped, with the reason kept in the outbox, so one bad
-    story cannot hold the chat's later stories back for ever.
-    """
-
-
-class ChatMigrated(DeliveryError):
-    """The chat moved to a new id (a Telegram group upgraded to a supergroup)."""
-
-    def __init__(self, new_chat_id: str) -> None:
-        super().__init__(f"chat migrated to {new_chat_id}")
-        self.new_chat_id = str(new_chat_id)
 
 
 class Adapter(abc.ABC):

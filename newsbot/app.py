@@ -24,13 +24,14 @@ from datetime import datetime
 
 from newsbot import registry
 from newsbot.adapter import Adapter
+from newsbot.chat.queries import Queries
 from newsbot.config import AppConfig, ConfigError
-from newsbot.dispatcher import Dispatcher
-from newsbot.indexer import Indexer, ScanReport, aware_utcnow
-from newsbot.outbox import Outbox
-from newsbot.queries import Queries
+from newsbot.delivery.dispatcher import Dispatcher
+from newsbot.delivery.outbox import Outbox
+from newsbot.ingest.indexer import Indexer, ScanReport, aware_utcnow
+from newsbot.ingest.watcher import rescan_periodically, watch_folder
 from newsbot.store import Store, StoreError, store_trouble
-from newsbot.watcher import rescan_periodically, watch_folder
+from newsbot.store.subscriptions import Subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ class Newsroom:
         tz = self.config.site.tzinfo
         self.queries = Queries(self.store, tz)
         self.outbox = Outbox(self.store, tz)
+        self.subscriptions = Subscriptions(self.store)
         if self.make_adapters is not None:
             self.adapters = self.make_adapters(self.queries)
         else:

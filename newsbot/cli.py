@@ -18,8 +18,8 @@ from typing import TextIO
 from newsbot import logs, registry
 from newsbot.app import Newsroom, NoAdapters, build_adapters, enable_hints
 from newsbot.config import CORE_SECTIONS, AppConfig, ConfigError, load_config
-from newsbot.discover import find_post_files
-from newsbot.posts import MAX_POST_BYTES, PostError, parse_post, too_large
+from newsbot.ingest.discover import find_post_files
+from newsbot.ingest.posts import MAX_POST_BYTES, PostError, parse_post, too_large
 from newsbot.store import StoreError
 from newsbot.types import Summary
 

@@ -11,8 +11,8 @@ from typing import Any, ClassVar
 
 from newsbot.adapter import Adapter
 from newsbot.app import Newsroom
+from newsbot.chat.queries import Queries
 from newsbot.config import AppConfig, load_config
-from newsbot.queries import Queries
 from newsbot.types import Chat, Summary
 from newsbot_console import ConsoleAdapter
 

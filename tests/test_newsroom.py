@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from newsbot import schema
+from newsbot.store import schema
 from tests.helpers import (
     ScriptedAdapter,
     chat,
@@ -54,10 +54,10 @@ async def test_first_run_indexes_without_pushing_then_new_post_is_delivered(tmp_
 
 async def test_each_post_reaches_matching_subscribers_once(room_and_adapter):
     room, adapter = room_and_adapter
-    await room.queries.subscribe(chat("all"))
-    await room.queries.subscribe(chat("pol"), ["Politics"])
-    await room.queries.subscribe(chat("sport"), ["sport"])
-    await room.queries.subscribe(chat("news-cat"), ["NEWS"])  # categories count too
+    await room.subscriptions.subscribe(chat("all"))
+    await room.subscriptions.subscribe(chat("pol"), ["Politics"])
+    await room.subscriptions.subscribe(chat("sport"), ["sport"])
+    await room.subscriptions.subscribe(chat("news-cat"), ["NEWS"])  # categories count too
     write_post(room.config.site.posts_dir, "2026-02-01-a.md", "A", tags=["politics"])
     write_post(room.config.site.posts_dir, "2026-02-02-b.md", "B", tags=["economy"])
     await room.scan()
@@ -74,7 +74,7 @@ async def test_edited_post_is_updated_not_pushed_again_and_deleted_post_disappea
     room_and_adapter,
 ):
     room, adapter = room_and_adapter
-    await room.queries.subscribe(chat("c1"))
+    await room.subscriptions.subscribe(chat("c1"))
     path = write_post(room.config.site.posts_dir, "2026-02-01-a.md", "Typo titel")
     await room.scan()
     await room.drain()
@@ -98,7 +98,7 @@ async def test_edited_post_is_updated_not_pushed_again_and_deleted_post_disappea
 
 async def test_rename_with_same_permalink_is_not_a_new_story(room_and_adapter):
     room, adapter = room_and_adapter
-    await room.queries.subscribe(chat("c1"))
+    await room.subscriptions.subscribe(chat("c1"))
     extra = "permalink: /stories/budget/"
     old = write_post(room.config.site.posts_dir, "2026-02-01-budget.md", "Budget", extra=extra)
     await room.scan()
@@ -113,7 +113,7 @@ async def test_rename_with_same_permalink_is_not_a_new_story(room_and_adapter):
 
 async def test_file_written_in_two_halves_is_sent_once_complete(room_and_adapter):
     room, adapter = room_and_adapter
-    await room.queries.subscribe(chat("c1"))
+    await room.subscriptions.subscribe(chat("c1"))
     whole = (
         '---\ntitle: "Half and half"\ndate: 2026-02-01T10:00:00\ntags: [x]\n---\n'
         "First paragraph.\n"
@@ -139,7 +139,7 @@ async def test_future_post_is_held_until_its_time(tmp_path):
     room = scripted_room(config, adapter, clock=lambda: now[0])
     await room.start()
     try:
-        await room.queries.subscribe(chat("c1"))
+        await room.subscriptions.subscribe(chat("c1"))
         write_post(
             config.site.posts_dir, "2026-02-03-later.md", "Later", date="2026-02-03T09:00:00"
         )
@@ -168,7 +168,7 @@ async def test_restart_sends_post_added_while_down_and_does_not_reparse(tmp_path
     adapter = ScriptedAdapter()
     room = scripted_room(config, adapter)
     await room.start()
-    await room.queries.subscribe(chat("c1"))
+    await room.subscriptions.subscribe(chat("c1"))
     await room.stop()
 
     write_post(config.site.posts_dir, "2026-02-01-while-down.md", "While down")
@@ -192,7 +192,7 @@ async def test_crash_between_outbox_write_and_send_loses_nothing(tmp_path):
     room = scripted_room(config, adapter)
     await room.start()
     for name in ("a", "b", "c"):
-        await room.queries.subscribe(chat(name))
+        await room.subscriptions.subscribe(chat(name))
     # The outbox rows are written, then the process dies before any send completes.
     adapter.gate = asyncio.Event()
     write_post(config.site.posts_dir, "2026-02-01-x.md", "X")
@@ -223,7 +223,7 @@ async def test_stop_then_start_keeps_subscriptions(tmp_path):
     config = make_config(tmp_path)
     room, _ = console_room(config)
     await room.start()
-    await room.queries.subscribe(chat("c9", "console"), ["Tech"])
+    await room.subscriptions.subscribe(chat("c9", "console"), ["Tech"])
     await room.stop()
     room, _ = console_room(config)
     await room.start()

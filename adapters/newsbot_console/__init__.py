@@ -16,7 +16,7 @@ import threading
 from typing import TYPE_CHECKING, ClassVar, TextIO
 
 from newsbot.adapter import Adapter
-from newsbot.commands import (
+from newsbot.chat.commands import (
     ABOUT,
     COMMANDS,
     describe_filter,
@@ -24,8 +24,9 @@ from newsbot.commands import (
     parse_tag_args,
     split_command,
 )
-from newsbot.fitting import fit
-from newsbot.queries import Queries, UsageError
+from newsbot.chat.queries import Queries, UsageError, clean_filter
+from newsbot.delivery.fitting import fit
+from newsbot.store.subscriptions import Subscriptions
 from newsbot.types import Chat, Summary
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ class ConsoleAdapter(Adapter):
 
     async def start(self) -> None:
         if await self.queries.settings(self.chat) is None:
-            await self.queries.subscribe(self.chat)
+            await Subscriptions(self.queries.store).subscribe(self.chat)
         if self.read_input:
             self._reader = asyncio.create_task(self._read_lines())
             self._print("newsbot console: type /help for commands, Ctrl-D to quit.")
@@ -179,10 +180,10 @@ class ConsoleAdapter(Adapter):
                 return "No tags yet."
             return "Tags: " + ", ".join(f"{t.tag} ({t.count})" for t in tags)
         if name == "subscribe":
-            sub = await q.subscribe(self.chat, args)
+            sub = await Subscriptions(q.store).subscribe(self.chat, clean_filter(args))
             return f"Subscribed: this console gets {describe_filter(sub.tags)}."
         if name == "unsubscribe":
-            if await q.unsubscribe(self.chat):
+            if await Subscriptions(q.store).unsubscribe(self.chat):
                 return "Unsubscribed: no more stories will be pushed here."
             return "This console was not subscribed."
         if name == "settings":

@@ -20,17 +20,17 @@ from typing import ClassVar
 import aiohttp
 import discord
 
-from newsbot.adapter import (
-    Adapter,
+from newsbot.adapter import Adapter
+from newsbot.chat.queries import Queries
+from newsbot.config import AppConfig, ConfigError
+from newsbot.delivery.errors import (
     DeliveryError,
     PermanentError,
     RetryAfter,
     TransientError,
     Undeliverable,
 )
-from newsbot.config import AppConfig, ConfigError
 from newsbot.logs import register_secret
-from newsbot.queries import Queries
 from newsbot.types import Summary
 from newsbot_discord.commands import NewsTree, build_tree
 from newsbot_discord.render import (

@@ -17,9 +17,10 @@ from collections.abc import Sequence
 import discord
 from discord import app_commands
 
-from newsbot.commands import ABOUT, COMMANDS, describe_filter
-from newsbot.fitting import fit
-from newsbot.queries import MAX_COUNT, TAG_MAX_LEN, Queries, UsageError
+from newsbot.chat.commands import ABOUT, COMMANDS, describe_filter
+from newsbot.chat.queries import MAX_COUNT, TAG_MAX_LEN, Queries, UsageError, clean_filter
+from newsbot.delivery.fitting import fit
+from newsbot.store.subscriptions import Subscriptions
 from newsbot.types import Chat, Subscription, Summary
 from newsbot_discord.render import NO_MENTIONS, EmbedLimits, batches, story_embed
 
@@ -116,7 +117,9 @@ def _commands(queries: Queries) -> list[app_commands.Command]:  # type: ignore[t
             await say(interaction, refusal, ephemeral=True)
             return
         known = {t.tag.casefold() for t in await queries.tags()}
-        sub = await queries.subscribe(chat_of(interaction), split_tags(tags or "", known))
+        sub = await Subscriptions(queries.store).subscribe(
+            chat_of(interaction), clean_filter(split_tags(tags or "", known))
+        )
         log.info("discord channel %s subscribed to %s", sub.chat.id, describe_filter(sub.tags))
         await say(interaction, f"This channel will now receive {describe_filter(sub.tags)}.")
 
@@ -141,7 +144,7 @@ def _commands(queries: Queries) -> list[app_commands.Command]:  # type: ignore[t
         if refusal:
             await say(interaction, refusal, ephemeral=True)
             return
-        if not await queries.unsubscribe(chat_of(interaction)):
+        if not await Subscriptions(queries.store).unsubscribe(chat_of(interaction)):
             await say(interaction, "This channel was not subscribed.", ephemeral=True)
             return
         log.info("discord channel %s unsubscribed", interaction.channel_id)

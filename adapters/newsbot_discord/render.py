@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import discord
 
-from newsbot.fitting import fit
+from newsbot.delivery.fitting import fit
 from newsbot.types import Summary
 
 #: every message the adapter sends: no @everyone/@here, no user, no role, no reply ping

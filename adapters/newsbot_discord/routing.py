@@ -34,7 +34,7 @@ import yarl
 from discord.http import HTTPClient, Route
 from discord.webhook import async_ as webhook_async
 
-from newsbot.pacing import RATE_SHARE, SteadyPace
+from newsbot.delivery.pacing import RATE_SHARE, SteadyPace
 
 log = logging.getLogger(__name__)
 

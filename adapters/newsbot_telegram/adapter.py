@@ -16,20 +16,21 @@ from telegram import BotCommand, Message, Update
 from telegram import error as tg
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from newsbot.adapter import Adapter, TransientError, Undeliverable
-from newsbot.commands import COMMANDS
+from newsbot.adapter import Adapter
+from newsbot.chat.commands import COMMANDS
 from newsbot.config import ConfigError
+from newsbot.delivery.errors import TransientError, Undeliverable
 from newsbot.logs import redact, register_secret
 from newsbot.types import Summary
 from newsbot_telegram import errors
 from newsbot_telegram.commands import CommandDesk
-from newsbot_telegram.pacing import Pacer
+from newsbot_telegram.flood_limits import Pacer
 from newsbot_telegram.permissions import Gatekeeper
 from newsbot_telegram.render import Payload, plain_story, story_payload, text_payload
 
 if TYPE_CHECKING:
+    from newsbot.chat.queries import Queries
     from newsbot.config import AppConfig
-    from newsbot.queries import Queries
 
 log = logging.getLogger(__name__)
 

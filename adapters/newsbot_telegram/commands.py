@@ -16,7 +16,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from newsbot.commands import (
+from newsbot.chat.commands import (
     ABOUT,
     COMMANDS,
     describe_filter,
@@ -24,8 +24,9 @@ from newsbot.commands import (
     parse_tag_args,
     split_command,
 )
-from newsbot.fitting import utf16_len
-from newsbot.queries import Queries, UsageError, clean_filter, hashtag_key
+from newsbot.chat.queries import Queries, UsageError, clean_filter, hashtag_key
+from newsbot.delivery.fitting import utf16_len
+from newsbot.store.subscriptions import Subscriptions
 from newsbot.types import Chat
 from newsbot_telegram.permissions import Gatekeeper
 from newsbot_telegram.render import escape, story_list
@@ -207,7 +208,7 @@ class CommandDesk:
         if refusal:
             return refusal
         tags, notes = await self._resolve_tags(rest)
-        sub = await self.queries.subscribe(chat, tags)
+        sub = await Subscriptions(self.queries.store).subscribe(chat, tags)
         where = "this chat" if chat.id == str(message.chat.id) else escape(chat.title)
         reply = f"Subscribed: {where} will receive {escape(describe_filter(sub.tags))}."
         return " ".join([reply, *notes])
@@ -218,7 +219,7 @@ class CommandDesk:
         if refusal:
             return refusal
         here = chat.id == str(message.chat.id)
-        if not await self.queries.unsubscribe(chat):
+        if not await Subscriptions(self.queries.store).unsubscribe(chat):
             subject = "This chat" if here else escape(chat.title)
             return f"{subject} was not subscribed."
         where = "here" if here else f"to {escape(chat.title)}"

@@ -14,7 +14,13 @@ from datetime import timedelta
 from telegram import error as tg
 from telegram.warnings import PTBDeprecationWarning
 
-from newsbot.adapter import ChatMigrated, DeliveryError, PermanentError, RetryAfter, TransientError
+from newsbot.delivery.errors import (
+    ChatMigrated,
+    DeliveryError,
+    PermanentError,
+    RetryAfter,
+    TransientError,
+)
 
 #: 400 answers (lower case, as substrings) that mean the chat is closed to the bot
 CHAT_CLOSED = (

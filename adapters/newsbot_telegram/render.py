@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from newsbot.fitting import fit, utf16_len
+from newsbot.delivery.fitting import fit, utf16_len
 from newsbot.types import Summary
 
 PARSE_MODE = "HTML"

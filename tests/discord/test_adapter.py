@@ -15,10 +15,10 @@ from discord.http import Route
 from discord.webhook import async_ as webhook_async
 
 from newsbot import registry
-from newsbot.adapter import DeliveryError, PermanentError, RetryAfter, TransientError
+from newsbot.chat.queries import Queries
 from newsbot.config import ConfigError, load_config
+from newsbot.delivery.errors import DeliveryError, PermanentError, RetryAfter, TransientError
 from newsbot.logs import REDACTED, redact
-from newsbot.queries import Queries
 from newsbot.store import Store
 from newsbot.types import Summary
 from newsbot_discord import DiscordAdapter, DiscordStartError
@@ -230,7 +230,7 @@ class _Response:
 def test_a_429_the_library_gave_up_on_goes_back_to_the_outbox_as_retry_after() -> None:
     import discord
 
-    from newsbot.adapter import RetryAfter as CoreRetryAfter
+    from newsbot.delivery.errors import RetryAfter as CoreRetryAfter
     from newsbot_discord.adapter import delivery_error
 
     error = delivery_error(discord.HTTPException(_Response(429, {"Retry-After": "2.5"}), ""))

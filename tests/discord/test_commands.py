@@ -10,7 +10,7 @@ import discord
 import pytest
 
 from newsbot.app import Newsroom
-from newsbot.commands import COMMANDS
+from newsbot.chat.commands import COMMANDS
 from newsbot.types import Chat
 from tests.discord.conftest import discord_config, discord_room
 from tests.discord.fake_discord import FakeDiscord
@@ -108,7 +108,7 @@ async def test_member_who_can_manage_channels_subscribes_the_channel(
 async def test_member_without_manage_channels_is_refused_and_nothing_changes(
     room: Newsroom, fake: FakeDiscord
 ) -> None:
-    await room.queries.subscribe(Chat("discord", SPORT), ["tennis"])
+    await room.subscriptions.subscribe(Chat("discord", SPORT), ["tennis"])
 
     answers = [
         await ask(fake, "subscribe", {"tags": "politics"}, permissions=MEMBER),
@@ -135,7 +135,7 @@ async def test_subscribe_says_when_the_bot_cannot_post_in_the_channel(
 
 
 async def test_unsubscribe_by_a_moderator(room: Newsroom, fake: FakeDiscord) -> None:
-    await room.queries.subscribe(Chat("discord", NEWS))
+    await room.subscriptions.subscribe(Chat("discord", NEWS))
 
     done = await ask(fake, "unsubscribe", permissions=MODERATOR)
     again = await ask(fake, "unsubscribe", permissions=MODERATOR)
@@ -217,7 +217,7 @@ async def test_autocomplete_offers_matching_tags(room: Newsroom, fake: FakeDisco
 
 
 async def test_tags_settings_and_help(room: Newsroom, fake: FakeDiscord) -> None:
-    await room.queries.subscribe(Chat("discord", SPORT), ["uk"])
+    await room.subscriptions.subscribe(Chat("discord", SPORT), ["uk"])
 
     tags = await ask(fake, "tags")
     settings = await ask(fake, "settings", channel=SPORT)
@@ -244,7 +244,7 @@ async def test_a_long_tag_list_is_fitted_to_one_message(
 async def test_settings_of_a_dead_channel_says_how_to_restart(
     room: Newsroom, fake: FakeDiscord
 ) -> None:
-    await room.queries.subscribe(Chat("discord", NEWS))
+    await room.subscriptions.subscribe(Chat("discord", NEWS))
     await room.outbox.mark_dead("discord", NEWS, "403 Missing Access (code 50001)")
 
     answer = await ask(fake, "settings")

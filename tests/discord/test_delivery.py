@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from newsbot import schema
 from newsbot.app import Newsroom
 from newsbot.cli import main
+from newsbot.store import schema
 from newsbot.types import Chat
 from newsbot_discord import DiscordAdapter
 from tests.discord.fake_discord import FakeDiscord
@@ -39,8 +39,8 @@ async def outbox_rows(room: Newsroom) -> list[tuple[str, str, str]]:
 async def test_new_post_reaches_every_subscribed_channel_once_as_an_embed(
     room: Newsroom, fake: FakeDiscord, posts: Path
 ) -> None:
-    await room.queries.subscribe(chat(NEWS))
-    await room.queries.subscribe(chat(SPORT))
+    await room.subscriptions.subscribe(chat(NEWS))
+    await room.subscriptions.subscribe(chat(SPORT))
 
     await publish(
         room, posts, "2026-02-01-tokyo.md", "Starmer in Tokyo", tags=["politics"],
@@ -71,7 +71,7 @@ async def test_new_post_reaches_every_subscribed_channel_once_as_an_embed(
 async def test_the_body_on_the_wire_is_the_preview(
     room: Newsroom, fake: FakeDiscord, posts: Path
 ) -> None:
-    await room.queries.subscribe(chat(NEWS))
+    await room.subscriptions.subscribe(chat(NEWS))
     await publish(room, posts, "2026-02-01-a.md", "A story", extra='excerpt: "Short"')
 
     [summary] = await room.queries.latest(1)
@@ -85,7 +85,7 @@ async def test_cli_preview_prints_what_was_sent(
     room: Newsroom, fake: FakeDiscord, posts: Path, tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    await room.queries.subscribe(chat(NEWS))
+    await room.subscriptions.subscribe(chat(NEWS))
     await publish(room, posts, "2026-02-01-a.md", "A story", tags=["uk"],
                   extra='excerpt: "Short"\nimage: /assets/a.png\nauthor: Ann')
 
@@ -101,8 +101,8 @@ async def test_cli_preview_prints_what_was_sent(
 async def test_tag_filters_choose_the_channels(
     room: Newsroom, fake: FakeDiscord, posts: Path
 ) -> None:
-    await room.queries.subscribe(chat(NEWS), ["politics"])
-    await room.queries.subscribe(chat(SPORT), ["football", "Tennis"])
+    await room.subscriptions.subscribe(chat(NEWS), ["politics"])
+    await room.subscriptions.subscribe(chat(SPORT), ["football", "Tennis"])
 
     await publish(room, posts, "2026-02-01-cup.md", "Cup final", tags=["football"],
                   categories=["Sport"])
@@ -116,7 +116,7 @@ async def test_tag_filters_choose_the_channels(
 async def test_mentions_in_a_story_ping_nobody(
     room: Newsroom, fake: FakeDiscord, posts: Path
 ) -> None:
-    await room.queries.subscribe(chat(NEWS))
+    await room.subscriptions.subscribe(chat(NEWS))
 
     await publish(
         room, posts, "2026-02-01-ping.md", "Hello @everyone <@123>",
@@ -137,7 +137,7 @@ async def test_mentions_in_a_story_ping_nobody(
 async def test_rate_limited_then_accepted_is_delivered_once(
     room: Newsroom, fake: FakeDiscord, posts: Path
 ) -> None:
-    await room.queries.subscribe(chat(NEWS))
+    await room.subscriptions.subscribe(chat(NEWS))
     fake.fail(NEWS, "rate_limited")
 
     await publish(room, posts, "2026-02-01-a.md", "Once only")
@@ -150,8 +150,8 @@ async def test_rate_limited_then_accepted_is_delivered_once(
 async def test_missing_access_marks_the_channel_dead(
     room: Newsroom, fake: FakeDiscord, posts: Path
 ) -> None:
-    await room.queries.subscribe(chat(NEWS))
-    await room.queries.subscribe(chat(SPORT))
+    await room.subscriptions.subscribe(chat(NEWS))
+    await room.subscriptions.subscribe(chat(SPORT))
     fake.fail(SPORT, "missing_access")
 
     await publish(room, posts, "2026-02-01-a.md", "First")
@@ -172,7 +172,7 @@ async def test_channel_the_bot_cannot_see_or_that_is_gone_is_dead(
 ) -> None:
     gone = "1499999999999999999"
     for channel in (STAFF, ANNOUNCE, gone):
-        await room.queries.subscribe(chat(channel))
+        await room.subscriptions.subscribe(chat(channel))
 
     await publish(room, posts, "2026-02-01-a.md", "First")
 
@@ -189,7 +189,7 @@ async def test_channel_the_bot_cannot_see_or_that_is_gone_is_dead(
 async def test_payload_discord_refuses_is_dropped_and_the_next_story_flows(
     room: Newsroom, fake: FakeDiscord, posts: Path
 ) -> None:
-    await room.queries.subscribe(chat(NEWS))
+    await room.subscriptions.subscribe(chat(NEWS))
     fake.fail(NEWS, "invalid_form_body")
     await publish(room, posts, "2026-02-01-a.md", "First")
     await publish(room, posts, "2026-02-02-b.md", "Second")

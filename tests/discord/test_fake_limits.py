@@ -18,7 +18,7 @@ async def test_a_full_channel_bucket_is_waited_out_not_hit(tmp_path: Path, posts
     room = discord_room(discord_config(tmp_path, fake))
     try:
         await room.start()
-        await room.queries.subscribe(Chat("discord", NEWS))
+        await room.subscriptions.subscribe(Chat("discord", NEWS))
         for day in (1, 2, 3):
             write_post(posts, f"2026-02-0{day}-story.md", f"Story {day}")
         await room.scan()

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from newsbot.indexer import INITIALIZED
-from newsbot.queries import Queries
+from newsbot.ingest.indexer import INITIALIZED
 from newsbot.store import Store, utcnow
+from newsbot.store.subscriptions import Subscriptions
 from newsbot.types import Chat
 from tests.discord.fake_discord import API_PREFIX, FakeDiscord
 from tests.discord.objects import TOKEN as DISCORD_TOKEN
@@ -108,9 +108,9 @@ async def prepare_store(site: Path, chats: Sequence[Chat]) -> None:
     the folder when the bot starts is announced at once."""
     store = await Store.open(f"sqlite:///{site / 'newsbot.sqlite3'}")
     try:
-        queries = Queries(store)
+        subscriptions = Subscriptions(store)
         for chat in chats:
-            await queries.subscribe(chat)
+            await subscriptions.subscribe(chat)
         async with store.engine.begin() as conn:
             await store.set_meta(conn, INITIALIZED, utcnow().isoformat())
     finally:

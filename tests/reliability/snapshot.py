@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from newsbot import schema
-from newsbot.store import OPENED, Store
+from newsbot.store import schema
+from newsbot.store.database import OPENED, Store
 
 
 async def store_rows(store: Store) -> dict[str, list[tuple[Any, ...]]]:

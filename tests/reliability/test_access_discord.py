@@ -41,7 +41,7 @@ async def answer(fake: FakeDiscord, name: str, options: dict[str, Any] | None = 
 
 @pytest.fixture
 async def configured(room: Newsroom) -> Newsroom:
-    await room.queries.subscribe(Chat("discord", NEWS), ["politics"])
+    await room.subscriptions.subscribe(Chat("discord", NEWS), ["politics"])
     return room
 
 

@@ -64,8 +64,8 @@ async def configured(room: Newsroom, fake: FakeBotAPI) -> Newsroom:
     fake.set_member(NEWS.id, ANN.id, "creator")
     fake.set_member(NEWS.id, BOB.id, "member")
     fake.set_member(NEWS.id, BOT_ID, "administrator", can_post_messages=True)
-    await room.queries.subscribe(tg(GROUP), ["economy"])
-    await room.queries.subscribe(tg(NEWS), ["politics"])
+    await room.subscriptions.subscribe(tg(GROUP), ["economy"])
+    await room.subscriptions.subscribe(tg(NEWS), ["politics"])
     return room
 
 

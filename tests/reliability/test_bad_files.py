@@ -99,7 +99,7 @@ async def test_good_posts_flow_past_bad_ones_and_each_bad_one_is_named(
     room = scripted_room(config, adapter)
     await room.start()
     try:
-        await room.queries.subscribe(Chat("scripted", "c1"))
+        await room.subscriptions.subscribe(Chat("scripted", "c1"))
         for name in GOOD:
             write_post(posts, name, f"Good {name}")
         write_bad_files(posts, outside)

@@ -10,7 +10,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from newsbot import dispatcher
+from newsbot.delivery import dispatcher
 from newsbot.types import Chat
 from newsbot_discord import DiscordAdapter
 from newsbot_telegram import TelegramAdapter

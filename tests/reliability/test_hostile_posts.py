@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsbot.config import SiteConfig
-from newsbot.excerpt import SOURCE_MAX, strip_liquid
-from newsbot.posts import MAX_ID_LENGTH, MAX_LABELS, MAX_POST_BYTES, PostError, parse_post
+from newsbot.ingest.excerpt import SOURCE_MAX, strip_liquid
+from newsbot.ingest.posts import MAX_ID_LENGTH, MAX_LABELS, MAX_POST_BYTES, PostError, parse_post
 from newsbot.types import Post, Summary
 from newsbot_discord.render import message_payload
 from newsbot_telegram import TelegramAdapter

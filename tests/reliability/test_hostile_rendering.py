@@ -13,9 +13,9 @@ import pytest
 import yaml
 
 from newsbot.app import Newsroom
+from newsbot.chat.queries import Queries
 from newsbot.config import AppConfig, load_config
-from newsbot.posts import parse_post
-from newsbot.queries import Queries
+from newsbot.ingest.posts import parse_post
 from newsbot.types import Chat
 from newsbot_discord import DiscordAdapter
 from newsbot_telegram import TelegramAdapter
@@ -103,8 +103,8 @@ async def test_hostile_titles_and_excerpts_render_literally_and_ping_nobody(
     room = Newsroom(config, watch=False, make_adapters=both(config))
     await room.start()
     try:
-        await room.queries.subscribe(Chat("telegram", str(TELEGRAM_CHAT)))
-        await room.queries.subscribe(Chat("discord", NEWS))
+        await room.subscriptions.subscribe(Chat("telegram", str(TELEGRAM_CHAT)))
+        await room.subscriptions.subscribe(Chat("discord", NEWS))
         paths = [write(config.site.posts_dir, n, title, excerpt)
                  for n, (_, title, excerpt) in enumerate(HOSTILE, 1)]
         await room.scan()

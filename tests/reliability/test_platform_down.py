@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from newsbot import dispatcher as dispatcher_module
-from newsbot import outbox as outbox_module
-from newsbot.adapter import TransientError
 from newsbot.app import Newsroom
+from newsbot.delivery import dispatcher as dispatcher_module
+from newsbot.delivery import outbox as outbox_module
+from newsbot.delivery.errors import TransientError
 from newsbot.types import Chat, Summary
 from tests.helpers import ScriptedAdapter, make_config, scripted_room, write_post
 
@@ -49,14 +49,14 @@ async def room_with_chats(tmp_path: Path, adapter: ScriptedAdapter) -> Newsroom:
     room = scripted_room(make_config(tmp_path), adapter)
     await room.start()
     for chat_id in CHATS:
-        await room.queries.subscribe(Chat("scripted", chat_id))
+        await room.subscriptions.subscribe(Chat("scripted", chat_id))
     return room
 
 
 async def test_down_platform_gets_probes_not_a_storm_and_stories_go_out_in_order(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, "newsbot.dispatcher")
+    caplog.set_level(logging.INFO, "newsbot.delivery.dispatcher")
     adapter = Outage()
     room = await room_with_chats(tmp_path, adapter)
     try:

@@ -19,9 +19,8 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select, text
 
-from newsbot import schema
 from newsbot.app import Newsroom
-from newsbot.store import Store, StoreError, store_trouble
+from newsbot.store import Store, StoreError, schema, store_trouble
 from newsbot.types import Chat
 from tests.helpers import ScriptedAdapter, make_config, scripted_room, write_post
 
@@ -79,7 +78,7 @@ async def started_room(tmp_path: Path, adapter: ScriptedAdapter) -> Newsroom:
     room = scripted_room(config, adapter)
     await room.start()
     for chat_id in CHATS:
-        await room.queries.subscribe(Chat("scripted", chat_id))
+        await room.subscriptions.subscribe(Chat("scripted", chat_id))
     return room
 
 

@@ -7,7 +7,7 @@ import pytest
 from telegram import User
 
 from newsbot.app import Newsroom
-from newsbot.commands import COMMANDS
+from newsbot.chat.commands import COMMANDS
 from newsbot.types import Chat
 from newsbot_telegram import TelegramAdapter
 from tests.telegram.fake_bot_api import (

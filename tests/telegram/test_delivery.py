@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from newsbot import schema
-from newsbot.adapter import ChatMigrated, PermanentError, RetryAfter, TransientError
 from newsbot.app import Newsroom
-from newsbot.fitting import utf16_len
+from newsbot.delivery.errors import ChatMigrated, PermanentError, RetryAfter, TransientError
+from newsbot.delivery.fitting import utf16_len
+from newsbot.store import schema
 from newsbot.types import Chat
 from newsbot_telegram import TelegramAdapter
 from tests.helpers import SITE_URL, write_post
@@ -43,8 +43,8 @@ async def test_new_post_reaches_every_subscribed_chat_once_and_no_other(
     room: Newsroom, fake: FakeBotAPI, posts: Path
 ) -> None:
     for chat_id in (111, -100222, -100333):
-        await room.queries.subscribe(tg(chat_id))
-    await room.queries.subscribe(tg(444), ["sport"])  # filtered out
+        await room.subscriptions.subscribe(tg(chat_id))
+    await room.subscriptions.subscribe(tg(444), ["sport"])  # filtered out
     await room.drain()
     assert fake.delivered() == []  # the first run pushes nothing
 
@@ -81,10 +81,10 @@ async def test_group_subscribed_by_its_admin_receives_the_next_story(
 
 
 async def test_tag_filters_choose_the_chats(room: Newsroom, fake: FakeBotAPI, posts: Path) -> None:
-    await room.queries.subscribe(tg(1), ["politics"])
-    await room.queries.subscribe(tg(2), ["Economy", "uk"])
-    await room.queries.subscribe(tg(3), ["news"])  # a category
-    await room.queries.subscribe(tg(4), ["sport"])
+    await room.subscriptions.subscribe(tg(1), ["politics"])
+    await room.subscriptions.subscribe(tg(2), ["Economy", "uk"])
+    await room.subscriptions.subscribe(tg(3), ["news"])  # a category
+    await room.subscriptions.subscribe(tg(4), ["sport"])
     await publish(room, posts, "2026-02-01-a.md", "A", tags=["politics"])
     await publish(room, posts, "2026-02-02-b.md", "B", tags=["economy"], categories=["Money"])
     got = sorted((c.chat_id, str(c.visible).split("\n")[0]) for c in fake.delivered())
@@ -94,7 +94,7 @@ async def test_tag_filters_choose_the_chats(room: Newsroom, fake: FakeBotAPI, po
 async def test_story_with_image_is_a_photo_with_caption(
     room: Newsroom, fake: FakeBotAPI, posts: Path
 ) -> None:
-    await room.queries.subscribe(tg(5))
+    await room.subscriptions.subscribe(tg(5))
     await publish(room, posts, "2026-02-01-pic.md", "Pic", extra=IMAGE)
     [call] = fake.delivered()
     assert call.method == "sendPhoto"
@@ -106,7 +106,7 @@ async def test_story_with_image_is_a_photo_with_caption(
 async def test_html_hostile_title_renders_literally_and_stays_within_limits(
     room: Newsroom, fake: FakeBotAPI, posts: Path
 ) -> None:
-    await room.queries.subscribe(tg(6))
+    await room.subscriptions.subscribe(tg(6))
     long_excerpt = "excerpt: \"" + "Words & more words 🙂 " * 300 + "\""
     await publish(room, posts, "2026-02-01-x.md", "Hello <b>x</b> & y",
                   extra=f"{IMAGE}\n{long_excerpt}")
@@ -124,7 +124,7 @@ async def test_html_hostile_title_renders_literally_and_stays_within_limits(
 async def test_flood_wait_then_success_delivers_once(
     room: Newsroom, fake: FakeBotAPI, posts: Path
 ) -> None:
-    await room.queries.subscribe(tg(7))
+    await room.subscriptions.subscribe(tg(7))
     fake.fail(ApiError.retry_after(1), method="sendMessage", chat_id=7)
     await publish(room, posts, "2026-02-01-a.md", "A")
     assert [c.status for c in fake.requests("sendMessage", 7)] == [429, 200]
@@ -135,8 +135,8 @@ async def test_flood_wait_then_success_delivers_once(
 async def test_blocked_chat_goes_dead_and_stops_receiving(
     room: Newsroom, fake: FakeBotAPI, posts: Path
 ) -> None:
-    await room.queries.subscribe(tg(8))
-    await room.queries.subscribe(tg(9))
+    await room.subscriptions.subscribe(tg(8))
+    await room.subscriptions.subscribe(tg(9))
     fake.fail(ApiError.blocked(), chat_id=8, times=None)
     await publish(room, posts, "2026-02-01-a.md", "A")
     sub = await room.queries.settings(tg(8))
@@ -150,7 +150,7 @@ async def test_blocked_chat_goes_dead_and_stops_receiving(
 async def test_refused_photo_falls_back_to_text_with_the_link(
     room: Newsroom, fake: FakeBotAPI, posts: Path
 ) -> None:
-    await room.queries.subscribe(tg(10))
+    await room.subscriptions.subscribe(tg(10))
     fake.fail(ApiError.photo_url(), method="sendPhoto")
     await publish(room, posts, "2026-02-01-a.md", "A", extra=IMAGE)
     [refused] = fake.requests("sendPhoto")
@@ -164,7 +164,7 @@ async def test_refused_photo_falls_back_to_text_with_the_link(
 async def test_migrated_group_moves_its_subscription_and_gets_the_story(
     room: Newsroom, fake: FakeBotAPI, posts: Path
 ) -> None:
-    await room.queries.subscribe(tg(-4001), ["politics"])
+    await room.subscriptions.subscribe(tg(-4001), ["politics"])
     fake.fail(ApiError.migrated(-1004001), chat_id=-4001, times=None)
     await publish(room, posts, "2026-02-01-a.md", "A", tags=["politics"])
     [call] = fake.delivered()
@@ -250,7 +250,7 @@ async def test_what_goes_on_the_wire_is_the_preview(
 async def test_story_refused_even_as_plain_text_is_dropped_and_the_next_one_flows(
     room: Newsroom, fake: FakeBotAPI, posts: Path
 ) -> None:
-    await room.queries.subscribe(tg(15))
+    await room.subscriptions.subscribe(tg(15))
     fake.fail(ApiError(400, "Bad Request: message is malformed"),
               method="sendMessage", chat_id=15, times=2)  # HTML, then the plain fallback
     await publish(room, posts, "2026-02-01-poison.md", "Poison")

@@ -26,7 +26,7 @@ async def test_two_stories_to_one_chat_are_a_second_apart(
     room = telegram_room(telegram_config(tmp_path, fake))
     try:
         await room.start()
-        await room.queries.subscribe(Chat("telegram", "-1001234"))
+        await room.subscriptions.subscribe(Chat("telegram", "-1001234"))
         write_post(posts, "2026-02-01-one.md", "One")
         write_post(posts, "2026-02-02-two.md", "Two")
         await room.scan()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from newsbot.adapter import TransientError
+from newsbot.chat.queries import Queries
 from newsbot.config import ConfigError
-from newsbot.queries import Queries
+from newsbot.delivery.errors import TransientError
 from newsbot.store import Store
 from newsbot.types import Summary
 from newsbot_telegram import TelegramAdapter

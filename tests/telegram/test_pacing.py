@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
-from newsbot_telegram.pacing import Pacer, posts_message
+from newsbot_telegram.flood_limits import Pacer, posts_message
 
 
 class Recorder:

@@ -13,7 +13,7 @@ import pytest
 from newsbot import logs
 from newsbot.cli import main
 from newsbot.config import load_config
-from newsbot.fitting import utf16_len
+from newsbot.delivery.fitting import utf16_len
 from newsbot.types import Summary
 from newsbot_telegram import TelegramAdapter
 from newsbot_telegram.render import plain_story, story_list

@@ -8,8 +8,9 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from newsbot.queries import Queries
-from newsbot.store import MIGRATIONS, Store, async_url, describe_url
+from newsbot.chat.queries import Queries
+from newsbot.store.database import MIGRATIONS, Store, async_url, describe_url
+from newsbot.store.subscriptions import Subscriptions
 from newsbot.types import Chat
 
 
@@ -22,7 +23,7 @@ def newest_revision() -> str | None:
 async def test_migrations_run_once_and_keep_subscriptions(tmp_path):
     url = f"sqlite:///{tmp_path}/s.sqlite3"
     store = await Store.open(url)
-    await Queries(store).subscribe(Chat("telegram", "-1001"), ["news"])
+    await Subscriptions(store).subscribe(Chat("telegram", "-1001"), ["news"])
     await store.close()
 
     store = await Store.open(url)  # a restart (or an upgrade) migrates to head again

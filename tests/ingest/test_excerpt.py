@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from newsbot.excerpt import clean_text, excerpt_from_body, html_to_text, strip_liquid, to_text
+from newsbot.ingest.excerpt import (
+    clean_text,
+    excerpt_from_body,
+    html_to_text,
+    strip_liquid,
+    to_text,
+)
 
 
 @pytest.mark.parametrize(

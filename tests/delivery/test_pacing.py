@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from newsbot import pacing
-from newsbot.pacing import SteadyPace
+from newsbot.delivery import pacing
+from newsbot.delivery.pacing import SteadyPace
 
 
 async def test_entries_are_evenly_spaced_without_a_burst(monkeypatch: pytest.MonkeyPatch):

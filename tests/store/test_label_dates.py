@@ -13,8 +13,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, text
 
-from newsbot.queries import Queries
-from newsbot.store import MIGRATIONS, Store
+from newsbot.chat.queries import Queries
+from newsbot.store.database import MIGRATIONS, Store
 
 
 def _at_revision_0001(url: str) -> None:

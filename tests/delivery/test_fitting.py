@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsbot.fitting import fit, utf16_len
+from newsbot.delivery.fitting import fit, utf16_len
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from newsbot.queries import MAX_COUNT, TAG_MAX_LEN, UsageError
+from newsbot.chat.queries import MAX_COUNT, TAG_MAX_LEN, UsageError
 
 
 @dataclass(frozen=True, slots=True)

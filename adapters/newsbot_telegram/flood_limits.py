@@ -3,7 +3,7 @@
 Telegram's published limits: about 30 messages a second overall, one a second
 per chat, 20 a minute per group or channel. python-telegram-bot's own
 `AIORateLimiter` covers the first and the last; this limiter keeps the overall
-rate as a steady pace (`newsbot.pacing`: no bursts, so delays on the way cannot
+rate as a steady pace (`newsbot.delivery.pacing`: no bursts, so delays on the way cannot
 bunch messages past the limit), adds the per-chat pace, and differs on two points
 that matter to an outbox: it only paces requests that post a message (a `getChatMember`
 check is not a message), and it never retries a `RetryAfter` itself: the
@@ -23,7 +23,7 @@ from aiolimiter import AsyncLimiter
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from newsbot.pacing import RATE_SHARE, SteadyPace
+from newsbot.delivery.pacing import RATE_SHARE, SteadyPace
 from newsbot_telegram.errors import retry_seconds
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsbot.queries import UsageError
+from newsbot.chat.queries import UsageError, clean_filter
 from tests.helpers import chat, console_room, make_config, write_post
 
 
@@ -59,17 +59,17 @@ async def test_tags_counts_most_used_first(room):
 async def test_subscribe_unsubscribe_settings(room):
     c = chat("42", "console")
     assert await room.queries.settings(c) is None
-    sub = await room.queries.subscribe(c, ["#Politics", "politics", "tech"])
+    sub = await room.subscriptions.subscribe(c, clean_filter(["#Politics", "politics", "tech"]))
     assert sub.tags == ("Politics", "tech")
     assert (await room.queries.settings(c)).tags == ("Politics", "tech")
-    await room.queries.subscribe(c)  # no tags: everything
+    await room.subscriptions.subscribe(c)  # no tags: everything
     assert (await room.queries.settings(c)).tags == ()
-    assert await room.queries.unsubscribe(c) is True
-    assert await room.queries.unsubscribe(c) is False
+    assert await room.subscriptions.unsubscribe(c) is True
+    assert await room.subscriptions.unsubscribe(c) is False
     with pytest.raises(UsageError, match="at most 64"):
-        await room.queries.subscribe(c, ["x" * 65])
+        clean_filter(["x" * 65])
     with pytest.raises(UsageError, match="at most 25 tags"):
-        await room.queries.subscribe(c, [f"t{i}" for i in range(26)])
+        clean_filter([f"t{i}" for i in range(26)])
     assert await room.queries.settings(c) is None
 
 

@@ -7,15 +7,15 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from newsbot import outbox as outbox_module
-from newsbot import schema
-from newsbot.adapter import (
+from newsbot.delivery import outbox as outbox_module
+from newsbot.delivery.errors import (
     ChatMigrated,
     PermanentError,
     RetryAfter,
     TransientError,
     Undeliverable,
 )
+from newsbot.store import schema
 from tests.helpers import ScriptedAdapter, chat, make_config, scripted_room, write_post
 
 
@@ -38,7 +38,7 @@ async def announce(room, name: str = "2026-02-01-x.md", title: str = "X") -> Non
 
 async def test_transient_errors_retry_until_delivered_once(room_and_adapter):
     room, adapter = room_and_adapter
-    await room.queries.subscribe(chat("c1"))
+    await room.subscriptions.subscribe(chat("c1"))
     adapter.script["c1"] = [TransientError("502"), TransientError("timeout"), None]
     await announce(room)
     await room.drain()
@@ -49,7 +49,7 @@ async def test_transient_errors_retry_until_delivered_once(room_and_adapter):
 
 async def test_unexpected_exception_is_treated_as_transient(room_and_adapter):
     room, adapter = room_and_adapter
-    await room.queries.subscribe(chat("c1"))
+    await room.subscriptions.subscribe(chat("c1"))
     adapter.script["c1"] = [RuntimeError("adapter bug"), None]
     await announce(room)
     await room.drain()
@@ -58,7 +58,7 @@ async def test_unexpected_exception_is_treated_as_transient(room_and_adapter):
 
 async def test_retry_after_waits_as_told_and_keeps_row_pending(room_and_adapter):
     room, adapter = room_and_adapter
-    await room.queries.subscribe(chat("c1"))
+    await room.subscriptions.subscribe(chat("c1"))
     adapter.script["c1"] = [RetryAfter(0.4), None]
     await announce(room)
     # right after the refusal the row is pending with the platform's wait recorded
@@ -78,8 +78,8 @@ async def test_retry_after_waits_as_told_and_keeps_row_pending(room_and_adapter)
 
 async def test_permanent_error_marks_chat_dead_and_stops_costing_work(room_and_adapter):
     room, adapter = room_and_adapter
-    await room.queries.subscribe(chat("gone"))
-    await room.queries.subscribe(chat("ok"))
+    await room.subscriptions.subscribe(chat("gone"))
+    await room.subscriptions.subscribe(chat("ok"))
     adapter.script["gone"] = [PermanentError("bot was blocked by the user")]
     await announce(room)
     await room.drain()
@@ -90,7 +90,7 @@ async def test_permanent_error_marks_chat_dead_and_stops_costing_work(room_and_a
     assert [a for a in adapter.attempts if a[0] == "gone"] == [("gone", "2026-02-01-x.md")]
     assert sorted(adapter.sent) == [("ok", "2026-02-01-x.md"), ("ok", "2026-02-02-y.md")]
     # subscribing again revives the chat
-    await room.queries.subscribe(chat("gone"))
+    await room.subscriptions.subscribe(chat("gone"))
     await announce(room, "2026-02-03-z.md", "Z")
     await room.drain()
     assert ("gone", "2026-02-03-z.md") in adapter.sent
@@ -98,7 +98,7 @@ async def test_permanent_error_marks_chat_dead_and_stops_costing_work(room_and_a
 
 async def test_undeliverable_story_is_dropped_without_blocking_the_chat(room_and_adapter):
     room, adapter = room_and_adapter
-    await room.queries.subscribe(chat("c1"))
+    await room.subscriptions.subscribe(chat("c1"))
     adapter.script["c1"] = [Undeliverable("payload refused")]
     await announce(room, "2026-02-01-a.md", "A")
     await announce(room, "2026-02-02-b.md", "B")
@@ -113,7 +113,7 @@ async def test_undeliverable_story_is_dropped_without_blocking_the_chat(room_and
 
 async def test_migrated_chat_moves_subscription_and_resends_there(room_and_adapter):
     room, adapter = room_and_adapter
-    await room.queries.subscribe(chat("-100"), ["News"])
+    await room.subscriptions.subscribe(chat("-100"), ["News"])
     adapter.script["-100"] = [ChatMigrated("-100999")]
     await announce(room)
     await room.drain()
@@ -126,8 +126,8 @@ async def test_migrated_chat_moves_subscription_and_resends_there(room_and_adapt
 
 async def test_each_chat_gets_its_stories_in_order_even_across_retries(room_and_adapter):
     room, adapter = room_and_adapter
-    await room.queries.subscribe(chat("c1"))
-    await room.queries.subscribe(chat("c2"))
+    await room.subscriptions.subscribe(chat("c1"))
+    await room.subscriptions.subscribe(chat("c2"))
     adapter.script["c1"] = [TransientError("blip")]
     write_post(room.config.site.posts_dir, "2026-02-01-a.md", "A")
     write_post(room.config.site.posts_dir, "2026-02-02-b.md", "B")
@@ -142,15 +142,15 @@ async def test_each_chat_gets_its_stories_in_order_even_across_retries(room_and_
 
 async def test_deleted_post_is_not_delivered_and_unsubscribe_drops_pending(room_and_adapter):
     room, adapter = room_and_adapter
-    await room.queries.subscribe(chat("c1"))
-    await room.queries.subscribe(chat("c2"))
+    await room.subscriptions.subscribe(chat("c1"))
+    await room.subscriptions.subscribe(chat("c2"))
     adapter.gate = asyncio.Event()  # hold every send
     write_post(room.config.site.posts_dir, "2026-02-01-a.md", "A")
     write_post(room.config.site.posts_dir, "2026-02-02-b.md", "B")
     await room.scan()
     (room.config.site.posts_dir / "2026-02-02-b.md").unlink()
     await room.scan()
-    assert await room.queries.unsubscribe(chat("c2"))
+    assert await room.subscriptions.unsubscribe(chat("c2"))
     for dispatcher in room.dispatchers.values():
         dispatcher.wake(resync=True)
     adapter.gate.set()
@@ -168,7 +168,7 @@ async def test_graceful_stop_leaves_unsent_rows_pending_for_next_start(tmp_path)
     room = scripted_room(config, adapter)
     await room.start()
     for i in range(6):
-        await room.queries.subscribe(chat(f"c{i}"))
+        await room.subscriptions.subscribe(chat(f"c{i}"))
     adapter.gate = asyncio.Event()
     write_post(config.site.posts_dir, "2026-02-01-a.md", "A")
     await room.scan()
@@ -196,7 +196,7 @@ async def test_a_row_sent_while_a_full_reload_reads_is_not_sent_again(room_and_a
     """The reload's answer was read just before the send was marked: it lists the row
     as pending. Queuing it again would deliver the story twice."""
     room, adapter = room_and_adapter
-    await room.queries.subscribe(chat("c1"))
+    await room.subscriptions.subscribe(chat("c1"))
     adapter.gate = asyncio.Event()
     await announce(room)
     while adapter.in_flight < 1:

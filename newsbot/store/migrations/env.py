@@ -6,7 +6,7 @@ set, so migrations run inside the application's own engine, SQLite or PostgreSQL
 
 from alembic import context
 
-from newsbot.schema import metadata
+from newsbot.store.schema import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsbot.config import SiteConfig
-from newsbot.posts import PostError, parse_post
+from newsbot.ingest.posts import PostError, parse_post
 from newsbot.types import Post
 
-SEED = (Path(__file__).parent / "fixtures" / "seed_post.md").read_bytes()
+SEED = (Path(__file__).parent.parent / "fixtures" / "seed_post.md").read_bytes()
 SEED_NAME = "2026-01-31-rail-link-backed.md"
 LONDON = ZoneInfo("Europe/London")
 
@@ -271,7 +271,7 @@ def test_image(front: str, url: str | None) -> None:
 
 
 def test_refused_image_drops_only_the_image(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="newsbot.permalink"):
+    with caplog.at_level(logging.WARNING, logger="newsbot.ingest.permalink"):
         result = post("title: T\nimage: ../../etc/passwd", name="2024-03-05-leak.md")
     assert result.image_url is None
     assert result.title == "T"
@@ -371,7 +371,7 @@ def test_never_raises_anything_but_post_error(data: bytes) -> None:
 
 
 def test_bundled_example_posts_all_parse() -> None:
-    folder = Path(__file__).parent.parent / "examples" / "_posts"
+    folder = Path(__file__).parents[2] / "examples" / "_posts"
     posts = {path.name: parse_post(path.read_bytes(), path.name, site(timezone="Europe/London"))
              for path in sorted(folder.iterdir())}
     assert len(posts) >= 5

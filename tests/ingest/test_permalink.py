@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from newsbot.config import SiteConfig
-from newsbot.permalink import expand, image_url, post_url, slugify
+from newsbot.ingest.permalink import expand, image_url, post_url, slugify
 
 # A Tuesday in ISO week 10, the 65th day of a leap year.
 WHEN = datetime(2024, 3, 5, 7, 8, 9, tzinfo=ZoneInfo("Europe/London"))
@@ -132,7 +132,7 @@ def test_image_urls(ref: str, url: str | None) -> None:
     ],
 )
 def test_images_leaving_the_site_are_refused(ref: str, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="newsbot.permalink"):
+    with caplog.at_level(logging.WARNING, logger="newsbot.ingest.permalink"):
         assert image_url(ref, site(), source="2024-01-01-leak.md") is None
     assert [r.levelno for r in caplog.records] == [logging.WARNING]
     assert "2024-01-01-leak.md" in caplog.text

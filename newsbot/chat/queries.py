@@ -1,24 +1,21 @@
-"""What people can ask the bot, answered once for every platform.
+"""The read side: what the commands ask of the store (stories, tags, subscriptions).
 
-Adapters turn `/latest 3` or a slash command into a call here and render the
-neutral answer. Who may call `subscribe`/`unsubscribe` is the adapter's check
-(it knows the platform's notion of an admin); what they do is decided here.
+Nothing here writes. Subscriptions change through `newsbot.store.subscriptions`;
+posts only through the indexer.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import UTC, tzinfo
-from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select
 
-from newsbot import schema
-from newsbot.store import Store, from_db_time, utcnow
-from newsbot.types import Chat, Post, Subscription, Summary, TagCount, TagResult
+from newsbot.store import Store, schema
+from newsbot.store.rows import post_from_row, subscription_from_row
+from newsbot.types import Chat, Subscription, Summary, TagCount, TagResult
 
 DEFAULT_COUNT = 5
 MAX_COUNT = 20
@@ -26,19 +23,6 @@ MAX_COUNT = 20
 MAX_TAGS = 25
 TAG_MAX_LEN = 64
 _HASHTAG_STRIP = re.compile(r"[\W_]+")
-
-# Counting every label of a big site takes a while (a third of a second at 100,000
-# posts) and `tags()` serves autocomplete on every keystroke, so the counts are kept
-# per store until the indexer, the only writer of posts and labels, says they changed.
-_generations: weakref.WeakKeyDictionary[Store, int] = weakref.WeakKeyDictionary()
-_tag_counts: weakref.WeakKeyDictionary[Store, tuple[int, list[TagCount]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def posts_changed(store: Store) -> None:
-    """Posts or their labels changed in `store` (the indexer calls this after each commit)."""
-    _generations[store] = _generations.get(store, 0) + 1
 
 
 class UsageError(Exception):
@@ -80,37 +64,16 @@ def clean_filter(tags: Iterable[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def post_from_row(row: Any, tz: tzinfo = UTC) -> Post:
-    """A `posts` row as a Post, its date shown in `tz` (the site's time zone)."""
-    return Post(
-        id=row.id,
-        title=row.title,
-        date=from_db_time(row.date).astimezone(tz),
-        url=row.url,
-        excerpt=row.excerpt,
-        author=row.author,
-        image_url=row.image_url,
-        tags=tuple(row.tags),
-        categories=tuple(row.categories),
-        source=row.source,
-    )
-
-
-def _subscription_from_row(row: Any) -> Subscription:
-    return Subscription(
-        chat=Chat(row.platform, row.chat_id, row.title),
-        tags=tuple(row.tags),
-        dead=bool(row.dead),
-        dead_reason=row.dead_reason,
-    )
-
-
 class Queries:
     """The questions every adapter can ask, over one store."""
 
     def __init__(self, store: Store, tz: tzinfo = UTC) -> None:
         self.store = store
         self.tz = tz  # dates in answers are shown in the site's time zone
+        # Counting every label of a big site takes a while (a third of a second at
+        # 100,000 posts) and `tags()` serves autocomplete on every keystroke, so the
+        # counts are kept until the store says posts changed.
+        self._tag_counts: tuple[int, list[TagCount]] | None = None
 
     async def latest(self, n: int | None = None) -> list[Summary]:
         """The newest live stories, newest first."""
@@ -169,14 +132,14 @@ class Queries:
             .group_by(lab.c.label)
             .order_by(count.desc(), lab.c.label)
         )
-        generation = _generations.get(self.store, 0)
-        cached = _tag_counts.get(self.store)
-        if cached is not None and cached[0] == generation:
+        version = self.store.posts_version
+        cached = self._tag_counts
+        if cached is not None and cached[0] == version:
             return list(cached[1])
         async with self.store.engine.connect() as conn:
             rows = (await conn.execute(stmt)).all()
         counts = [TagCount(row.display, row.n) for row in rows]
-        _tag_counts[self.store] = (generation, counts)  # stale at once if a write came between
+        self._tag_counts = (version, counts)  # stale at once if a write came between
         return list(counts)
 
     async def complete_tag(self, prefix: str, limit: int = 25) -> list[str]:
@@ -187,57 +150,13 @@ class Queries:
         inside = [lb for lb in labels if wanted in lb.casefold() and lb not in starts]
         return (starts + inside)[:limit]
 
-    async def subscribe(self, chat: Chat, tags: Sequence[str] = ()) -> Subscription:
-        """Subscribe `chat` (or change its filter); revives a chat marked dead."""
-        wanted = clean_filter(tags)
-        now = utcnow()
-        s = schema.subscriptions
-        stmt = self.store.insert(s).values(
-            platform=chat.platform,
-            chat_id=chat.id,
-            title=chat.title,
-            tags=list(wanted),
-            dead=False,
-            dead_reason="",
-            created_at=now,
-            updated_at=now,
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["platform", "chat_id"],
-            set_={
-                "tags": list(wanted),
-                "title": chat.title,
-                "dead": False,
-                "dead_reason": "",
-                "updated_at": now,
-            },
-        )
-        async with self.store.engine.begin() as conn:
-            await conn.execute(stmt)
-        return Subscription(chat=chat, tags=wanted)
-
-    async def unsubscribe(self, chat: Chat) -> bool:
-        """Remove the chat's subscription and its undelivered stories; False if it had none."""
-        s, o = schema.subscriptions, schema.outbox
-        async with self.store.engine.begin() as conn:
-            result = await conn.execute(
-                delete(s).where(s.c.platform == chat.platform, s.c.chat_id == chat.id)
-            )
-            await conn.execute(
-                update(o)
-                .where(o.c.platform == chat.platform, o.c.chat_id == chat.id)
-                .where(o.c.status == "pending")
-                .values(status="dropped", last_error="unsubscribed")
-            )
-        return bool(result.rowcount)
-
     async def settings(self, chat: Chat) -> Subscription | None:
         """The chat's subscription, or None when it has none."""
         s = schema.subscriptions
         stmt = select(s).where(s.c.platform == chat.platform, s.c.chat_id == chat.id)
         async with self.store.engine.connect() as conn:
             row = (await conn.execute(stmt)).first()
-        return None if row is None else _subscription_from_row(row)
+        return None if row is None else subscription_from_row(row)
 
     async def subscriptions(self, platform: str | None = None) -> list[Subscription]:
         """Every subscription (of one platform), dead ones included."""
@@ -247,7 +166,7 @@ class Queries:
             stmt = stmt.where(s.c.platform == platform)
         async with self.store.engine.connect() as conn:
             rows = (await conn.execute(stmt)).all()
-        return [_subscription_from_row(row) for row in rows]
+        return [subscription_from_row(row) for row in rows]
 
 
 def _close(wanted: str, labels: list[str]) -> list[str]:

@@ -35,19 +35,17 @@ from typing import Any
 from sqlalchemy import and_, delete, false, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from newsbot import schema
 from newsbot.config import SiteConfig
-from newsbot.discover import find_post_files, is_candidate
-from newsbot.outbox import Outbox
-from newsbot.queries import post_from_row, posts_changed
-from newsbot.readers import read_batches
-from newsbot.reading import FileRead, Wanted
-from newsbot.store import Store, to_db_time
+from newsbot.delivery.outbox import Outbox
+from newsbot.ingest.discover import find_post_files, is_candidate
+from newsbot.ingest.file_reads import FileRead, Wanted
+from newsbot.ingest.reader_processes import read_batches
+from newsbot.store import Store, schema, to_db_time
+from newsbot.store.rows import chunks, label_rows, post_from_row, post_to_row
 from newsbot.types import Post
 
 log = logging.getLogger(__name__)
 INITIALIZED = "initialized"
-_CHUNK = 500
 #: changed files written per transaction
 BATCH_FILES = 2000
 
@@ -141,10 +139,10 @@ class Indexer:
                     await self._write(conn, held, known, state)
                 await self._finish(conn, removed, known, state)
         except BaseException:
-            posts_changed(self.store)  # some batches may have been written
+            self.store.posts_changed()  # some batches may have been written
             raise
         if wanted or removed or state.released:
-            posts_changed(self.store)
+            self.store.posts_changed()
         report.parsed = len(state.seen)
         for problem in report.problems:
             where = f"{problem.path}:{problem.line}" if problem.line else problem.path
@@ -187,8 +185,7 @@ class Indexer:
                 async for part in result.partitions(5000):
                     compare(part)
             else:
-                for start in range(0, len(paths), _CHUNK):
-                    chunk = paths[start : start + _CHUNK]
+                for chunk in chunks(paths):
                     compare(await conn.execute(select(*cols).where(f.c.path.in_(chunk))))
         return removed
 
@@ -199,8 +196,7 @@ class Indexer:
         if not paths:
             return out
         async with self.store.engine.connect() as conn:
-            for start in range(0, len(paths), _CHUNK):
-                chunk = paths[start : start + _CHUNK]
+            for chunk in chunks(paths):
                 stmt = select(f.c.path, f.c.sha256, f.c.post_id).where(f.c.path.in_(chunk))
                 rows = await conn.execute(stmt)
                 out.update((path, (sha, post_id)) for path, sha, post_id in rows)
@@ -254,8 +250,8 @@ class Indexer:
         post not yet announced announced, oldest first: this scan's new ones, held ones now
         due, and any a scan cut short between its batches left behind."""
         f = schema.files
-        for start in range(0, len(removed), _CHUNK):
-            await conn.execute(delete(f).where(f.c.path.in_(removed[start : start + _CHUNK])))
+        for chunk in chunks(removed):
+            await conn.execute(delete(f).where(f.c.path.in_(chunk)))
         state.orphans.update(
             post_id for path in removed if (post_id := known[path][1]) is not None
         )
@@ -278,21 +274,16 @@ class Indexer:
             )
             state.report.announced += to_announce.values()
         p = schema.posts
-        ids = list(to_announce)
-        for start in range(0, len(ids), _CHUNK):
-            await conn.execute(
-                update(p).where(p.c.id.in_(ids[start : start + _CHUNK])).values(announced=True)
-            )
+        for chunk in chunks(list(to_announce)):
+            await conn.execute(update(p).where(p.c.id.in_(chunk)).values(announced=True))
 
     async def _post_states(
         self, conn: AsyncConnection, ids: list[str]
     ) -> dict[str, tuple[str, bool]]:
         p = schema.posts
         out: dict[str, tuple[str, bool]] = {}
-        for start in range(0, len(ids), _CHUNK):
-            stmt = select(p.c.id, p.c.status, p.c.announced).where(
-                p.c.id.in_(ids[start : start + _CHUNK])
-            )
+        for chunk in chunks(ids):
+            stmt = select(p.c.id, p.c.status, p.c.announced).where(p.c.id.in_(chunk))
             for row in (await conn.execute(stmt)).all():
                 out[row.id] = (row.status, bool(row.announced))
         return out
@@ -305,8 +296,8 @@ class Indexer:
             index_elements=["path"],
             set_={c: stmt.excluded[c] for c in ("size", "mtime_ns", "sha256", "post_id", "error")},
         )
-        for start in range(0, len(rows), _CHUNK):
-            await conn.execute(stmt, rows[start : start + _CHUNK])
+        for chunk in chunks(rows):
+            await conn.execute(stmt, chunk)
 
     async def _upsert_posts(
         self,
@@ -315,21 +306,13 @@ class Indexer:
         previous: dict[str, tuple[str, bool]],
         now: datetime,
     ) -> None:
-        stamp = to_db_time(now)
-        rows, labels = [], []
+        rows: list[dict[str, Any]] = []
+        labels: list[dict[str, Any]] = []
         for post in posts:
-            rows.append({
-                "id": post.id, "title": post.title, "url": post.url, "excerpt": post.excerpt,
-                "author": post.author, "image_url": post.image_url, "date": to_db_time(post.date),
-                "tags": list(post.tags), "categories": list(post.categories),
-                "source": post.source, "status": "held" if post.date > now else "live",
-                "announced": previous.get(post.id, ("", False))[1], "updated_at": stamp,
-            })
-            labels += [
-                {"post_id": post.id, "label": label.casefold()[:256], "display": label[:256],
-                 "date": rows[-1]["date"]}
-                for label in post.labels
-            ]
+            status = "held" if post.date > now else "live"
+            announced = previous.get(post.id, ("", False))[1]
+            rows.append(post_to_row(post, status=status, announced=announced, now=now))
+            labels += label_rows(post)
         if not rows:
             return
         stmt = self.store.insert(schema.posts)
@@ -338,14 +321,13 @@ class Indexer:
             index_elements=["id"], set_={c: stmt.excluded[c] for c in changing}
         )
         lab = schema.post_labels
-        for start in range(0, len(rows), _CHUNK):
-            await conn.execute(stmt, rows[start : start + _CHUNK])
+        for chunk in chunks(rows):
+            await conn.execute(stmt, chunk)
         known = [row["id"] for row in rows if row["id"] in previous]  # new posts have none
-        for start in range(0, len(known), _CHUNK):
-            await conn.execute(delete(lab).where(lab.c.post_id.in_(known[start : start + _CHUNK])))
-        if labels:
-            for start in range(0, len(labels), _CHUNK):
-                await conn.execute(lab.insert(), labels[start : start + _CHUNK])
+        for chunk in chunks(known):
+            await conn.execute(delete(lab).where(lab.c.post_id.in_(chunk)))
+        for chunk in chunks(labels):
+            await conn.execute(lab.insert(), chunk)
 
     async def _delete_orphans(self, conn: AsyncConnection, post_ids: set[str]) -> int:
         """Posts no file provides any more disappear from queries and from the outbox."""
@@ -354,14 +336,12 @@ class Indexer:
         f, p = schema.files, schema.posts
         ids = list(post_ids)
         still = set()
-        for start in range(0, len(ids), _CHUNK):
-            stmt = select(f.c.post_id).where(f.c.post_id.in_(ids[start : start + _CHUNK]))
+        for chunk in chunks(ids):
+            stmt = select(f.c.post_id).where(f.c.post_id.in_(chunk))
             still |= {row.post_id for row in (await conn.execute(stmt)).all()}
         gone = [pid for pid in ids if pid not in still]
-        for start in range(0, len(gone), _CHUNK):
-            await conn.execute(
-                update(p).where(p.c.id.in_(gone[start : start + _CHUNK])).values(status="deleted")
-            )
+        for chunk in chunks(gone):
+            await conn.execute(update(p).where(p.c.id.in_(chunk)).values(status="deleted"))
         await self.outbox.drop_for_posts(conn, gone)
         return len(gone)
 

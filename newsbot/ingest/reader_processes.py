@@ -9,7 +9,7 @@ than it saves. Either way the reads come back in the order of the files, so
 a scan does the same on one core and on many, and the next batch is read
 while the caller writes the current one.
 
-A reader is `python -m newsbot.readers`: a fresh Python importing the post
+A reader is `python -m newsbot.ingest.reader_processes`: a fresh Python importing the post
 reader and nothing else (about 40 MB), where multiprocessing's spawn would
 re-import the parent's main module in every child (the whole bot, or a
 script without a `__main__` guard, started a second time). It speaks
@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from newsbot.config import SiteConfig
-from newsbot.reading import FileRead, Wanted, read_files
+from newsbot.ingest.file_reads import FileRead, Wanted, read_files
 
 log = logging.getLogger(__name__)
 

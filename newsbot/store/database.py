@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from newsbot import schema
+from newsbot.store import schema
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -112,6 +112,13 @@ class Store:
     def __init__(self, engine: AsyncEngine, url: str) -> None:
         self.engine = engine
         self.url = url
+        #: bumped by the indexer whenever posts or their labels change, so readers
+        #: that keep something derived from them (tag counts) know when it is stale
+        self.posts_version = 0
+
+    def posts_changed(self) -> None:
+        """Posts or their labels changed (the indexer calls this after writing them)."""
+        self.posts_version += 1
 
     @classmethod
     async def open(cls, url: str) -> Store:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsbot.config import SiteConfig
-from newsbot.posts import MAX_POST_BYTES, PostError, parse_post, too_large
+from newsbot.ingest.posts import MAX_POST_BYTES, PostError, parse_post, too_large
 from newsbot.types import Post
 
 

@@ -22,8 +22,8 @@ import yaml
 from frontmatter.default_handlers import BaseHandler
 
 from newsbot.config import SiteConfig
-from newsbot.excerpt import clean_text, excerpt_from_body, to_text
-from newsbot.permalink import image_url, post_url, slugify
+from newsbot.ingest.excerpt import clean_text, excerpt_from_body, to_text
+from newsbot.ingest.permalink import image_url, post_url, slugify
 from newsbot.types import Post
 
 # The C loader is ten times faster; both are safe loaders, never the full one.

@@ -20,17 +20,15 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from newsbot import schema
-from newsbot.queries import post_from_row
-from newsbot.store import Store, utcnow
-from newsbot.types import Chat, Post, Subscription, Summary
+from newsbot.store import Store, schema, utcnow
+from newsbot.store.rows import chunks, post_from_row, subscription_from_row
+from newsbot.types import Post, Subscription, Summary
 
 log = logging.getLogger(__name__)
 
 #: back-off for transient failures: 1 s, 2 s, 4 s … capped; never given up on
 BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_CAP_SECONDS = 600.0
-_CHUNK = 500  # rows per INSERT/IN clause, well under SQLite's parameter limit
 
 
 @dataclass(slots=True)
@@ -87,11 +85,11 @@ class Outbox:
             for sub in subs
             if sub.matches(post.labels)
         ]
-        for start in range(0, len(rows), _CHUNK):
-            stmt = self.store.insert(schema.outbox).on_conflict_do_nothing(
-                index_elements=["post_id", "platform", "chat_id"]
-            )
-            await conn.execute(stmt, rows[start : start + _CHUNK])
+        stmt = self.store.insert(schema.outbox).on_conflict_do_nothing(
+            index_elements=["post_id", "platform", "chat_id"]
+        )
+        for chunk in chunks(rows):
+            await conn.execute(stmt, chunk)
         return len(rows)
 
     async def _live_subscriptions(
@@ -101,10 +99,7 @@ class Outbox:
         stmt = select(s.c.platform, s.c.chat_id, s.c.tags).where(
             s.c.dead.is_(False), s.c.platform.in_(list(platforms))
         )
-        return [
-            Subscription(chat=Chat(row.platform, row.chat_id), tags=tuple(row.tags))
-            for row in (await conn.execute(stmt)).all()
-        ]
+        return [subscription_from_row(row) for row in (await conn.execute(stmt)).all()]
 
     async def pending(self, platform: str, after_id: int = 0) -> list[Delivery]:
         """Pending rows of a platform with id > after_id, oldest first."""
@@ -204,11 +199,10 @@ class Outbox:
     async def drop_for_posts(self, conn: AsyncConnection, post_ids: Collection[str]) -> None:
         """Deleted posts are not delivered any more (inside the caller's transaction)."""
         o = schema.outbox
-        ids = list(post_ids)
-        for start in range(0, len(ids), _CHUNK):
+        for chunk in chunks(list(post_ids)):
             await conn.execute(
                 update(o)
-                .where(o.c.post_id.in_(ids[start : start + _CHUNK]), o.c.status == "pending")
+                .where(o.c.post_id.in_(chunk), o.c.status == "pending")
                 .values(status="dropped", last_error="post deleted")
             )
 

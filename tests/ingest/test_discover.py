@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from newsbot.discover import find_post_files, is_candidate
+from newsbot.ingest.discover import find_post_files, is_candidate
 
 FRONT = b"---\ntitle: T\n---\n"
 
@@ -89,7 +89,7 @@ def test_is_candidate_refuses_what_is_not_a_file_inside(tmp_path: Path, path: st
 
 
 def test_missing_root_is_empty(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="newsbot.discover"):
+    with caplog.at_level(logging.WARNING, logger="newsbot.ingest.discover"):
         assert find_post_files(tmp_path / "nope") == {}
     assert "cannot list" in caplog.text
 
@@ -165,7 +165,7 @@ def test_unreadable_entries_are_skipped_with_a_warning(
 
     monkeypatch.setattr(os, "scandir", scandir)
     monkeypatch.setattr(os, "open", open_)
-    with caplog.at_level(logging.WARNING, logger="newsbot.discover"):
+    with caplog.at_level(logging.WARNING, logger="newsbot.ingest.discover"):
         assert set(find_post_files(tmp_path)) == {"ok.md"}
         assert not is_candidate(tmp_path, tmp_path / "secret")
     messages = sorted(record.getMessage() for record in caplog.records)

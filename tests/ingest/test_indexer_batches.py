@@ -13,9 +13,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from newsbot import indexer, readers, reading, schema
 from newsbot.app import Newsroom
 from newsbot.config import SiteConfig
+from newsbot.ingest import file_reads as reading
+from newsbot.ingest import indexer
+from newsbot.ingest import reader_processes as readers
+from newsbot.store import schema
 from tests.helpers import ScriptedAdapter, chat, make_config, scripted_room, write_post
 
 
@@ -41,7 +44,7 @@ async def test_batched_first_run_announces_nothing_then_each_new_post_once(
     room = scripted_room(config, adapter)
     await room.start()
     try:
-        await room.queries.subscribe(chat("all"))
+        await room.subscriptions.subscribe(chat("all"))
         assert await count(room, schema.posts) == 10
         assert await count(room, schema.outbox) == 0  # first run: nothing queued
         for day in range(1, 8):
@@ -86,7 +89,7 @@ async def test_a_first_run_cut_short_is_still_a_first_run(
     room = scripted_room(config, adapter)
     await room.start()
     try:
-        await room.queries.subscribe(chat("all"))
+        await room.subscriptions.subscribe(chat("all"))
         report = await room.scan()
         assert report.announced == [] and await count(room, schema.outbox) == 0
         assert await count(room, schema.posts) == 10
@@ -104,7 +107,7 @@ async def test_posts_a_scan_wrote_but_never_announced_are_announced_by_the_next(
     room = scripted_room(config, adapter)
     await room.start()
     try:
-        await room.queries.subscribe(chat("all"))
+        await room.subscriptions.subscribe(chat("all"))
         for day in range(7, 0, -1):
             write_post(posts, f"2026-02-{day:02d}-new.md", f"New {day}")
         real_finish = indexer.Indexer._finish

@@ -30,8 +30,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from newsbot.adapter import (
-    Adapter,
+from newsbot.adapter import Adapter
+from newsbot.delivery.errors import (
     ChatMigrated,
     DeliveryError,
     PermanentError,
@@ -39,7 +39,7 @@ from newsbot.adapter import (
     TransientError,
     Undeliverable,
 )
-from newsbot.outbox import Delivery, Outbox, backoff, later
+from newsbot.delivery.outbox import Delivery, Outbox, backoff, later
 from newsbot.store import utcnow
 
 log = logging.getLogger(__name__)

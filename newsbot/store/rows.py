@@ -1,0 +1,70 @@
+"""Rows ↔ neutral types: the one place that knows how a `Post` or a `Subscription`
+is laid out in the tables, for the writers (ingest, delivery) and the readers (chat)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, tzinfo
+from typing import Any, TypeVar
+
+from newsbot.store.database import from_db_time, to_db_time
+from newsbot.types import Chat, Post, Subscription
+
+#: rows per INSERT and values per IN clause, well under SQLite's parameter limit
+CHUNK = 500
+#: longest label kept (the column's width)
+LABEL_MAX = 256
+
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """`items` in consecutive slices of at most `size`: how every bulk statement is cut."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def post_from_row(row: Any, tz: tzinfo = UTC) -> Post:
+    """A `posts` row as a Post, its date shown in `tz` (the site's time zone)."""
+    return Post(
+        id=row.id,
+        title=row.title,
+        date=from_db_time(row.date).astimezone(tz),
+        url=row.url,
+        excerpt=row.excerpt,
+        author=row.author,
+        image_url=row.image_url,
+        tags=tuple(row.tags),
+        categories=tuple(row.categories),
+        source=row.source,
+    )
+
+
+def post_to_row(post: Post, *, status: str, announced: bool, now: datetime) -> dict[str, Any]:
+    """The `posts` row for a Post."""
+    return {
+        "id": post.id, "title": post.title, "url": post.url, "excerpt": post.excerpt,
+        "author": post.author, "image_url": post.image_url, "date": to_db_time(post.date),
+        "tags": list(post.tags), "categories": list(post.categories), "source": post.source,
+        "status": status, "announced": announced, "updated_at": to_db_time(now),
+    }
+
+
+def label_rows(post: Post) -> list[dict[str, Any]]:
+    """The `post_labels` rows of a Post: one per tag or category, case-folded."""
+    date = to_db_time(post.date)
+    return [
+        {"post_id": post.id, "label": label.casefold()[:LABEL_MAX],
+         "display": label[:LABEL_MAX], "date": date}
+        for label in post.labels
+    ]
+
+
+def subscription_from_row(row: Any) -> Subscription:
+    """A `subscriptions` row as a Subscription (columns it lacks take their defaults)."""
+    return Subscription(
+        chat=Chat(row.platform, row.chat_id, getattr(row, "title", "")),
+        tags=tuple(row.tags),
+        dead=bool(getattr(row, "dead", False)),
+        dead_reason=getattr(row, "dead_reason", ""),
+    )

@@ -25,7 +25,7 @@ import frontmatter
 
 from benchmarks.site import Endpoints, load, write_config
 from newsbot.app import Newsroom
-from newsbot.chat.queries import Queries
+from newsbot.chat.desk import CommandDesk
 from newsbot.config import AppConfig
 from newsbot_console import ConsoleAdapter
 
@@ -33,8 +33,8 @@ from newsbot_console import ConsoleAdapter
 def console_newsroom(config: AppConfig) -> Newsroom:
     """A newsroom whose only adapter is a silent console (no input, output to a buffer)."""
 
-    def make(queries: Queries) -> dict[str, Any]:
-        return {"console": ConsoleAdapter(queries, output=io.StringIO(), read_input=False)}
+    def make(desk: CommandDesk) -> dict[str, Any]:
+        return {"console": ConsoleAdapter(desk, output=io.StringIO(), read_input=False)}
 
     return Newsroom(config, watch=False, make_adapters=make)
 

@@ -1,11 +1,14 @@
 """The contract between the core and a platform adapter.
 
 An adapter translates: a neutral `Summary` into a platform payload, a platform
-command into a call on `Queries`. It owns its connection and its platform's
-pacing; the core owns what to send, to whom, when to retry and when to give up.
+update into a `Request` for the core's `CommandDesk`, and the desk's `Reply`
+into a platform answer. It owns its connection and its platform's pacing; the
+core owns what to send, to whom, what every answer says, when to retry and
+when to give up.
 
-`send` reports failures by raising one of the `DeliveryError` subclasses below,
-so the retry policy lives in one place (`newsbot.delivery.outbox`) for every platform.
+`send` reports failures by raising one of the `newsbot.delivery.errors`
+classes, so the retry policy lives in one place (`newsbot.delivery.retry`) for
+every platform.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import TYPE_CHECKING, ClassVar
 from newsbot.types import Summary
 
 if TYPE_CHECKING:
-    from newsbot.chat.queries import Queries
+    from newsbot.chat.desk import CommandDesk
     from newsbot.config import AppConfig
 
 
@@ -33,7 +36,7 @@ class Adapter(abc.ABC):
 
     @classmethod
     @abc.abstractmethod
-    def from_config(cls, config: AppConfig, queries: Queries) -> Adapter | None:
+    def from_config(cls, config: AppConfig, desk: CommandDesk) -> Adapter | None:
         """Build the adapter, or return None when its settings leave it off."""
 
     @classmethod

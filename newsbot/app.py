@@ -24,6 +24,7 @@ from datetime import datetime
 
 from newsbot import registry
 from newsbot.adapter import Adapter
+from newsbot.chat.desk import CommandDesk
 from newsbot.chat.queries import Queries
 from newsbot.config import AppConfig, ConfigError
 from newsbot.delivery.dispatcher import Dispatcher
@@ -40,7 +41,7 @@ class NoAdapters(Exception):
     """Nothing is turned on; the message lists the settings that would turn something on."""
 
 
-def build_adapters(config: AppConfig, queries: Queries) -> dict[str, Adapter]:
+def build_adapters(config: AppConfig, desk: CommandDesk) -> dict[str, Adapter]:
     """Every registered adapter whose settings turn it on."""
     adapters: dict[str, Adapter] = {}
     for name in registry.available():
@@ -49,7 +50,7 @@ def build_adapters(config: AppConfig, queries: Queries) -> dict[str, Adapter]:
         except Exception:
             log.exception("adapter %r cannot be loaded; continuing without it", name)
             continue
-        adapter = cls.from_config(config, queries)
+        adapter = cls.from_config(config, desk)
         if adapter is not None:
             adapters[cls.platform] = adapter
     return adapters
@@ -72,7 +73,7 @@ class Newsroom:
         *,
         watch: bool = True,
         clock: Callable[[], datetime] = aware_utcnow,
-        make_adapters: Callable[[Queries], dict[str, Adapter]] | None = None,
+        make_adapters: Callable[[CommandDesk], dict[str, Adapter]] | None = None,
     ) -> None:
         """`make_adapters` replaces the registry (tests hand in adapters they hold)."""
         self.config = config
@@ -113,10 +114,11 @@ class Newsroom:
         self.queries = Queries(self.store, tz)
         self.outbox = Outbox(self.store, tz)
         self.subscriptions = Subscriptions(self.store)
+        self.desk = CommandDesk(self.queries, self.subscriptions)
         if self.make_adapters is not None:
-            self.adapters = self.make_adapters(self.queries)
+            self.adapters = self.make_adapters(self.desk)
         else:
-            self.adapters = build_adapters(self.config, self.queries)
+            self.adapters = build_adapters(self.config, self.desk)
         if not self.adapters:
             raise NoAdapters(
                 "no adapter is turned on; set one of: " + "; ".join(enable_hints())

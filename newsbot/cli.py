@@ -105,7 +105,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def build_adapters_quietly(config: AppConfig) -> list[str]:
     """Names of the adapters the configuration turns on (built, never started)."""
-    return list(build_adapters(config, queries=None))  # type: ignore[arg-type]
+    return list(build_adapters(config, desk=None))  # type: ignore[arg-type]
 
 
 def cmd_preview(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from newsbot.adapter import Adapter
 from newsbot.app import Newsroom
-from newsbot.chat.queries import Queries
+from newsbot.chat.desk import CommandDesk
 from newsbot.config import AppConfig, load_config
 from newsbot.types import Chat, Summary
 from newsbot_console import ConsoleAdapter
@@ -75,8 +75,8 @@ def adapter_room(config: AppConfig, adapter_cls: type[Adapter]) -> Newsroom:
     """A newsroom whose only adapter is `adapter_cls`, built by `from_config` as the
     registry would build it."""
 
-    def make(queries: Queries) -> dict[str, Adapter]:
-        adapter = adapter_cls.from_config(config, queries)
+    def make(desk: CommandDesk) -> dict[str, Adapter]:
+        adapter = adapter_cls.from_config(config, desk)
         assert adapter is not None
         return {adapter_cls.platform: adapter}
 
@@ -109,7 +109,7 @@ class ScriptedAdapter(Adapter):
         self.in_flight = 0
 
     @classmethod
-    def from_config(cls, config: AppConfig, queries: Queries) -> Adapter | None:
+    def from_config(cls, config: AppConfig, desk: CommandDesk) -> Adapter | None:
         return cls()
 
     @classmethod
@@ -145,8 +145,8 @@ def console_room(
     """A newsroom with a console adapter that writes to a buffer; returns a getter for it."""
     holder: dict[str, ConsoleAdapter] = {}
 
-    def make(queries: Queries) -> dict[str, Adapter]:
-        holder["console"] = ConsoleAdapter(queries, output=io.StringIO(), read_input=False)
+    def make(desk: CommandDesk) -> dict[str, Adapter]:
+        holder["console"] = ConsoleAdapter(desk, output=io.StringIO(), read_input=False)
         return dict(holder)
 
     kwargs: dict[str, Any] = {"watch": watch, "make_adapters": make}
@@ -159,7 +159,7 @@ def scripted_room(
     config: AppConfig, adapter: ScriptedAdapter, **kwargs: Any
 ) -> Newsroom:
     return Newsroom(
-        config, watch=False, make_adapters=lambda q: {"scripted": adapter}, **kwargs
+        config, watch=False, make_adapters=lambda desk: {"scripted": adapter}, **kwargs
     )
 
 

@@ -35,8 +35,8 @@ async def console(tmp_path):  # type: ignore[no-untyped-def]
         ("/tag politic", "No stories are tagged “politic”. Did you mean: politics?"),
         ("/tag", "Which tag? For example: /tag politics"),
         ("/tags", "Tags: News (2), economy (1), politics (1)"),
-        ("/settings", "Subscribed to every new story."),
-        ("/subscribe politics", "Subscribed: this console gets stories tagged politics."),
+        ("/settings", "This console receives every new story."),
+        ("/subscribe politics", "Subscribed: this console will receive stories tagged politics."),
         ("/frobnicate", "Unknown command /frobnicate. Type /help for the list."),
         ("hello", "Commands start with /. Type /help for the list."),
         ("/latest@otherbot", "Commands start with /. Type /help for the list."),
@@ -58,9 +58,9 @@ async def test_help_lists_every_command(console):
 async def test_unsubscribe_then_settings(console):
     _, adapter = console
     answer = await adapter.handle("/unsubscribe")
-    assert answer == "Unsubscribed: no more stories will be pushed here."
+    assert answer == "Unsubscribed: no more stories will be sent here."
     assert await adapter.handle("/settings") == (
-        "Not subscribed. Use /subscribe [tags] to get new stories here."
+        "This console is not subscribed. Use /subscribe to receive new stories."
     )
 
 

@@ -16,20 +16,13 @@ import threading
 from typing import TYPE_CHECKING, ClassVar, TextIO
 
 from newsbot.adapter import Adapter
-from newsbot.chat.commands import (
-    ABOUT,
-    COMMANDS,
-    describe_filter,
-    parse_count,
-    parse_tag_args,
-    split_command,
-)
-from newsbot.chat.queries import Queries, UsageError, clean_filter
+from newsbot.chat.commands import split_command
+from newsbot.chat.requests import Reply, Request, Terms
 from newsbot.delivery.fitting import fit
-from newsbot.store.subscriptions import Subscriptions
 from newsbot.types import Chat, Summary
 
 if TYPE_CHECKING:
+    from newsbot.chat.desk import CommandDesk
     from newsbot.config import AppConfig
 
 __all__ = ["ConsoleAdapter", "render"]
@@ -60,12 +53,18 @@ def render(summary: Summary, excerpt_limit: int = 600) -> str:
     return "\n".join(lines)
 
 
-def render_list(summaries: list[Summary], heading: str) -> str:
-    if not summaries:
-        return "No stories yet."
-    rows = [heading]
-    rows += [f"{i}. {s.title} ({format_date(s)})\n   {s.url}" for i, s in enumerate(summaries, 1)]
-    return "\n".join(rows)
+def render_reply(reply: Reply) -> str:
+    """A desk reply as the console prints it: numbered stories, or a line of items."""
+    if reply.stories:
+        rows = [f"{reply.heading}:"]
+        rows += [
+            f"{i}. {s.title} ({format_date(s)})\n   {s.url}"
+            for i, s in enumerate(reply.stories, 1)
+        ]
+        return "\n".join(rows)
+    if reply.items:
+        return f"{reply.heading}: " + ", ".join(reply.items)
+    return reply.text
 
 
 class ConsoleAdapter(Adapter):
@@ -74,16 +73,19 @@ class ConsoleAdapter(Adapter):
     max_in_flight: ClassVar[int] = 1
     #: the console is a terminal, not a chat: it still keeps stories short
     excerpt_limit: ClassVar[int] = 600
+    terms: ClassVar[Terms] = Terms(
+        noun="console", moderators="you, at this terminal,", moderator="the owner"
+    )
 
     def __init__(
         self,
-        queries: Queries,
+        desk: CommandDesk,
         *,
         output: TextIO | None = None,
         input: TextIO | None = None,
         read_input: bool = True,
     ) -> None:
-        self.queries = queries
+        self.desk = desk
         self.output = output if output is not None else sys.stdout
         self.input = input if input is not None else sys.stdin
         self.read_input = read_input
@@ -94,8 +96,8 @@ class ConsoleAdapter(Adapter):
         self._reader: asyncio.Task[None] | None = None
 
     @classmethod
-    def from_config(cls, config: AppConfig, queries: Queries) -> ConsoleAdapter | None:
-        return cls(queries) if config.console.enabled else None
+    def from_config(cls, config: AppConfig, desk: CommandDesk) -> ConsoleAdapter | None:
+        return cls(desk) if config.console.enabled else None
 
     @classmethod
     def preview(cls, summary: Summary) -> str:
@@ -108,8 +110,8 @@ class ConsoleAdapter(Adapter):
         print(text, file=self.output, flush=True)
 
     async def start(self) -> None:
-        if await self.queries.settings(self.chat) is None:
-            await Subscriptions(self.queries.store).subscribe(self.chat)
+        if await self.desk.queries.settings(self.chat) is None:
+            await self.desk.subscriptions.subscribe(self.chat)
         if self.read_input:
             self._reader = asyncio.create_task(self._read_lines())
             self._print("newsbot console: type /help for commands, Ctrl-D to quit.")
@@ -146,50 +148,9 @@ class ConsoleAdapter(Adapter):
 
     async def handle(self, line: str) -> str:
         """Answer one typed line, print the answer and return it."""
-        try:
-            answer = await self._answer(line)
-        except UsageError as exc:
-            answer = str(exc)
+        parsed = split_command(line)
+        name, args = parsed if parsed is not None else ("", [])
+        request = Request(name, self.chat, tuple(args), terms=self.terms, private=True)
+        answer = render_reply(await self.desk.answer(request))
         self._print(answer)
         return answer
-
-    async def _answer(self, line: str) -> str:
-        parsed = split_command(line)
-        if parsed is None:
-            return "Commands start with /. Type /help for the list."
-        name, args = parsed
-        q = self.queries
-        if name in ("help", "start"):
-            lines = [ABOUT, ""]
-            lines += [f"/{c.name} {c.args}".rstrip() + f" — {c.summary}" for c in COMMANDS]
-            return "\n".join(lines)
-        if name == "latest":
-            count = parse_count(args[0] if args else None)
-            return render_list(await q.latest(count), "Latest stories:")
-        if name == "tag":
-            tag, count = parse_tag_args(args)
-            result = await q.by_tag(tag, count)
-            if not result.known:
-                close = ", ".join(result.suggestions)
-                hint = f" Did you mean: {close}?" if close else ""
-                return f"No stories are tagged “{result.tag}”.{hint}"
-            return render_list(result.summaries, f"Stories tagged {result.tag}:")
-        if name == "tags":
-            tags = await q.tags()
-            if not tags:
-                return "No tags yet."
-            return "Tags: " + ", ".join(f"{t.tag} ({t.count})" for t in tags)
-        if name == "subscribe":
-            sub = await Subscriptions(q.store).subscribe(self.chat, clean_filter(args))
-            return f"Subscribed: this console gets {describe_filter(sub.tags)}."
-        if name == "unsubscribe":
-            if await Subscriptions(q.store).unsubscribe(self.chat):
-                return "Unsubscribed: no more stories will be pushed here."
-            return "This console was not subscribed."
-        if name == "settings":
-            current = await q.settings(self.chat)
-            if current is None:
-                return "Not subscribed. Use /subscribe [tags] to get new stories here."
-            state = f" (paused: {current.dead_reason})" if current.dead else ""
-            return f"Subscribed to {describe_filter(current.tags)}{state}."
-        return f"Unknown command /{name[:32]}. Type /help for the list."

@@ -21,7 +21,7 @@ import aiohttp
 import discord
 
 from newsbot.adapter import Adapter
-from newsbot.chat.queries import Queries
+from newsbot.chat.desk import CommandDesk
 from newsbot.config import AppConfig, ConfigError
 from newsbot.delivery.errors import (
     DeliveryError,
@@ -64,7 +64,7 @@ class DiscordStartError(ConfigError):
 
 
 class DiscordAdapter(Adapter):
-    """Stories as embeds in Discord channels; slash commands answered from `Queries`."""
+    """Stories as embeds in Discord channels; slash commands answered by the core's desk."""
 
     platform: ClassVar[str] = "discord"
     enable_hint: ClassVar[str] = "set discord.token (or NEWSBOT_DISCORD_TOKEN) to a bot token"
@@ -83,7 +83,7 @@ class DiscordAdapter(Adapter):
     def __init__(
         self,
         token: str,
-        queries: Queries,
+        desk: CommandDesk,
         *,
         api_url: str = DEFAULT_API_URL,
         gateway_url: str = DEFAULT_GATEWAY_URL,
@@ -92,7 +92,7 @@ class DiscordAdapter(Adapter):
     ) -> None:
         self._token = token
         self.source = source  # where the settings came from, for error messages
-        self.queries = queries
+        self.desk = desk
         self.api_url = api_url
         self.gateway_url = gateway_url
         self.guild_id = guild_id
@@ -102,14 +102,14 @@ class DiscordAdapter(Adapter):
         self._running = False
 
     @classmethod
-    def from_config(cls, config: AppConfig, queries: Queries) -> DiscordAdapter | None:
+    def from_config(cls, config: AppConfig, desk: CommandDesk) -> DiscordAdapter | None:
         token = config.discord.token.get_secret_value().strip()
         if not token:
             return None
         register_secret(token)
         return cls(
             token,
-            queries,
+            desk,
             api_url=config.discord.api_url,
             gateway_url=config.discord.gateway_url,
             guild_id=config.discord.guild_id,
@@ -134,7 +134,7 @@ class DiscordAdapter(Adapter):
             guild_ready_timeout=self.guild_ready_timeout,
         )
         route_client(client, self.api_url, self.gateway_url)
-        tree = build_tree(client, self.queries)
+        tree = build_tree(client, self.desk)
         self._client, self._tree = client, tree
         try:
             await self._connect(client, tree)

@@ -17,19 +17,18 @@ from telegram import error as tg
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from newsbot.adapter import Adapter
-from newsbot.chat.commands import COMMANDS
 from newsbot.config import ConfigError
 from newsbot.delivery.errors import TransientError, Undeliverable
 from newsbot.logs import redact, register_secret
 from newsbot.types import Summary
 from newsbot_telegram import errors
-from newsbot_telegram.commands import CommandDesk
+from newsbot_telegram.commands import UpdateHandler
 from newsbot_telegram.flood_limits import Pacer
 from newsbot_telegram.permissions import Gatekeeper
 from newsbot_telegram.render import Payload, plain_story, story_payload, text_payload
 
 if TYPE_CHECKING:
-    from newsbot.chat.queries import Queries
+    from newsbot.chat.desk import CommandDesk
     from newsbot.config import AppConfig
 
 log = logging.getLogger(__name__)
@@ -64,19 +63,20 @@ class TelegramAdapter(Adapter):
     #: how long an admin check is trusted
     admin_cache_seconds: ClassVar[float] = 60.0
 
-    def __init__(self, token: str, api_url: str, queries: Queries) -> None:
+    def __init__(self, token: str, api_url: str, desk: CommandDesk) -> None:
         self._token = token
         self.api_url = api_url
-        self.desk = CommandDesk(queries, self.text_limit)
+        self.desk = desk
+        self.updates = UpdateHandler(desk, self.text_limit)
         self._app: Application | None = None
 
     @classmethod
-    def from_config(cls, config: AppConfig, queries: Queries) -> TelegramAdapter | None:
+    def from_config(cls, config: AppConfig, desk: CommandDesk) -> TelegramAdapter | None:
         token = config.telegram.token.get_secret_value().strip()
         if not token:
             return None
         register_secret(token)  # every Bot API URL contains it, and httpx logs URLs
-        return cls(token, config.telegram.api_url, queries)
+        return cls(token, config.telegram.api_url, desk)
 
     @classmethod
     def payload(cls, summary: Summary) -> Payload:
@@ -100,7 +100,7 @@ class TelegramAdapter(Adapter):
             .concurrent_updates(8)
             .build()
         )
-        app.add_handler(MessageHandler(COMMAND_FILTER, self.desk.on_update))
+        app.add_handler(MessageHandler(COMMAND_FILTER, self.updates.on_update))
         app.add_error_handler(self._on_error)
         return app
 
@@ -110,7 +110,7 @@ class TelegramAdapter(Adapter):
         app = self._app = self._build()
         try:
             await app.initialize()  # getMe: fails here on a bad token or URL
-            self.desk.gate = Gatekeeper(app.bot, self.admin_cache_seconds)
+            self.updates.gate = Gatekeeper(app.bot, self.admin_cache_seconds)
             await self._register_commands()
             assert app.updater is not None
             await app.updater.start_polling(
@@ -139,7 +139,7 @@ class TelegramAdapter(Adapter):
     async def _register_commands(self) -> None:
         """Show the commands in Telegram's menu; a failure here costs only the menu."""
         assert self._app is not None
-        commands = [BotCommand(spec.name, spec.summary) for spec in COMMANDS]
+        commands = [BotCommand(spec.name, spec.summary) for spec in self.desk.specs]
         try:
             await self._app.bot.set_my_commands(commands)
         except tg.TelegramError as exc:
@@ -149,7 +149,7 @@ class TelegramAdapter(Adapter):
         app, self._app = self._app, None
         if app is None:
             return
-        self.desk.gate = None
+        self.updates.gate = None
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:

@@ -19,6 +19,9 @@ from telegram import Bot, ChatMember, ChatMemberAdministrator, ChatMemberRestric
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 
+from newsbot.chat.requests import Access, Found
+from newsbot.types import Chat
+
 log = logging.getLogger(__name__)
 
 ADMIN_STATUSES = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
@@ -85,3 +88,50 @@ class Gatekeeper:
         if isinstance(member, ChatMemberRestricted):
             return member.is_member and member.can_send_messages
         return member.status in (*ADMIN_STATUSES, ChatMemberStatus.MEMBER)
+
+
+class MessageAccess(Access):
+    """The core's questions about rights, answered for the sender of one message.
+
+    The chat the message was typed in is checked with `may_configure_here`; another
+    chat (named as `@channel` in a private chat) needs its sender to be an
+    administrator there, and the bot to be able to post there.
+    """
+
+    def __init__(self, gate: Gatekeeper | None, message: Message) -> None:
+        self.gate = gate
+        self.message = message
+        self._types: dict[str, str] = {}  # chat id → Telegram chat type, from find_chat
+
+    def _here(self, chat: Chat) -> bool:
+        return chat.id == str(self.message.chat.id)
+
+    async def may_moderate(self, chat: Chat) -> bool | None:
+        if self.gate is None:
+            return None
+        if self._here(chat):
+            return await self.gate.may_configure_here(self.message)
+        user = self.message.from_user
+        return None if user is None else await self.gate.is_admin(int(chat.id), user.id)
+
+    async def bot_missing(self, chat: Chat) -> tuple[str, ...]:
+        if self.gate is None or self._here(chat):
+            return ()  # where a command was typed, sending is found out by sending
+        chat_type = self._types.get(chat.id, ChatType.CHANNEL)
+        if await self.gate.bot_can_post(int(chat.id), chat_type):
+            return ()
+        # Telegram's own names for the rights, as an admin sees them in the chat settings
+        return ("Post Messages",) if chat_type == ChatType.CHANNEL else ("Send Messages",)
+
+    async def find_chat(self, reference: str) -> Found | None:
+        if self.gate is None:
+            return None
+        ref: int | str = int(reference) if reference.startswith("-") else reference
+        try:
+            info = await self.gate.bot.get_chat(ref)
+        except TelegramError:
+            return None
+        self._types[str(info.id)] = info.type
+        title = info.title or (f"@{info.username}" if info.username else reference)
+        chat = Chat("telegram", str(info.id), title)
+        return Found(chat, configurable=info.type != ChatType.PRIVATE)

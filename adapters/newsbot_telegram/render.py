@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from newsbot.chat.requests import Reply
+from newsbot.chat.wording import fit_items
 from newsbot.delivery.fitting import fit, utf16_len
 from newsbot.types import Summary
 
@@ -172,6 +174,17 @@ def story_list(heading: str, summaries: Sequence[Summary], limit: int) -> str:
         used += 1 + utf16_len(visible)
         lines.append(f"• {link(summary.url, title)} — {short_date(summary.date)}")
     return "\n".join(lines)
+
+
+def reply_html(reply: Reply, limit: int) -> str:
+    """A desk reply as one HTML message: a story list, a list of items, or text."""
+    if reply.stories:
+        return story_list(reply.heading, reply.stories, limit)
+    if reply.items:
+        budget = limit - utf16_len(reply.heading) - 2
+        items = fit_items(reply.items, budget, utf16_len)
+        return "\n".join([f"<b>{escape(reply.heading)}</b>", "", *map(escape, items)])
+    return escape(fit(reply.text, limit, length=utf16_len))
 
 
 def visible_text(markup: str) -> str:

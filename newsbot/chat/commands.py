@@ -1,15 +1,18 @@
-"""The commands people type, described once for every platform.
+"""The commands people type, described once for every platform, and their arguments.
 
-Adapters use `COMMANDS` for their menus (`setMyCommands`, slash command sync)
-and help text, and the argument parsers here so `/latest 3` means the same
-everywhere. Arguments come from strangers: everything is bounded.
+Adapters build their menus (`setMyCommands`, slash command sync) from the
+desk's specs, and the parsers here make `/latest 3` mean the same everywhere.
+Arguments come from strangers: everything is bounded.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from newsbot.chat.queries import MAX_COUNT, TAG_MAX_LEN, UsageError
+from newsbot.chat import wording
+from newsbot.chat.queries import MAX_COUNT
+from newsbot.chat.requests import UsageError
+from newsbot.chat.tags import TAG_MAX_LEN
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +33,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("settings", "", "what this chat is subscribed to"),
     CommandSpec("help", "", "what the bot does and its commands"),
 )
-
-ABOUT = (
-    "I post the site's new stories here as soon as they are published, "
-    "and answer questions about what has been published."
-)
+#: other names people type for a command (Telegram sends /start when a chat opens)
+ALIASES = {"start": "help"}
 
 
 def parse_count(arg: str | None) -> int | None:
@@ -42,21 +42,23 @@ def parse_count(arg: str | None) -> int | None:
     if arg is None or arg == "":
         return None
     if not arg.isascii() or not arg.isdigit() or len(arg) > 6:
-        raise UsageError(f"The number of stories must be a whole number from 1 to {MAX_COUNT}.")
+        raise UsageError(wording.count_range(MAX_COUNT))
     return int(arg)
 
 
-def parse_tag_args(args: list[str]) -> tuple[str, int | None]:
+def parse_tag_args(args: tuple[str, ...]) -> tuple[str, int | None]:
     """`/tag <tag> [n]`: the tag may contain spaces; a trailing number is the count."""
     if not args:
-        raise UsageError("Which tag? For example: /tag politics")
+        raise UsageError(wording.ASK_WHICH_TAG)
     count: int | None = None
     if len(args) > 1 and args[-1].isascii() and args[-1].isdigit():
         count = parse_count(args[-1])
         args = args[:-1]
     tag = " ".join(args).strip()
+    if not tag:
+        raise UsageError(wording.ASK_WHICH_TAG)
     if len(tag) > TAG_MAX_LEN:
-        raise UsageError(f"A tag can be at most {TAG_MAX_LEN} characters long.")
+        raise UsageError(wording.tag_too_long(TAG_MAX_LEN))
     return tag, count
 
 
@@ -70,8 +72,3 @@ def split_command(text: str, bot_username: str | None = None) -> tuple[str, list
     if target and (bot_username is None or target.casefold() != bot_username.casefold()):
         return None
     return name.casefold(), args
-
-
-def describe_filter(tags: tuple[str, ...]) -> str:
-    """Human words for a subscription's filter."""
-    return "every new story" if not tags else "stories tagged " + ", ".join(tags)

@@ -7,26 +7,17 @@ posts only through the indexer.
 from __future__ import annotations
 
 import difflib
-import re
-from collections.abc import Iterable
 from datetime import UTC, tzinfo
 
 from sqlalchemy import func, select
 
+from newsbot.chat.tags import TAG_MAX_LEN, hashtag_key, normalize_tag
 from newsbot.store import Store, schema
 from newsbot.store.rows import post_from_row, subscription_from_row
 from newsbot.types import Chat, Subscription, Summary, TagCount, TagResult
 
 DEFAULT_COUNT = 5
 MAX_COUNT = 20
-#: a subscription filter holds at most this many tags, each at most TAG_MAX_LEN long
-MAX_TAGS = 25
-TAG_MAX_LEN = 64
-_HASHTAG_STRIP = re.compile(r"[\W_]+")
-
-
-class UsageError(Exception):
-    """A request a person can correct; the message is safe to show them."""
 
 
 def clamp_count(n: int | None) -> int:
@@ -34,34 +25,6 @@ def clamp_count(n: int | None) -> int:
     if n is None:
         return DEFAULT_COUNT
     return max(1, min(MAX_COUNT, n))
-
-
-def normalize_tag(tag: str) -> str:
-    """The form tags are compared in: no leading '#', trimmed, case-folded."""
-    return tag.strip().lstrip("#").strip().casefold()
-
-
-def hashtag_key(tag: str) -> str:
-    """Letters and digits only, case-folded: how `#BreakingNews` finds 'Breaking News'."""
-    return _HASHTAG_STRIP.sub("", tag).casefold()
-
-
-def clean_filter(tags: Iterable[str]) -> tuple[str, ...]:
-    """Validate a subscription's tag filter: de-duplicated, bounded, display case kept."""
-    seen: set[str] = set()
-    out: list[str] = []
-    for raw in tags:
-        tag = raw.strip().lstrip("#").strip()
-        if not tag:
-            continue
-        if len(tag) > TAG_MAX_LEN:
-            raise UsageError(f"A tag can be at most {TAG_MAX_LEN} characters long.")
-        if tag.casefold() not in seen:
-            seen.add(tag.casefold())
-            out.append(tag)
-    if len(out) > MAX_TAGS:
-        raise UsageError(f"A subscription can filter on at most {MAX_TAGS} tags.")
-    return tuple(out)
 
 
 class Queries:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from newsbot.chat.queries import UsageError, clean_filter
+from newsbot.chat.requests import UsageError
+from newsbot.chat.tags import clean_filter
 from tests.helpers import chat, console_room, make_config, write_post
 
 

@@ -15,11 +15,13 @@ from discord.http import Route
 from discord.webhook import async_ as webhook_async
 
 from newsbot import registry
+from newsbot.chat.desk import CommandDesk
 from newsbot.chat.queries import Queries
 from newsbot.config import ConfigError, load_config
 from newsbot.delivery.errors import DeliveryError, PermanentError, RetryAfter, TransientError
 from newsbot.logs import REDACTED, redact
 from newsbot.store import Store
+from newsbot.store.subscriptions import Subscriptions
 from newsbot.types import Summary
 from newsbot_discord import DiscordAdapter, DiscordStartError
 from newsbot_discord.routing import DEFAULT_API_URL, rebase
@@ -39,19 +41,19 @@ STORY = Summary(
 
 
 @pytest.fixture
-async def queries(tmp_path: Path) -> AsyncIterator[Queries]:
+async def desk(tmp_path: Path) -> AsyncIterator[CommandDesk]:
     store = await Store.open(f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    yield Queries(store)
+    yield CommandDesk(Queries(store), Subscriptions(store))
     await store.close()
 
 
-def make(fake: FakeDiscord, queries: Queries, token: str = TOKEN) -> DiscordAdapter:
-    return DiscordAdapter(token, queries, api_url=fake.api_url, gateway_url=fake.gateway_url)
+def make(fake: FakeDiscord, desk: CommandDesk, token: str = TOKEN) -> DiscordAdapter:
+    return DiscordAdapter(token, desk, api_url=fake.api_url, gateway_url=fake.gateway_url)
 
 
 @pytest.fixture
-async def adapter(fake: FakeDiscord, queries: Queries) -> AsyncIterator[DiscordAdapter]:
-    running = make(fake, queries)
+async def adapter(fake: FakeDiscord, desk: CommandDesk) -> AsyncIterator[DiscordAdapter]:
+    running = make(fake, desk)
     await running.start()
     yield running
     await running.stop()
@@ -93,28 +95,28 @@ async def test_start_and_stop_are_safe_twice(adapter: DiscordAdapter, fake: Fake
 
 
 async def test_a_refused_token_stops_start_with_one_sentence(
-    fake: FakeDiscord, queries: Queries
+    fake: FakeDiscord, desk: CommandDesk
 ) -> None:
-    adapter = make(fake, queries, token="not-the-token")
+    adapter = make(fake, desk, token="not-the-token")
     with pytest.raises(DiscordStartError, match=r"discord\.token .* refused the bot token"):
         await adapter.start()
     assert fake.identify == []
 
 
 async def test_a_token_the_gateway_refuses_stops_start(
-    fake: FakeDiscord, queries: Queries
+    fake: FakeDiscord, desk: CommandDesk
 ) -> None:
     fake.gateway_token = "rotated"
     with pytest.raises(DiscordStartError, match=r"discord\.token .* refused"):
-        await make(fake, queries).start()
+        await make(fake, desk).start()
 
 
 def test_start_errors_are_configuration_errors_the_cli_prints() -> None:
     assert issubclass(DiscordStartError, ConfigError)
 
 
-async def test_unreachable_api_stops_start(fake: FakeDiscord, queries: Queries) -> None:
-    adapter = DiscordAdapter(TOKEN, queries, api_url="http://127.0.0.1:9/api/v10",
+async def test_unreachable_api_stops_start(fake: FakeDiscord, desk: CommandDesk) -> None:
+    adapter = DiscordAdapter(TOKEN, desk, api_url="http://127.0.0.1:9/api/v10",
                              gateway_url=fake.gateway_url)
     with pytest.raises(DiscordStartError, match=r"discord\.api_url: cannot reach Discord"):
         await adapter.start()
@@ -182,11 +184,11 @@ async def test_a_chat_id_that_is_not_a_snowflake_is_permanent(adapter: DiscordAd
 
 
 async def test_two_adapters_in_one_process_keep_their_own_urls(
-    adapter: DiscordAdapter, fake: FakeDiscord, queries: Queries
+    adapter: DiscordAdapter, fake: FakeDiscord, desk: CommandDesk
 ) -> None:
     other_fake = FakeDiscord()
     await other_fake.start()
-    other = make(other_fake, queries)
+    other = make(other_fake, desk)
     try:
         await other.start()
         await adapter.send(NEWS, STORY)

@@ -98,7 +98,10 @@ async def test_member_who_can_manage_channels_subscribes_the_channel(
     answer = await ask(fake, "subscribe", {"tags": "politics, Breaking News"},
                        permissions=permissions)
 
-    assert text(answer) == "This channel will now receive stories tagged politics, Breaking News."
+    assert text(answer) == (
+        "Subscribed: this channel will receive stories tagged politics, Breaking News. "
+        "No stories are tagged “Breaking News” yet."
+    )
     assert not ephemeral(answer)
     sub = await room.queries.settings(Chat("discord", NEWS))
     assert sub is not None and sub.tags == ("politics", "Breaking News")
@@ -140,7 +143,7 @@ async def test_unsubscribe_by_a_moderator(room: Newsroom, fake: FakeDiscord) -> 
     done = await ask(fake, "unsubscribe", permissions=MODERATOR)
     again = await ask(fake, "unsubscribe", permissions=MODERATOR)
 
-    assert text(done) == "This channel will no longer receive new stories."
+    assert text(done) == "Unsubscribed: no more stories will be sent here."
     assert not ephemeral(done)
     assert text(again) == "This channel was not subscribed." and ephemeral(again)
     assert await room.queries.settings(Chat("discord", NEWS)) is None

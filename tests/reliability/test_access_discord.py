@@ -67,7 +67,7 @@ async def test_configuration_without_manage_channels_is_refused_and_changes_noth
     reply = await answer(fake, name, options, permissions=permissions, channel=channel)
     assert reply["flags"] & EPHEMERAL
     assert reply["content"] == (
-        "Only members who can Manage Channels here may change this channel's subscription."
+        "Only members who can Manage Channels can change this channel's subscription."
     )
     assert await store_rows(configured.store) == before
 

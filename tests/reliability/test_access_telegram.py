@@ -43,7 +43,7 @@ GROUP = group(-100600, "Readers")
 NEWS = channel(-100650, "World news", username="worldnews")
 OTHER = channel(-100660, "Other channel", username="otherchannel")
 
-GROUP_ONLY = "Only administrators of this group can change its subscription."
+GROUP_ONLY = "Only administrators can change this chat's subscription."
 NOT_ADMIN = "You are not an administrator of World news."
 UNCHECKED = "I could not check that you are an administrator of World news."
 

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from newsbot.app import Newsroom
-from newsbot.chat.queries import Queries
+from newsbot.chat.desk import CommandDesk
 from newsbot.config import AppConfig, load_config
 from newsbot.ingest.posts import parse_post
 from newsbot.types import Chat
@@ -81,9 +81,9 @@ def config_for(tmp_path: Path, telegram: FakeBotAPI, discord: FakeDiscord) -> Ap
 
 
 def both(config: AppConfig) -> Any:
-    def make(queries: Queries) -> dict[str, Any]:
-        return {"telegram": TelegramAdapter.from_config(config, queries),
-                "discord": DiscordAdapter.from_config(config, queries)}
+    def make(desk: CommandDesk) -> dict[str, Any]:
+        return {"telegram": TelegramAdapter.from_config(config, desk),
+                "discord": DiscordAdapter.from_config(config, desk)}
     return make
 
 

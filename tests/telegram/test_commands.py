@@ -87,7 +87,7 @@ async def test_commands_work_in_channels(room: Newsroom, fake: FakeBotAPI) -> No
 
 async def test_tag_unknown_says_so_and_suggests(room: Newsroom, fake: FakeBotAPI) -> None:
     reply = await fake.ask(command(private(ANN), "/tag politcs"))
-    assert reply.visible == "No story is tagged “politcs”. Did you mean: politics?"
+    assert reply.visible == "No stories are tagged “politcs”. Did you mean: politics?"
 
 
 async def test_tags_lists_counts(room: Newsroom, fake: FakeBotAPI) -> None:
@@ -99,14 +99,14 @@ async def test_tags_lists_counts(room: Newsroom, fake: FakeBotAPI) -> None:
     ("text", "answer"),
     [
         ("/tag " + "x" * 10_000, "A tag can be at most 64 characters long."),
-        ("/tag '; DROP TABLE posts; --", "No story is tagged “'; DROP TABLE posts; --”."),
-        ("/tag <script>&", "No story is tagged “<script>&”."),
-        ("/tag 🔥🔥", "No story is tagged “🔥🔥”."),
+        ("/tag '; DROP TABLE posts; --", "No stories are tagged “'; DROP TABLE posts; --”."),
+        ("/tag <script>&", "No stories are tagged “<script>&”."),
+        ("/tag 🔥🔥", "No stories are tagged “🔥🔥”."),
         ("/tag", "Which tag? For example: /tag politics"),
         ("/latest 99999999", "The number of stories must be a whole number from 1 to 20."),
         ("/latest -1", "The number of stories must be a whole number from 1 to 20."),
         ("/subscribe " + "y" * 10_000, "A tag can be at most 64 characters long."),
-        ("/frobnicate", "I don't know that command. Send /help for the list."),
+        ("/frobnicate", "Unknown command /frobnicate. Type /help for the list."),
     ],
     ids=["huge-tag", "sql", "html", "emoji", "no-tag", "huge-count", "negative", "huge-sub",
          "unknown"],
@@ -132,7 +132,7 @@ async def test_private_chat_subscribes_itself(room: Newsroom, fake: FakeBotAPI) 
     unknown = await fake.ask(command(private(ANN), "/subscribe politcs"))
     assert unknown.visible == (
         "Subscribed: this chat will receive stories tagged politcs. "
-        "No story is tagged “politcs” yet (did you mean politics?)."
+        "No stories are tagged “politcs” yet (did you mean politics?)."
     )
     bye = await fake.ask(command(private(ANN), "/unsubscribe"))
     assert bye.visible == "Unsubscribed: no more stories will be sent here."
@@ -148,7 +148,7 @@ async def test_group_admin_subscribes_and_non_admin_is_refused(
     fake.set_member(GROUP.id, BOB.id, "member")
 
     refused = await fake.ask(command(GROUP, "/subscribe", sender=BOB))
-    assert refused.visible == "Only administrators of this group can change its subscription."
+    assert refused.visible == "Only administrators can change this chat's subscription."
     assert await room.queries.settings(tg(GROUP.id)) is None
 
     done = await fake.ask(command(GROUP, "/subscribe economy", sender=ANN))
@@ -157,7 +157,7 @@ async def test_group_admin_subscribes_and_non_admin_is_refused(
     assert sub is not None and sub.tags == ("economy",) and sub.chat.title == "Readers <club>"
 
     still = await fake.ask(command(GROUP, "/unsubscribe", sender=BOB))
-    assert still.visible == "Only administrators of this group can change its subscription."
+    assert still.visible == "Only administrators can change this chat's subscription."
     assert await room.queries.settings(tg(GROUP.id)) is not None
     anyone = await fake.ask(command(GROUP, "/settings", sender=BOB))
     assert anyone.visible == "This chat receives stories tagged economy."
@@ -177,7 +177,7 @@ async def test_message_sent_as_another_channel_is_refused(
     room: Newsroom, fake: FakeBotAPI
 ) -> None:
     reply = await fake.ask(command(GROUP, "/subscribe", sender=ANONYMOUS, sender_chat=NEWS))
-    assert reply.visible == "Only administrators of this group can change its subscription."
+    assert reply.visible == "Only administrators can change this chat's subscription."
     assert await room.queries.settings(tg(GROUP.id)) is None
 
 
@@ -189,7 +189,7 @@ async def test_subscribe_posted_in_a_channel(room: Newsroom, fake: FakeBotAPI) -
 
 
 NOT_ADMIN = "You are not an administrator of World & news."
-CANNOT_POST = "I cannot post in World & news: add me as an administrator allowed to post messages."
+CANNOT_POST = "I cannot post in World & news: I need the Post Messages permission there."
 
 
 @pytest.mark.parametrize(
@@ -256,7 +256,7 @@ async def test_unknown_channel_and_wrong_place(room: Newsroom, fake: FakeBotAPI)
 async def test_admin_check_is_trusted_only_briefly(
     room: Newsroom, fake: FakeBotAPI, adapter: TelegramAdapter
 ) -> None:
-    gate = adapter.desk.gate
+    gate = adapter.updates.gate
     assert gate is not None
     now = [1000.0]
     gate.clock = lambda: now[0]

@@ -1,0 +1,211 @@
+"""The command desk: every command answered once, here, for every platform.
+
+`CommandDesk.answer` takes a neutral `Request` and returns a neutral `Reply`.
+A command is a `CommandSpec` (its menu entry) plus a handler; adding one is
+`desk.add(spec, handler)` and every adapter offers it. Reads go through
+`Queries`; the only writes, to subscriptions, through `Subscriptions`. Who may
+change a destination is asked of the adapter's `Access`, only when needed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from newsbot.chat import wording
+from newsbot.chat.commands import ALIASES, COMMANDS, CommandSpec, parse_count, parse_tag_args
+from newsbot.chat.queries import Queries
+from newsbot.chat.requests import Reply, Request, UsageError
+from newsbot.chat.tags import Spellings, clean_filter, split_tags
+from newsbot.store.subscriptions import Subscriptions
+from newsbot.types import Chat
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[["CommandDesk", Request], Awaitable[Reply]]
+#: unknown tags of a /subscribe that get a "did you mean" note
+NOTES_MAX = 3
+
+
+class CommandDesk:
+    def __init__(self, queries: Queries, subscriptions: Subscriptions) -> None:
+        self.queries = queries
+        self.subscriptions = subscriptions
+        self._specs: dict[str, CommandSpec] = {}
+        self._handlers: dict[str, Handler] = {}
+        for spec in COMMANDS:
+            self.add(spec, BUILTIN[spec.name])
+
+    def add(self, spec: CommandSpec, handler: Handler) -> None:
+        """Offer a command on every platform (adapters read `specs` when they start)."""
+        self._specs[spec.name] = spec
+        self._handlers[spec.name] = handler
+
+    @property
+    def specs(self) -> list[CommandSpec]:
+        """Every command, in menu order."""
+        return list(self._specs.values())
+
+    def knows(self, command: str) -> bool:
+        return ALIASES.get(command, command) in self._handlers
+
+    async def answer(self, request: Request) -> Reply:
+        """The reply to one request; never raises for anything a person typed."""
+        if not request.command:
+            return Reply(text=wording.NOT_A_COMMAND, private=True)
+        name = ALIASES.get(request.command, request.command)
+        handler = self._handlers.get(name)
+        if handler is None:
+            return Reply(text=wording.unknown_command(name), private=True)
+        try:
+            return await handler(self, request)
+        except UsageError as exc:
+            return Reply(text=str(exc), private=True)
+        except Exception:
+            log.exception("/%s failed", name)
+            return Reply(text=wording.INTERNAL_ERROR, private=True)
+
+    # -- the destination a configuration command is about ------------------------------
+
+    async def target(self, request: Request) -> tuple[Chat, bool, tuple[str, ...]]:
+        """The destination, whether it is where the command was typed, and the other args.
+
+        A first argument in the platform's reference syntax (`@channel`) names another
+        destination, which is only understood in a private chat with the bot.
+        """
+        pattern, args = request.terms.chat_reference, request.args
+        if pattern is None or not args or not pattern.fullmatch(args[0]):
+            return request.chat, True, args
+        if not request.private:
+            raise UsageError(wording.CONFIGURE_IN_PRIVATE)
+        found = await request.access.find_chat(args[0])
+        if found is None:
+            raise UsageError(wording.cannot_find(args[0]))
+        if not found.configurable:
+            raise UsageError(wording.not_a_destination(args[0]))
+        return found.chat, False, args[1:]
+
+    async def refusal(
+        self, request: Request, chat: Chat, here: bool, *, needs_bot: bool
+    ) -> str | None:
+        """Why the sender may not change `chat` (and, with `needs_bot`, why the bot could
+        not post there), or None when nothing stands in the way."""
+        terms, access = request.terms, request.access
+        allowed = await access.may_moderate(chat)
+        if here and not allowed:
+            return wording.only_moderators(terms)
+        missing = await access.bot_missing(chat) if needs_bot else ()
+        if allowed and not missing:
+            return None
+        reasons = []
+        if allowed is None:
+            reasons.append(wording.unchecked(terms, chat.title))
+        elif not allowed:
+            reasons.append(wording.not_a_moderator(terms, chat.title))
+        if missing:
+            where = wording.this(terms) if here else chat.title
+            reasons.append(wording.cannot_post(where, missing))
+        return " ".join(reasons)
+
+    async def resolve_tags(self, text: str) -> tuple[tuple[str, ...], list[str]]:
+        """Typed tags as the site spells them (`#BreakingNews` → `Breaking News`), plus
+        notes on the ones no story carries yet."""
+        known = [item.tag for item in await self.queries.tags()]
+        wanted = clean_filter(split_tags(text, known))
+        spellings = Spellings(known)
+        tags: list[str] = []
+        notes: list[str] = []
+        for tag in wanted:
+            match = spellings.find(tag)
+            if match is None and len(notes) < NOTES_MAX:
+                suggestions = (await self.queries.by_tag(tag, 1)).suggestions
+                notes.append(wording.no_such_tag(tag, suggestions, yet=True))
+            tags.append(match or tag)
+        return clean_filter(tags), notes
+
+
+# -- the built-in commands ----------------------------------------------------------------
+
+
+async def help_(desk: CommandDesk, request: Request) -> Reply:
+    commands = [(spec.name, spec.args, spec.summary) for spec in desk.specs]
+    return Reply(text=wording.help_text(commands, request.terms, request.private), private=True)
+
+
+async def latest(desk: CommandDesk, request: Request) -> Reply:
+    count = parse_count(request.args[0] if request.args else None)
+    stories = await desk.queries.latest(count)
+    if not stories:
+        return Reply(text=wording.NOTHING_PUBLISHED)
+    return Reply(heading=wording.LATEST, stories=tuple(stories))
+
+
+async def tag(desk: CommandDesk, request: Request) -> Reply:
+    name, count = parse_tag_args(request.args)
+    result = await desk.queries.by_tag(name, count)
+    if not result.known or not result.summaries:
+        suggestions = tuple(result.suggestions)
+        text = wording.no_such_tag(result.tag, suggestions)
+        return Reply(text=text, suggestions=suggestions, private=True)
+    return Reply(heading=wording.tagged(result.tag), stories=tuple(result.summaries))
+
+
+async def tags(desk: CommandDesk, request: Request) -> Reply:
+    counts = await desk.queries.tags()
+    if not counts:
+        return Reply(text=wording.NO_TAGS)
+    items = tuple(wording.tag_count(item.tag, item.count) for item in counts)
+    return Reply(heading=wording.TAGS, items=items)
+
+
+async def subscribe(desk: CommandDesk, request: Request) -> Reply:
+    chat, here, rest = await desk.target(request)
+    refusal = await desk.refusal(request, chat, here, needs_bot=True)
+    if refusal:
+        return Reply(text=refusal, private=True)
+    wanted, notes = await desk.resolve_tags(" ".join(rest))
+    sub = await desk.subscriptions.subscribe(chat, wanted)
+    words = wording.describe_filter(sub.tags)
+    log.info("%s subscribed to %s", chat, words)
+    where = wording.this(request.terms) if here else chat.title
+    return Reply(text=" ".join([wording.subscribed(where, words), *notes]))
+
+
+async def unsubscribe(desk: CommandDesk, request: Request) -> Reply:
+    chat, here, _ = await desk.target(request)
+    refusal = await desk.refusal(request, chat, here, needs_bot=False)
+    if refusal:
+        return Reply(text=refusal, private=True)
+    if not await desk.subscriptions.unsubscribe(chat):
+        subject = wording.this(request.terms).capitalize() if here else chat.title
+        return Reply(text=wording.was_not_subscribed(subject), private=True)
+    log.info("%s unsubscribed", chat)
+    return Reply(text=wording.unsubscribed(None if here else chat.title))
+
+
+async def settings(desk: CommandDesk, request: Request) -> Reply:
+    chat, here, _ = await desk.target(request)
+    if not here:
+        refusal = await desk.refusal(request, chat, here, needs_bot=False)
+        if refusal:
+            return Reply(text=refusal, private=True)
+    sub = await desk.queries.settings(chat)
+    subject = wording.this(request.terms).capitalize() if here else chat.title
+    if sub is None:
+        return Reply(text=wording.not_subscribed(subject), private=True)
+    words = wording.describe_filter(sub.tags)
+    if sub.dead:
+        reason = sub.dead_reason[:200]
+        return Reply(text=wording.delivery_stopped(subject, words, reason), private=True)
+    return Reply(text=wording.receives(subject, words), private=True)
+
+
+BUILTIN: dict[str, Handler] = {
+    "latest": latest,
+    "tag": tag,
+    "tags": tags,
+    "subscribe": subscribe,
+    "unsubscribe": unsubscribe,
+    "settings": settings,
+    "help": help_,
+}

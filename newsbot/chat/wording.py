@@ -1,0 +1,170 @@
+"""Every sentence the bot says to people, in one place, for every platform.
+
+Platforms differ only in the words `Terms` gives (what a destination is
+called, who may change it); adapters escape and lay out these strings but
+never write their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from newsbot.chat.requests import Terms
+
+ABOUT = (
+    "I post the site's new stories here as soon as they are published, "
+    "and answer questions about what has been published."
+)
+NOT_A_COMMAND = "Commands start with /. Type /help for the list."
+INTERNAL_ERROR = "Sorry, something went wrong on my side. Please try again later."
+NOTHING_PUBLISHED = "Nothing has been published yet."
+NO_TAGS = "There are no tags yet."
+LATEST = "Latest stories"
+TAGS = "Tags"
+CONFIGURE_IN_PRIVATE = "To configure another chat, send me the command in private."
+ASK_WHICH_TAG = "Which tag? For example: /tag politics"
+
+
+def unknown_command(name: str) -> str:
+    return f"Unknown command /{name[:32]}. Type /help for the list."
+
+
+def tagged(tag: str) -> str:
+    return f"Stories tagged {tag}"
+
+
+def count_range(most: int) -> str:
+    return f"The number of stories must be a whole number from 1 to {most}."
+
+
+def tag_too_long(most: int) -> str:
+    return f"A tag can be at most {most} characters long."
+
+
+def too_many_tags(most: int) -> str:
+    return f"A subscription can filter on at most {most} tags."
+
+
+def join(words: Sequence[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def no_such_tag(tag: str, suggestions: Sequence[str], *, yet: bool = False) -> str:
+    """The answer to a tag no story carries, with close ones when there are."""
+    text = f"No stories are tagged “{tag}”" + (" yet" if yet else "")
+    if not suggestions:
+        return text + "."
+    close = ", ".join(suggestions)
+    return text + (f" (did you mean {close}?)." if yet else f". Did you mean: {close}?")
+
+
+def tag_count(tag: str, count: int) -> str:
+    return f"{tag} ({count})"
+
+
+def and_more(count: int) -> str:
+    return f"…and {count} more"
+
+
+def describe_filter(tags: Iterable[str]) -> str:
+    """Human words for a subscription's filter."""
+    tags = tuple(tags)
+    return "every new story" if not tags else "stories tagged " + ", ".join(tags)
+
+
+def this(terms: Terms) -> str:
+    return f"this {terms.noun}"
+
+
+def subscribed(where: str, filter_words: str) -> str:
+    return f"Subscribed: {where} will receive {filter_words}."
+
+
+def unsubscribed(where: str | None) -> str:
+    place = "here" if where is None else f"to {where}"
+    return f"Unsubscribed: no more stories will be sent {place}."
+
+
+def was_not_subscribed(subject: str) -> str:
+    return f"{subject} was not subscribed."
+
+
+def receives(subject: str, filter_words: str) -> str:
+    return f"{subject} receives {filter_words}."
+
+
+def not_subscribed(subject: str) -> str:
+    return f"{subject} is not subscribed. Use /subscribe to receive new stories."
+
+
+def delivery_stopped(subject: str, filter_words: str, reason: str) -> str:
+    why = f" ({reason})" if reason else ""
+    return (
+        f"{subject} was subscribed to {filter_words}, but delivery stopped{why}. "
+        "Use /subscribe again once I can post."
+    )
+
+
+# -- refusals ---------------------------------------------------------------------
+
+
+def only_moderators(terms: Terms) -> str:
+    return f"Only {terms.moderators} can change {this(terms)}'s subscription."
+
+
+def not_a_moderator(terms: Terms, title: str) -> str:
+    return f"You are not {terms.moderator} of {title}."
+
+
+def unchecked(terms: Terms, title: str) -> str:
+    return f"I could not check that you are {terms.moderator} of {title}."
+
+
+def cannot_post(where: str, missing: Sequence[str]) -> str:
+    plural = "s" if len(missing) > 1 else ""
+    return f"I cannot post in {where}: I need the {join(missing)} permission{plural} there."
+
+
+def cannot_find(reference: str) -> str:
+    return f"I cannot find {reference}. Check the name, and add me to it first."
+
+
+def not_a_destination(reference: str) -> str:
+    return f"{reference} is not a group or channel."
+
+
+# -- help ---------------------------------------------------------------------------
+
+
+def help_text(commands: Iterable[tuple[str, str, str]], terms: Terms, private: bool) -> str:
+    """About the bot, one line per command (name, arguments, what it does), and who
+    may change settings; `private` adds how to configure another destination."""
+    lines = [ABOUT, ""]
+    lines += [f"/{name} {args}".rstrip() + f" — {summary}" for name, args, summary in commands]
+    lines += ["", f"Only {terms.moderators} can /subscribe and /unsubscribe."]
+    if private and terms.reference_example:
+        lines.append(
+            f"To subscribe a channel or group, send me /subscribe {terms.reference_example} "
+            f"[tag ...] here; you must be {terms.moderator} of it, and so must I."
+        )
+    return "\n".join(lines)
+
+
+def fit_items(items: Sequence[str], budget: int, length: Callable[[str], int] = len) -> list[str]:
+    """As many `items` as fit in `budget` (one per line, measured with `length`), and a
+    last line saying how many were left out when some were."""
+    kept: list[str] = []
+    used = 0
+    for shown, item in enumerate(items):
+        cost = length(item) + 1
+        # keep room for the "…and N more" line while anything may still be left out
+        reserve = length(and_more(len(items))) + 1 if shown + 1 < len(items) else 0
+        if used + cost + reserve > budget:
+            kept.append(and_more(len(items) - shown))
+            break
+        kept.append(item)
+        used += cost
+    return kept

@@ -5,7 +5,7 @@ command into a call on `Queries`. It owns its connection and its platform's
 pacing; the core owns what to send, to whom, when to retry and when to give up.
 
 `send` reports failures by raising one of the `DeliveryError` subclasses below,
-so the retry policy lives in one place (`newsbot.delivery.outbox`) for every platform.
+so the retry policy lives in one place (`newsbot.delivery.retry`) for every platform.
 """
 
 from __future__ import annotations

@@ -12,10 +12,9 @@ chat unsubscribed) | migrated (a new row for the chat's new id replaces it).
 from __future__ import annotations
 
 import logging
-import random
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -25,10 +24,6 @@ from newsbot.store.rows import chunks, post_from_row, subscription_from_row
 from newsbot.types import Post, Subscription, Summary
 
 log = logging.getLogger(__name__)
-
-#: back-off for transient failures: 1 s, 2 s, 4 s … capped; never given up on
-BACKOFF_BASE_SECONDS = 1.0
-BACKOFF_CAP_SECONDS = 600.0
 
 
 @dataclass(slots=True)
@@ -40,12 +35,6 @@ class Delivery:
     chat_id: str
     attempts: int
     next_attempt_at: datetime
-
-
-def backoff(attempts: int) -> float:
-    """Seconds to wait after the `attempts`-th failure, with ±20% jitter against storms."""
-    delay = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
-    return delay * random.uniform(0.8, 1.2)
 
 
 class Outbox:
@@ -70,20 +59,30 @@ class Outbox:
         if not posts or not platforms:
             return 0
         subs = await self._live_subscriptions(conn, platforms)
-        now = utcnow()
+        wanted = (
+            (post.id, sub.chat.platform, sub.chat.id)
+            for post in posts
+            for sub in subs
+            if sub.matches(post.labels)
+        )
+        return await self._queue(conn, wanted, utcnow())
+
+    async def _queue(
+        self, conn: AsyncConnection, keys: Iterable[tuple[str, str, str]], now: datetime
+    ) -> int:
+        """Write a pending row for each (post, platform, chat) in `keys`, in that order
+        (row ids give each chat's order), skipping those queued already; returns rows given."""
         rows = [
             {
-                "post_id": post.id,
-                "platform": sub.chat.platform,
-                "chat_id": sub.chat.id,
+                "post_id": post_id,
+                "platform": platform,
+                "chat_id": chat_id,
                 "status": "pending",
                 "attempts": 0,
                 "next_attempt_at": now,
                 "created_at": now,
             }
-            for post in posts
-            for sub in subs
-            if sub.matches(post.labels)
+            for post_id, platform, chat_id in keys
         ]
         stmt = self.store.insert(schema.outbox).on_conflict_do_nothing(
             index_elements=["post_id", "platform", "chat_id"]
@@ -175,23 +174,7 @@ class Outbox:
                 o.c.platform == platform, o.c.chat_id == old_id, o.c.status == "pending"
             )
             moved = (await conn.execute(select(o.c.post_id).where(old_rows).order_by(o.c.id))).all()
-            if moved:
-                copy = [
-                    {
-                        "post_id": row.post_id,
-                        "platform": platform,
-                        "chat_id": new_id,
-                        "status": "pending",
-                        "attempts": 0,
-                        "next_attempt_at": now,
-                        "created_at": now,
-                    }
-                    for row in moved
-                ]
-                stmt = self.store.insert(o).on_conflict_do_nothing(
-                    index_elements=["post_id", "platform", "chat_id"]
-                )
-                await conn.execute(stmt, copy)
+            await self._queue(conn, ((row.post_id, platform, new_id) for row in moved), now)
             await conn.execute(
                 update(o).where(old_rows).values(status="migrated", last_error=f"now {new_id}")
             )
@@ -213,7 +196,3 @@ class Outbox:
         )
         async with self.store.engine.connect() as conn:
             return int((await conn.execute(stmt)).scalar_one())
-
-
-def later(seconds: float) -> datetime:
-    return utcnow() + timedelta(seconds=seconds)

@@ -4,7 +4,7 @@ A scan stats every candidate file and re-reads only those whose size or mtime
 changed (and re-parses only those whose content hash changed), so a restart
 over an unchanged folder parses nothing. Changed files are read and written
 in batches of `BATCH_FILES` (read in reader processes when there are many,
-see `readers.py`), one transaction each, so a first start over a hundred
+see `reader_processes.py`), one transaction each, so a first start over a hundred
 thousand posts holds one batch in memory, not the whole site. The last
 transaction, which also takes the last batch, settles the scan as a whole:
 files gone, held posts now due, the first-run marker, and the announcements:
@@ -19,6 +19,8 @@ announces nothing either when it is done again. A post dated in the future is
 held (invisible, unannounced) until its time; a post is announced once,
 whatever edits follow; a file that fails to parse is "not yet" (a
 half-written save), reported, and leaves the previous version be.
+
+The statements inside the write transactions are in `index_writes.py`.
 """
 
 from __future__ import annotations
@@ -32,16 +34,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, delete, false, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from newsbot.config import SiteConfig
 from newsbot.delivery.outbox import Outbox
+from newsbot.ingest import index_writes
 from newsbot.ingest.discover import find_post_files, is_candidate
 from newsbot.ingest.file_reads import FileRead, Wanted
 from newsbot.ingest.reader_processes import read_batches
-from newsbot.store import Store, schema, to_db_time
-from newsbot.store.rows import chunks, label_rows, post_from_row, post_to_row
+from newsbot.store import Store, schema
+from newsbot.store.rows import chunks
 from newsbot.types import Post
 
 log = logging.getLogger(__name__)
@@ -212,7 +215,7 @@ class Indexer:
         """One batch of reads: files, posts, labels (announcing waits for `_finish`)."""
         report, now = state.report, state.now
         posts = {r.post.id: r.post for r in reads if r.post is not None}
-        previous = await self._post_states(conn, list(posts))
+        previous = await index_writes.post_states(conn, list(posts))
         file_rows = []
         for r in reads:
             old_post = known[r.path][1] if r.path in known else None
@@ -229,8 +232,8 @@ class Indexer:
                 {"path": r.path, "size": r.size, "mtime_ns": r.mtime_ns,
                  "sha256": r.sha256, "post_id": post_id, "error": error}
             )
-        await self._upsert_files(conn, file_rows)
-        await self._upsert_posts(conn, posts.values(), previous, now)
+        await index_writes.upsert_files(self.store, conn, file_rows)
+        await index_writes.upsert_posts(self.store, conn, posts.values(), previous, now)
         state.seen.update(posts)
         if state.first_run:  # nothing is queued: the batch's posts are simply not news
             fresh = [
@@ -249,15 +252,14 @@ class Indexer:
         """The scan as a whole: files gone, posts orphaned, held posts due, and every live
         post not yet announced announced, oldest first: this scan's new ones, held ones now
         due, and any a scan cut short between its batches left behind."""
-        f = schema.files
-        for chunk in chunks(removed):
-            await conn.execute(delete(f).where(f.c.path.in_(chunk)))
+        await index_writes.delete_files(conn, removed)
         state.orphans.update(
             post_id for path in removed if (post_id := known[path][1]) is not None
         )
-        state.report.deleted = await self._delete_orphans(conn, state.orphans - state.seen)
-        await self._release_held(conn, state)
-        await self._announce(conn, await self._unannounced(conn), state)
+        orphans = state.orphans - state.seen
+        state.report.deleted = await index_writes.delete_orphans(conn, self.outbox, orphans)
+        state.released = await index_writes.release_held(conn, state.now)
+        await self._announce(conn, await index_writes.unannounced(conn), state)
         if state.first_run:
             await self.store.set_meta(conn, INITIALIZED, state.now.isoformat())
 
@@ -273,93 +275,7 @@ class Indexer:
                 conn, to_announce.values(), self.platforms
             )
             state.report.announced += to_announce.values()
-        p = schema.posts
-        for chunk in chunks(list(to_announce)):
-            await conn.execute(update(p).where(p.c.id.in_(chunk)).values(announced=True))
-
-    async def _post_states(
-        self, conn: AsyncConnection, ids: list[str]
-    ) -> dict[str, tuple[str, bool]]:
-        p = schema.posts
-        out: dict[str, tuple[str, bool]] = {}
-        for chunk in chunks(ids):
-            stmt = select(p.c.id, p.c.status, p.c.announced).where(p.c.id.in_(chunk))
-            for row in (await conn.execute(stmt)).all():
-                out[row.id] = (row.status, bool(row.announced))
-        return out
-
-    async def _upsert_files(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        stmt = self.store.insert(schema.files)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["path"],
-            set_={c: stmt.excluded[c] for c in ("size", "mtime_ns", "sha256", "post_id", "error")},
-        )
-        for chunk in chunks(rows):
-            await conn.execute(stmt, chunk)
-
-    async def _upsert_posts(
-        self,
-        conn: AsyncConnection,
-        posts: Iterable[Post],
-        previous: dict[str, tuple[str, bool]],
-        now: datetime,
-    ) -> None:
-        rows: list[dict[str, Any]] = []
-        labels: list[dict[str, Any]] = []
-        for post in posts:
-            status = "held" if post.date > now else "live"
-            announced = previous.get(post.id, ("", False))[1]
-            rows.append(post_to_row(post, status=status, announced=announced, now=now))
-            labels += label_rows(post)
-        if not rows:
-            return
-        stmt = self.store.insert(schema.posts)
-        changing = [c.name for c in schema.posts.columns if c.name not in ("id", "announced")]
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["id"], set_={c: stmt.excluded[c] for c in changing}
-        )
-        lab = schema.post_labels
-        for chunk in chunks(rows):
-            await conn.execute(stmt, chunk)
-        known = [row["id"] for row in rows if row["id"] in previous]  # new posts have none
-        for chunk in chunks(known):
-            await conn.execute(delete(lab).where(lab.c.post_id.in_(chunk)))
-        for chunk in chunks(labels):
-            await conn.execute(lab.insert(), chunk)
-
-    async def _delete_orphans(self, conn: AsyncConnection, post_ids: set[str]) -> int:
-        """Posts no file provides any more disappear from queries and from the outbox."""
-        if not post_ids:
-            return 0
-        f, p = schema.files, schema.posts
-        ids = list(post_ids)
-        still = set()
-        for chunk in chunks(ids):
-            stmt = select(f.c.post_id).where(f.c.post_id.in_(chunk))
-            still |= {row.post_id for row in (await conn.execute(stmt)).all()}
-        gone = [pid for pid in ids if pid not in still]
-        for chunk in chunks(gone):
-            await conn.execute(update(p).where(p.c.id.in_(chunk)).values(status="deleted"))
-        await self.outbox.drop_for_posts(conn, gone)
-        return len(gone)
-
-    async def _release_held(self, conn: AsyncConnection, state: _ScanState) -> None:
-        """Held posts whose time has come go live (`_unannounced` then finds the new ones)."""
-        p = schema.posts
-        due = and_(p.c.status == "held", p.c.date <= to_db_time(state.now))
-        result = await conn.execute(update(p).where(due).values(status="live"))
-        state.released = bool(result.rowcount)
-
-    async def _unannounced(self, conn: AsyncConnection) -> list[Post]:
-        p = schema.posts
-        stmt = (
-            select(p)
-            .where(p.c.announced == false(), p.c.status == "live")
-            .order_by(p.c.date, p.c.id)
-        )
-        return [post_from_row(row) for row in (await conn.execute(stmt)).all()]
+        await index_writes.mark_announced(conn, to_announce)
 
     async def next_release(self) -> datetime | None:
         """When the earliest held post is due, if any."""

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from newsbot.delivery import outbox as outbox_module
+from newsbot.delivery import retry
 from newsbot.delivery.errors import (
     ChatMigrated,
     PermanentError,
@@ -21,7 +21,7 @@ from tests.helpers import ScriptedAdapter, chat, make_config, scripted_room, wri
 
 @pytest.fixture(autouse=True)
 def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(outbox_module, "BACKOFF_BASE_SECONDS", 0.02)
+    monkeypatch.setattr(retry, "BACKOFF_BASE_SECONDS", 0.02)
 
 
 async def rows(room, *cols):  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from newsbot.delivery import dispatcher
+from newsbot.delivery import retry
 from newsbot.types import Chat
 from newsbot_discord import DiscordAdapter
 from newsbot_telegram import TelegramAdapter
@@ -131,7 +131,7 @@ async def test_a_minute_long_outage_costs_a_few_probes_and_then_everything_in_or
     telegram_proxy.down = discord_proxy.down = False
 
     await bot.wait_for(lambda: pending(site) == 0, "everything sent after the outage",
-                       within=dispatcher.PROBE_CAP_SECONDS * 1.3 + 60)
+                       within=retry.PROBE_CAP_SECONDS * 1.3 + 60)
     bot.terminate()
     assert await bot.wait_exit() == 0
 
@@ -143,7 +143,7 @@ async def test_a_minute_long_outage_costs_a_few_probes_and_then_everything_in_or
     for proxy, adapter in ((telegram_proxy, TelegramAdapter), (discord_proxy, DiscordAdapter)):
         during = proxy.sends(went_down, came_back)
         assert all(s.outcome == "reset" for s in during)
-        bound = adapter.max_in_flight + dispatcher.DOWN_AFTER_FAILURES + most_probes()
+        bound = adapter.max_in_flight + retry.DOWN_AFTER_FAILURES + most_probes()
         assert len(during) <= bound, (adapter.platform, len(during), bound)
 
 
@@ -153,5 +153,5 @@ def most_probes() -> int:
     waited, probes = 0.0, 0
     while waited <= OUTAGE_SECONDS:
         probes += 1
-        waited += 0.8 * min(dispatcher.PROBE_CAP_SECONDS, 2.0 ** (probes - 1))
+        waited += 0.8 * min(retry.PROBE_CAP_SECONDS, 2.0 ** (probes - 1))
     return probes + 1

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from newsbot.app import Newsroom
-from newsbot.delivery import dispatcher as dispatcher_module
-from newsbot.delivery import outbox as outbox_module
+from newsbot.delivery import retry
 from newsbot.delivery.errors import TransientError
 from newsbot.types import Chat, Summary
 from tests.helpers import ScriptedAdapter, make_config, scripted_room, write_post
@@ -24,8 +23,8 @@ STORIES = ["2026-02-01-a.md", "2026-02-02-b.md", "2026-02-03-c.md"]
 
 @pytest.fixture(autouse=True)
 def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(outbox_module, "BACKOFF_BASE_SECONDS", 0.02)
-    monkeypatch.setattr(dispatcher_module, "PROBE_CAP_SECONDS", 0.1)
+    monkeypatch.setattr(retry, "BACKOFF_BASE_SECONDS", 0.02)
+    monkeypatch.setattr(retry, "PROBE_CAP_SECONDS", 0.1)
 
 
 class Outage(ScriptedAdapter):
@@ -77,7 +76,7 @@ async def test_down_platform_gets_probes_not_a_storm_and_stories_go_out_in_order
     finally:
         await room.stop()
     # per-chat retries would have cost ~5 attempts for each of the 30 chats in a second
-    first_wave = adapter.max_in_flight + dispatcher_module.DOWN_AFTER_FAILURES
+    first_wave = adapter.max_in_flight + retry.DOWN_AFTER_FAILURES
     assert during <= first_wave + 15
     for chat_id in CHATS:
         assert [post for chat, post in adapter.sent if chat == chat_id] == STORIES

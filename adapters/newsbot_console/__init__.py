@@ -28,6 +28,7 @@ from newsbot.chat.queries import Queries, UsageError, clean_filter
 from newsbot.delivery.fitting import fit
 from newsbot.store.subscriptions import Subscriptions
 from newsbot.types import Chat, Summary
+from newsbot_console.settings import ConsoleSettings
 
 if TYPE_CHECKING:
     from newsbot.config import AppConfig
@@ -71,6 +72,7 @@ def render_list(summaries: list[Summary], heading: str) -> str:
 class ConsoleAdapter(Adapter):
     platform: ClassVar[str] = "console"
     enable_hint: ClassVar[str] = "run with --console (or set console.enabled = true)"
+    settings: ClassVar[type[ConsoleSettings]] = ConsoleSettings
     max_in_flight: ClassVar[int] = 1
     #: the console is a terminal, not a chat: it still keeps stories short
     excerpt_limit: ClassVar[int] = 600
@@ -95,7 +97,7 @@ class ConsoleAdapter(Adapter):
 
     @classmethod
     def from_config(cls, config: AppConfig, queries: Queries) -> ConsoleAdapter | None:
-        return cls(queries) if config.console.enabled else None
+        return cls(queries) if config.section(cls.platform, ConsoleSettings).enabled else None
 
     @classmethod
     def preview(cls, summary: Summary) -> str:

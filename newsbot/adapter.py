@@ -21,7 +21,7 @@ from newsbot.types import Summary
 
 if TYPE_CHECKING:
     from newsbot.chat.desk import CommandDesk
-    from newsbot.config import AppConfig
+    from newsbot.config import AppConfig, Section
 
 
 class Adapter(abc.ABC):
@@ -29,6 +29,9 @@ class Adapter(abc.ABC):
 
     #: registry name and the `platform` stored with every subscription
     platform: ClassVar[str]
+    #: the adapter's own `[<registry name>]` section of newsbot.toml (and its
+    #: `NEWSBOT_<NAME>_<KEY>` variables), validated at load; `config.section` returns it
+    settings: ClassVar[type[Section] | None] = None
     #: one sentence telling a person which settings turn this adapter on
     enable_hint: ClassVar[str] = ""
     #: sends the outbox may have in flight at once on this platform (different chats)

@@ -44,12 +44,7 @@ class NoAdapters(Exception):
 def build_adapters(config: AppConfig, desk: CommandDesk) -> dict[str, Adapter]:
     """Every registered adapter whose settings turn it on."""
     adapters: dict[str, Adapter] = {}
-    for name in registry.available():
-        try:
-            cls = registry.load(name)
-        except Exception:
-            log.exception("adapter %r cannot be loaded; continuing without it", name)
-            continue
+    for cls in registry.adapters().values():
         adapter = cls.from_config(config, desk)
         if adapter is not None:
             adapters[cls.platform] = adapter
@@ -57,13 +52,8 @@ def build_adapters(config: AppConfig, desk: CommandDesk) -> dict[str, Adapter]:
 
 
 def enable_hints() -> list[str]:
-    hints = []
-    for name in registry.available():
-        with contextlib.suppress(Exception):
-            hint = registry.load(name).enable_hint
-            if hint:
-                hints.append(f"{name}: {hint}")
-    return hints
+    return [f"{name}: {cls.enable_hint}" for name, cls in registry.adapters().items()
+            if cls.enable_hint]
 
 
 class Newsroom:

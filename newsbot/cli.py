@@ -17,7 +17,7 @@ from typing import TextIO
 
 from newsbot import logs, registry
 from newsbot.app import Newsroom, NoAdapters, build_adapters, enable_hints
-from newsbot.config import CORE_SECTIONS, AppConfig, ConfigError, load_config
+from newsbot.config import AppConfig, ConfigError, load_config
 from newsbot.ingest.discover import find_post_files
 from newsbot.ingest.posts import MAX_POST_BYTES, PostError, parse_post, too_large
 from newsbot.store import StoreError
@@ -27,9 +27,9 @@ log = logging.getLogger(__name__)
 EXIT_CONFIG, EXIT_NOTHING_TO_RUN, EXIT_POST_PROBLEMS = 1, 2, 3
 
 
-def _config(path: str | None) -> AppConfig:
-    extra = [name for name in registry.available() if name not in CORE_SECTIONS]
-    return load_config(path, extra_sections=extra)
+def _config(path: str | None, *, console: bool = False) -> AppConfig:
+    """The configuration, with the adapters' sections; `--console` turns the console on."""
+    return load_config(path, overrides={"console": {"enabled": True}} if console else None)
 
 
 def _fail(message: str, code: int) -> int:
@@ -39,9 +39,7 @@ def _fail(message: str, code: int) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    config = _config(args.config)
-    if args.console:
-        config.console.enabled = True
+    config = _config(args.config, console=args.console)
     logs.configure(config.log.level)
     try:
         asyncio.run(Newsroom(config).run_until_stopped())

@@ -1,9 +1,15 @@
 """Typed configuration: a TOML file, overridden key by key from the environment.
 
+The core's sections (`site`, `store`, `log`) are declared here; every other
+section belongs to the adapter of that name, whose `settings` model declares
+it (`Adapter.settings`), so a third-party adapter brings its own, validated the
+same way. Read one with `config.section("telegram", TelegramSettings)`.
+
 Where the file comes from: `--config PATH`, else `NEWSBOT_CONFIG`, else
 `newsbot.toml` in the working directory (optional: with none, defaults and the
 environment are used). Every key can come from `NEWSBOT_<SECTION>_<KEY>`, and
-the environment wins. Relative paths (`site.posts_dir`, a relative SQLite file)
+the environment wins; the command line's few settings (`--console`) win over
+both. Relative paths (`site.posts_dir`, a relative SQLite file)
 are taken relative to the folder of the config file, or the working directory.
 
 A bad value raises `ConfigError` with one sentence naming the file and key.
@@ -14,13 +20,25 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    ValidationError,
+    field_validator,
+)
+
+from newsbot import registry
+
+if TYPE_CHECKING:
+    from newsbot.adapter import Adapter
 
 DEFAULT_FILE = "newsbot.toml"
 ENV_PREFIX = "NEWSBOT_"
@@ -31,11 +49,17 @@ class ConfigError(Exception):
     """A configuration problem a person can fix; the message names file and key."""
 
 
-class _Section(BaseModel):
+class Section(BaseModel):
+    """One `[section]` of newsbot.toml: unknown keys are errors, defaults are validated.
+
+    An adapter's `settings` model subclasses this; its section is named after it.
+    """
+
     model_config = ConfigDict(extra="forbid", validate_default=True)
 
 
-def _http_url(value: str, *, allow_empty: bool = False) -> str:
+def http_url(value: str, *, allow_empty: bool = False) -> str:
+    """The validator of every http(s) URL setting (adapters' too)."""
     if allow_empty and value == "":
         return value
     parts = urlsplit(value)
@@ -44,7 +68,7 @@ def _http_url(value: str, *, allow_empty: bool = False) -> str:
     return value
 
 
-class SiteConfig(_Section):
+class SiteConfig(Section):
     posts_dir: Path = Path("_posts")
     url: str = "http://localhost:4000"
     permalink: str = "date"
@@ -57,7 +81,7 @@ class SiteConfig(_Section):
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
-        return _http_url(value).rstrip("/")
+        return http_url(value).rstrip("/")
 
     @field_validator("timezone")
     @classmethod
@@ -75,7 +99,7 @@ class SiteConfig(_Section):
         return ZoneInfo(self.timezone)
 
 
-class StoreConfig(_Section):
+class StoreConfig(Section):
     url: str = "sqlite:///newsbot.sqlite3"
 
     @field_validator("url")
@@ -87,7 +111,7 @@ class StoreConfig(_Section):
         return value
 
 
-class LogConfig(_Section):
+class LogConfig(Section):
     level: str = "INFO"
 
     @field_validator("level")
@@ -98,54 +122,27 @@ class LogConfig(_Section):
         return value.upper()
 
 
-class ConsoleConfig(_Section):
-    enabled: bool = False
+S = TypeVar("S", bound=Section)
 
 
-class TelegramConfig(_Section):
-    token: SecretStr = SecretStr("")
-    api_url: str = "https://api.telegram.org/bot"
-
-    @field_validator("api_url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        return _http_url(value)
-
-
-class DiscordConfig(_Section):
-    token: SecretStr = SecretStr("")
-    api_url: str = "https://discord.com/api/v10"
-    gateway_url: str = "wss://gateway.discord.gg"
-    guild_id: int | None = None
-
-    @field_validator("api_url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        return _http_url(value).rstrip("/")
-
-    @field_validator("gateway_url")
-    @classmethod
-    def _gateway(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("ws", "wss") or not parts.hostname:
-            raise ValueError("must be a ws(s) URL such as wss://gateway.discord.gg")
-        return value.rstrip("/")
-
-
-class AppConfig(_Section):
+class AppConfig(Section):
     site: SiteConfig = SiteConfig()
     store: StoreConfig = StoreConfig()
     log: LogConfig = LogConfig()
-    console: ConsoleConfig = ConsoleConfig()
-    telegram: TelegramConfig = TelegramConfig()
-    discord: DiscordConfig = DiscordConfig()
-    #: sections of third-party adapters, as written (each adapter validates its own)
-    extras: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    #: each adapter's validated section, by adapter name (read one with `section`)
+    adapter_sections: dict[str, SerializeAsAny[Section]] = Field(default_factory=dict)
     #: the file the configuration came from, if any (for messages)
     source: str = "defaults"
 
+    def section(self, name: str, model: type[S]) -> S:
+        """The adapter `name`'s validated section, as its `settings` model."""
+        value = self.adapter_sections.get(name)
+        if not isinstance(value, model):
+            raise LookupError(f"no [{name}] section of type {model.__name__} was read")
+        return value
 
-CORE_SECTIONS = tuple(name for name in AppConfig.model_fields if name not in ("extras", "source"))
+
+CORE_SECTIONS = ("site", "store", "log")
 
 
 def find_config_file(path: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path | None:
@@ -161,57 +158,108 @@ def find_config_file(path: str | os.PathLike[str] | None, env: Mapping[str, str]
 def load_config(
     path: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
-    extra_sections: Iterable[str] = (),
+    *,
+    adapters: Mapping[str, type[Adapter]] | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> AppConfig:
-    """Read, merge and validate. `extra_sections` are third-party adapters' section names."""
+    """Read, merge and validate.
+
+    `adapters` (name → class; the registry's by default) bring the sections their
+    `settings` models declare. `overrides` are the command line's values: they win.
+    """
     env = os.environ if env is None else env
-    file = find_config_file(path, env)
-    raw: dict[str, Any] = {}
-    label = "defaults"
-    base = Path.cwd()
-    if file is not None:
-        label = str(file)
-        try:
-            raw = tomllib.loads(file.read_text(encoding="utf-8-sig"))
-        except FileNotFoundError:
-            raise ConfigError(f"{file}: configuration file not found") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{file}: cannot read configuration file ({exc})") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{file}: not valid TOML: {exc}") from None
-        base = file.resolve().parent
-
-    known = set(CORE_SECTIONS) | set(extra_sections)
+    models = _settings_models(registry.adapters() if adapters is None else adapters)
+    known = (*CORE_SECTIONS, *models)
+    raw: dict[str, dict[str, Any]] = {}
     origin: dict[tuple[str, ...], str] = {}
-    for section, value in raw.items():
-        if section not in known:
-            names = ", ".join(sorted(known))
-            raise ConfigError(f"{label}: unknown section [{section}] (known: {names})")
-        if not isinstance(value, dict):
-            raise ConfigError(f"{label}: {section} must be a table ([{section}])")
-        for key in value:
-            origin[(section, key)] = label
-
+    file = find_config_file(path, env)
+    label = "defaults" if file is None else str(file)
+    if file is not None:
+        _merge(raw, origin, _read(file), label, known)
     for name, value in env.items():
-        if not name.startswith(ENV_PREFIX) or name == "NEWSBOT_CONFIG":
-            continue
-        section, _, key = name[len(ENV_PREFIX):].lower().partition("_")
-        if section not in known or not key:
-            continue  # NEWSBOT_API_SPECS and friends belong to someone else
-        raw.setdefault(section, {})[key] = value
-        origin[(section, key)] = f"environment {name}"
+        section = _env_section(name, known)
+        if section is not None:
+            key = name[len(ENV_PREFIX) + len(section) + 1:].lower()
+            _merge(raw, origin, {section: {key: value}}, f"environment {name}", known)
+    _merge(raw, origin, overrides or {}, "command line", known)
 
-    extras = {name: raw.pop(name) for name in list(raw) if name not in CORE_SECTIONS}
-    try:
-        config = AppConfig.model_validate({**raw, "extras": extras, "source": label})
-    except ValidationError as exc:
-        raise ConfigError(_describe(exc, label, origin)) from None
+    core = {name: raw[name] for name in CORE_SECTIONS if name in raw}
+    config = _validate(AppConfig, {**core, "source": label}, (), label, origin)
+    for name, model in models.items():
+        config.adapter_sections[name] = _validate(model, raw.get(name, {}), (name,), label, origin)
 
+    base = Path.cwd() if file is None else file.resolve().parent
     site = config.site
     if not site.posts_dir.is_absolute():
         site.posts_dir = base / site.posts_dir
     config.store.url = _anchor_sqlite(config.store.url, base)
     return config
+
+
+def _settings_models(adapters: Mapping[str, type[Adapter]]) -> dict[str, type[Section]]:
+    """The sections adapters declare, by adapter name; an adapter may declare none."""
+    models = {}
+    for name, cls in adapters.items():
+        model = cls.settings
+        if model is None:
+            continue
+        if not (isinstance(model, type) and issubclass(model, Section)):
+            # a plain pydantic model would drop unknown keys silently
+            raise ConfigError(f"adapter {name!r}: its settings must be a newsbot.config.Section")
+        if name in CORE_SECTIONS:
+            raise ConfigError(f"adapter {name!r} cannot declare the core's [{name}] section")
+        models[name] = model
+    return models
+
+
+def _read(file: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(file.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: configuration file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: cannot read configuration file ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+
+
+def _env_section(name: str, known: Iterable[str]) -> str | None:
+    """The section `NEWSBOT_<SECTION>_<KEY>` sets, if it is one of ours (longest name wins,
+    so an adapter may have `_` in its name); NEWSBOT_API_SPECS and friends are not."""
+    rest = name[len(ENV_PREFIX):].lower() if name.startswith(ENV_PREFIX) else ""
+    matches = [s for s in known if rest.startswith(f"{s}_") and len(rest) > len(s) + 1]
+    return max(matches, key=len, default=None)
+
+
+def _merge(
+    raw: dict[str, dict[str, Any]],
+    origin: dict[tuple[str, ...], str],
+    layer: Mapping[str, Any],
+    label: str,
+    known: Sequence[str],
+) -> None:
+    """Lay one source's sections over `raw`, remembering where each key came from."""
+    for section, value in layer.items():
+        if section not in known:
+            names = ", ".join(sorted(known))
+            raise ConfigError(f"{label}: unknown section [{section}] (known: {names})")
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{label}: {section} must be a table ([{section}])")
+        raw.setdefault(section, {}).update(value)
+        origin.update({(section, key): label for key in value})
+
+
+def _validate(
+    model: type[S],
+    data: Mapping[str, Any],
+    loc: tuple[str, ...],
+    label: str,
+    origin: Mapping[tuple[str, ...], str],
+) -> S:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, loc, label, origin)) from None
 
 
 def _anchor_sqlite(url: str, base: Path) -> str:
@@ -225,13 +273,18 @@ def _anchor_sqlite(url: str, base: Path) -> str:
     return prefix + str(base / rest)
 
 
-def _describe(exc: ValidationError, label: str, origin: Mapping[tuple[str, ...], str]) -> str:
+def _describe(
+    exc: ValidationError,
+    section: tuple[str, ...],
+    label: str,
+    origin: Mapping[tuple[str, ...], str],
+) -> str:
     """One sentence for the first problem, naming the key and where it came from.
 
     Never includes the offending value: it might be a token.
     """
     error = exc.errors(include_input=False, include_url=False)[0]
-    loc = tuple(str(part) for part in error["loc"])
+    loc = section + tuple(str(part) for part in error["loc"])
     key = ".".join(loc)
     where = origin.get(loc[:2], label)
     message = str(error["msg"]).removeprefix("Value error, ")

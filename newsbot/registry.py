@@ -9,9 +9,12 @@ declaring an entry point `name = "package:AdapterClass"` in the group
 from __future__ import annotations
 
 import importlib
+import logging
 from importlib.metadata import entry_points
 
 from newsbot.adapter import Adapter
+
+log = logging.getLogger(__name__)
 
 GROUP = "newsbot.adapters"
 BUILTIN: dict[str, str] = {
@@ -44,3 +47,15 @@ def load(name: str) -> type[Adapter]:
     if not (isinstance(cls, type) and issubclass(cls, Adapter)):
         raise AdapterNotFound(f"{target} is not a newsbot Adapter")
     return cls
+
+
+def adapters() -> dict[str, type[Adapter]]:
+    """Every adapter class that can be imported, by name. One that cannot is logged
+    and left out, so a broken plug-in does not stop the others."""
+    found: dict[str, type[Adapter]] = {}
+    for name in available():
+        try:
+            found[name] = load(name)
+        except Exception:
+            log.exception("adapter %r cannot be loaded; continuing without it", name)
+    return found

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
+from pydantic import BaseModel, SecretStr, field_validator
 
-from newsbot.config import ConfigError, load_config
+from newsbot.config import ConfigError, Section, http_url, load_config
+from newsbot_console.settings import ConsoleSettings
+from newsbot_discord.settings import DiscordSettings
+from newsbot_telegram.settings import TelegramSettings
+from tests.helpers import ScriptedAdapter
 
 TOKEN = "123456:SECRET-token-value"
 
@@ -31,10 +38,10 @@ def test_defaults_file_and_environment_with_environment_winning(tmp_path):
     assert config.site.timezone == "Europe/London"
     assert config.site.posts_dir == tmp_path / "_posts"  # relative to the file
     assert config.store.url == f"sqlite:///{tmp_path}/newsbot.sqlite3"
-    assert config.telegram.token.get_secret_value() == TOKEN
-    assert config.discord.guild_id == 42
+    assert config.section("telegram", TelegramSettings).token.get_secret_value() == TOKEN
+    assert config.section("discord", DiscordSettings).guild_id == 42
     assert config.log.level == "DEBUG"
-    assert config.discord.api_url == "https://discord.com/api/v10"
+    assert config.section("discord", DiscordSettings).api_url == "https://discord.com/api/v10"
     assert TOKEN not in repr(config) and TOKEN not in str(config.model_dump())
 
 
@@ -77,7 +84,90 @@ def test_missing_file_is_named(tmp_path):
         load_config(tmp_path / "nothere.toml", env={})
 
 
-def test_third_party_sections_are_kept_for_their_adapter(tmp_path):
-    path = write(tmp_path, '[matrix]\nhomeserver = "https://m.example"\n')
-    config = load_config(path, env={}, extra_sections=["matrix"])
-    assert config.extras == {"matrix": {"homeserver": "https://m.example"}}
+def test_the_command_line_wins_over_file_and_environment(tmp_path):
+    path = write(tmp_path, "[console]\nenabled = false\n")
+    env = {"NEWSBOT_CONSOLE_ENABLED": "false"}
+    config = load_config(path, env=env, overrides={"console": {"enabled": True}})
+    assert config.section("console", ConsoleSettings).enabled is True
+    assert load_config(path, env=env).section("console", ConsoleSettings).enabled is False
+
+
+class TeamChatSettings(Section):
+    """A third-party adapter's own section (`team_chat`: its name has an underscore)."""
+
+    server: str = "https://chat.example"
+    token: SecretStr = SecretStr("")
+    rooms: int = 1
+
+    @field_validator("server")
+    @classmethod
+    def _server(cls, value: str) -> str:
+        return http_url(value)
+
+
+class TeamChatAdapter(ScriptedAdapter):
+    """Stands in for an adapter found through a `newsbot.adapters` entry point."""
+
+    platform: ClassVar[str] = "team_chat"
+    settings: ClassVar[type[Section] | None] = TeamChatSettings
+
+
+#: what the registry hands `load_config`: adapter classes by name, one without settings
+PLUGINS = {"scripted": ScriptedAdapter, "team_chat": TeamChatAdapter}
+
+
+def test_a_third_party_adapter_brings_its_own_section(tmp_path):
+    path = write(tmp_path, '[team_chat]\nserver = "https://a.example"\nrooms = 2\n')
+    env = {"NEWSBOT_TEAM_CHAT_SERVER": "https://b.example", "NEWSBOT_TEAM_CHAT_TOKEN": TOKEN}
+    config = load_config(path, env=env, adapters=PLUGINS)
+    assert config.section("team_chat", TeamChatSettings) == TeamChatSettings(
+        server="https://b.example", token=TOKEN, rooms=2  # the environment wins
+    )
+    assert TOKEN not in repr(config) and TOKEN not in str(config.model_dump())
+
+
+def test_a_third_party_section_left_out_gets_its_defaults(tmp_path):
+    config = load_config(write(tmp_path, ""), env={}, adapters=PLUGINS)
+    assert config.section("team_chat", TeamChatSettings) == TeamChatSettings()
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "message"),
+    [
+        ('[team_chat]\nserver = "ftp://x"\n', {},
+         "newsbot.toml: team_chat.server: must be an http(s) URL"),
+        ("", {"NEWSBOT_TEAM_CHAT_ROOMS": "many"},
+         "environment NEWSBOT_TEAM_CHAT_ROOMS: team_chat.rooms: Input should be a valid integer"),
+        ('[team_chat]\nroom = 3\n', {}, "newsbot.toml: team_chat.room: unknown key"),
+        ("", {"NEWSBOT_TEAM_CHAT_ROOM": "3"},
+         "environment NEWSBOT_TEAM_CHAT_ROOM: team_chat.room: unknown key"),
+        ("[scripted]\n", {},
+         "newsbot.toml: unknown section [scripted] (known: log, site, store, team_chat)"),
+        ('[telegram]\ntoken = "x"\n', {}, "newsbot.toml: unknown section [telegram] (known: log,"),
+    ],
+)
+def test_a_third_party_section_is_checked_like_the_core(tmp_path, text, env, message):
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text), env=env, adapters=PLUGINS)
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+class PlainSettings(BaseModel):
+    token: str = ""
+
+
+class LaxAdapter(ScriptedAdapter):
+    settings = PlainSettings  # a plain pydantic model would let unknown keys through
+
+
+@pytest.mark.parametrize(
+    ("adapters", "message"),
+    [
+        ({"lax": LaxAdapter}, "adapter 'lax': its settings must be a newsbot.config.Section"),
+        ({"log": TeamChatAdapter}, "adapter 'log' cannot declare the core's [log] section"),
+    ],
+)
+def test_settings_an_adapter_cannot_declare(tmp_path, adapters, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(write(tmp_path, ""), env={}, adapters=adapters)

@@ -20,6 +20,7 @@ from newsbot.chat.commands import split_command
 from newsbot.chat.requests import Reply, Request, Terms
 from newsbot.delivery.fitting import fit
 from newsbot.types import Chat, Summary
+from newsbot_console.settings import ConsoleSettings
 
 if TYPE_CHECKING:
     from newsbot.chat.desk import CommandDesk
@@ -70,6 +71,7 @@ def render_reply(reply: Reply) -> str:
 class ConsoleAdapter(Adapter):
     platform: ClassVar[str] = "console"
     enable_hint: ClassVar[str] = "run with --console (or set console.enabled = true)"
+    settings: ClassVar[type[ConsoleSettings]] = ConsoleSettings
     max_in_flight: ClassVar[int] = 1
     #: the console is a terminal, not a chat: it still keeps stories short
     excerpt_limit: ClassVar[int] = 600
@@ -97,7 +99,7 @@ class ConsoleAdapter(Adapter):
 
     @classmethod
     def from_config(cls, config: AppConfig, desk: CommandDesk) -> ConsoleAdapter | None:
-        return cls(desk) if config.console.enabled else None
+        return cls(desk) if config.section(cls.platform, ConsoleSettings).enabled else None
 
     @classmethod
     def preview(cls, summary: Summary) -> str:

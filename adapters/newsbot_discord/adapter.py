@@ -46,6 +46,7 @@ from newsbot_discord.routing import (
     gateway_context,
     route_client,
 )
+from newsbot_discord.settings import DiscordSettings
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class DiscordAdapter(Adapter):
 
     platform: ClassVar[str] = "discord"
     enable_hint: ClassVar[str] = "set discord.token (or NEWSBOT_DISCORD_TOKEN) to a bot token"
+    settings: ClassVar[type[DiscordSettings]] = DiscordSettings
     #: Discord's embed limits (title 256, description 4096, footer 2048, 6000 in all)
     limits: ClassVar[type[EmbedLimits]] = EmbedLimits
     #: discord.py queues requests per route bucket; more would only wait there
@@ -103,16 +105,17 @@ class DiscordAdapter(Adapter):
 
     @classmethod
     def from_config(cls, config: AppConfig, desk: CommandDesk) -> DiscordAdapter | None:
-        token = config.discord.token.get_secret_value().strip()
+        settings = config.section(cls.platform, DiscordSettings)
+        token = settings.token.get_secret_value().strip()
         if not token:
             return None
         register_secret(token)
         return cls(
             token,
             desk,
-            api_url=config.discord.api_url,
-            gateway_url=config.discord.gateway_url,
-            guild_id=config.discord.guild_id,
+            api_url=settings.api_url,
+            gateway_url=settings.gateway_url,
+            guild_id=settings.guild_id,
             source=config.source,
         )
 

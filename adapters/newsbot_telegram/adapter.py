@@ -26,6 +26,7 @@ from newsbot_telegram.commands import UpdateHandler
 from newsbot_telegram.flood_limits import Pacer
 from newsbot_telegram.permissions import Gatekeeper
 from newsbot_telegram.render import Payload, plain_story, story_payload, text_payload
+from newsbot_telegram.settings import TelegramSettings
 
 if TYPE_CHECKING:
     from newsbot.chat.desk import CommandDesk
@@ -50,6 +51,7 @@ class TelegramAdapter(Adapter):
     enable_hint: ClassVar[str] = (
         "set telegram.token (or NEWSBOT_TELEGRAM_TOKEN) to the token @BotFather gave you"
     )
+    settings: ClassVar[type[TelegramSettings]] = TelegramSettings
     max_in_flight: ClassVar[int] = 16
     #: Telegram's limits, in UTF-16 code units of the text after entity parsing
     caption_limit: ClassVar[int] = 1024
@@ -72,11 +74,12 @@ class TelegramAdapter(Adapter):
 
     @classmethod
     def from_config(cls, config: AppConfig, desk: CommandDesk) -> TelegramAdapter | None:
-        token = config.telegram.token.get_secret_value().strip()
+        settings = config.section(cls.platform, TelegramSettings)
+        token = settings.token.get_secret_value().strip()
         if not token:
             return None
         register_secret(token)  # every Bot API URL contains it, and httpx logs URLs
-        return cls(token, config.telegram.api_url, desk)
+        return cls(token, settings.api_url, desk)
 
     @classmethod
     def payload(cls, summary: Summary) -> Payload:

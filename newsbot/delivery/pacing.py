@@ -1,4 +1,6 @@
-"""A steady pace for platform adapters: one request per interval, no bursts.
+"""Pacing for platform adapters: a steady overall pace, per-destination limits, pauses.
+
+`SteadyPace` is one request per interval, no bursts.
 
 A token bucket lets a burst through and then runs at exactly the limit, so any
 delay between us and the platform bunches requests past its limit and earns a
@@ -10,9 +12,15 @@ back, so the rate is not wasted either.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from aiolimiter import AsyncLimiter
 
 #: the share of a published rate an adapter uses: room for jitter on the way
 RATE_SHARE = 0.98
+#: per-destination limiters kept before idle ones are forgotten
+MAX_LIMITERS = 1024
 
 
 class SteadyPace:
@@ -34,3 +42,61 @@ class SteadyPace:
 
     async def __aexit__(self, *exc: object) -> None:
         return None
+
+
+class DestinationPace:
+    """A platform's published limits, for messages to its destinations.
+
+    Every message takes a slot of the steady overall pace (`overall_per_second`,
+    at `RATE_SHARE` of it), waits `chat_interval` seconds after the last one to
+    the same destination, and, for a destination that is a group, stays within
+    `group_per_minute` (a bucket: short bursts allowed, the rate on average).
+    `pause(seconds)` holds every message back, as a platform's flood wait asks.
+    """
+
+    def __init__(
+        self, overall_per_second: float, chat_interval: float = 0.0, group_per_minute: float = 0.0
+    ) -> None:
+        # evenly spaced, not a bucket: a burst would meet the platform's limit on the way
+        self._overall = SteadyPace(overall_per_second * RATE_SHARE)
+        self._chat_interval = chat_interval
+        self._group_per_minute = group_per_minute
+        self._chats: dict[str, AsyncLimiter] = {}
+        self._groups: dict[str, AsyncLimiter] = {}
+        self._resume_at = 0.0
+
+    def pause(self, seconds: float) -> None:
+        """Send nothing for `seconds` (a flood wait applies to the whole bot)."""
+        self._resume_at = max(self._resume_at, asyncio.get_running_loop().time() + seconds)
+
+    @contextlib.asynccontextmanager
+    async def slot(self, destination: str, *, group: bool) -> AsyncIterator[None]:
+        """Wait until a message to `destination` may go, then let it go."""
+        await self._wait_out_pause()  # before taking a slot: no burst once a pause ends
+        async with contextlib.AsyncExitStack() as stack:
+            if group and self._group_per_minute:
+                limiter = self._limiter(self._groups, destination, self._group_per_minute, 60)
+                await stack.enter_async_context(limiter)
+            if self._chat_interval:
+                limiter = self._limiter(self._chats, destination, 1, self._chat_interval)
+                await stack.enter_async_context(limiter)
+            await stack.enter_async_context(self._overall)
+            await self._wait_out_pause()
+            yield
+
+    async def _wait_out_pause(self) -> None:
+        delay = self._resume_at - asyncio.get_running_loop().time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    @staticmethod
+    def _limiter(
+        table: dict[str, AsyncLimiter], key: str, rate: float, period: float
+    ) -> AsyncLimiter:
+        if key not in table and len(table) >= MAX_LIMITERS:
+            for old, limiter in list(table.items()):
+                if limiter.has_capacity(limiter.max_rate):  # idle: nothing to remember
+                    del table[old]
+        if key not in table:
+            table[key] = AsyncLimiter(rate, period)
+        return table[key]

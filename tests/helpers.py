@@ -11,7 +11,8 @@ from typing import Any, ClassVar
 
 from newsbot.adapter import Adapter
 from newsbot.app import Newsroom
-from newsbot.chat.desk import CommandDesk
+from newsbot.chat.commands import CommandSpec
+from newsbot.chat.desk import CommandDesk, Handler
 from newsbot.config import AppConfig, load_config
 from newsbot.types import Chat, Summary
 from newsbot_console import ConsoleAdapter
@@ -71,11 +72,17 @@ def make_config(
     return load_config(tmp_path / "newsbot.toml", env=env or {})
 
 
-def adapter_room(config: AppConfig, adapter_cls: type[Adapter]) -> Newsroom:
+def adapter_room(
+    config: AppConfig,
+    adapter_cls: type[Adapter],
+    commands: Sequence[tuple[CommandSpec, Handler]] = (),
+) -> Newsroom:
     """A newsroom whose only adapter is `adapter_cls`, built by `from_config` as the
-    registry would build it."""
+    registry would build it; `commands` are added to the core's desk first."""
 
     def make(desk: CommandDesk) -> dict[str, Adapter]:
+        for spec, handler in commands:
+            desk.add(spec, handler)
         adapter = adapter_cls.from_config(config, desk)
         assert adapter is not None
         return {adapter_cls.platform: adapter}

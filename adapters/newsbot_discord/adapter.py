@@ -4,7 +4,7 @@ discord.py does the platform work: REST with its per-route buckets (it waits out
 a 429's `retry_after` itself, up to `max_ratelimit_timeout`), and the gateway
 with heartbeats and reconnects. This class builds a client on `start`, syncs the
 slash commands, and maps the library's exceptions onto the core's
-`DeliveryError`s, so retry policy stays in the core's outbox.
+`DeliveryError`s, so retry policy stays in the core (`newsbot.delivery.retry`).
 
 Only the default intents are used (no privileged Message Content intent):
 people talk to the bot through slash commands.

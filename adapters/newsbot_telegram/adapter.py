@@ -3,7 +3,7 @@
 Built on python-telegram-bot's `Application`, pointed at `telegram.api_url` (the
 library's `base_url`), which is how a self-hosted Bot API server, or the tests'
 fake one, is reached. `send` paces itself to Telegram's limits and reports
-failures as the core's `DeliveryError`s; retrying is the outbox's business.
+failures as the core's `DeliveryError`s; retrying is the core's (`newsbot.delivery.retry`).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 class DeliveryError(Exception):
-    """A send did not happen. Subclasses say what the outbox should do next."""
+    """A send did not happen. Subclasses say what the dispatcher should do next."""
 
 
 class RetryAfter(DeliveryError):

@@ -103,6 +103,8 @@ TARGETS = [
     _bound("by_tag p99", "≤ 5 ms", ("queries", "by_tag", "p99_ms"), most=5.0, unit="ms"),
     _bound("peak memory, 100,000 posts", "≤ 200 MB", ("memory", "cold_peak_rss_mb"),
            most=200, unit="MB"),
+    _bound("matching a story, 10,000 destinations, p50", "≤ 50 ms",
+           ("matching", "p50_ms"), most=50.0, unit="ms"),
 ]
 
 
@@ -149,6 +151,15 @@ def table(figures: dict[str, Any]) -> str:
                 f"{f['limit_per_s']:g}/s · {f['throttled_429']} × 429 · {f['lost']} lost · "
                 f"{f['duplicated']} duplicated",
             ))
+    match = figures.get("matching")
+    if match:
+        rows.append((
+            f"matching one story, {match['destinations']:,} destinations "
+            f"({match['with_patterns']:,} with patterns)",
+            f"p50 {match['p50_ms']:.1f} ms · p99 {match['p99_ms']:.1f} ms · first (reads and "
+            f"prepares them) {match['first_ms']} ms · {match['matched_mean']:,} matched, their "
+            f"outbox rows written in {match['writing_p50_ms']:.0f} ms (p50)",
+        ))
     queries = figures.get("queries")
     if queries:
         for name, label in (("latest", "`latest`"), ("by_tag", "`by_tag`"),

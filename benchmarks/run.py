@@ -3,7 +3,8 @@
 Prints a table and, with `--json PATH`, writes the same figures as JSON.
 Sizes: indexing N = 10,000 generated posts (100,000 with `--large`); a store
 of 100,000 posts for the queries and the memory probe; 50 detect-to-deliver
-samples; fan-out to 1,000 Telegram chats and 200 Discord channels. `--smoke`
+samples; fan-out to 1,000 Telegram chats and 200 Discord channels; one story matched
+against 10,000 destinations' tags and filters. `--smoke`
 runs everything tiny, in seconds, so the test suite can keep this code alive.
 Generated sites and stores live in a temporary folder, removed afterwards
 (`--workdir` keeps them). The bot's own log goes to `bench.log` there.
@@ -27,12 +28,12 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `tests` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import delivery, index, memory
+from benchmarks import delivery, index, matching, memory
 from benchmarks.corpus import write_corpus
 from benchmarks.report import judge, table, write_json
 from benchmarks.site import quick_discord_ready
 
-SECTIONS = ("index", "delivery", "memory", "queries")
+SECTIONS = ("index", "delivery", "matching", "memory", "queries")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +44,13 @@ class Sizes:
     telegram_chats: int = 1_000
     discord_channels: int = 200
     query_calls: int = 500
+    destinations: int = 10_000
+    matching_samples: int = 30
 
 
 FULL = Sizes()
 SMOKE = Sizes(index_posts=300, store_posts=600, samples=4, telegram_chats=40,
-              discord_channels=12, query_calls=20)
+              discord_channels=12, query_calls=20, destinations=200, matching_samples=3)
 
 
 def machine() -> dict[str, Any]:
@@ -80,6 +83,11 @@ async def run(sizes: Sizes, workdir: Path, sections: tuple[str, ...]) -> dict[st
             workdir / "live", samples=sizes.samples, telegram_chats=sizes.telegram_chats,
             discord_channels=sizes.discord_channels,
         ))
+    if "matching" in sections:
+        _say(f"matching a story against {sizes.destinations:,} destinations")
+        figures["matching"] = await matching.measure(
+            workdir / "matching", sizes.destinations, sizes.matching_samples
+        )
     if store_site is not None:
         _say(f"the bot in a subprocess over {store_site.count:,} posts, queries in it")
         calls = sizes.query_calls if "queries" in sections else 0

@@ -87,20 +87,39 @@ class Chat:
 
 
 @dataclass(frozen=True, slots=True)
+class Filters:
+    """Words or phrases of which a story must contain one (`keep`), none (`drop`), and
+    patterns of which it must match one (`patterns`) and none (`drop_patterns`)."""
+
+    keep: tuple[str, ...] = ()
+    drop: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    drop_patterns: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.keep or self.drop or self.patterns or self.drop_patterns)
+
+    def to_json(self) -> dict[str, list[str]]:
+        return {name: list(getattr(self, name)) for name in self.__slots__ if getattr(self, name)}
+
+    @classmethod
+    def from_json(cls, data: object) -> Filters:
+        if not isinstance(data, dict):
+            return cls()
+        return cls(**{name: tuple(data.get(name) or ()) for name in cls.__slots__})
+
+
+@dataclass(frozen=True, slots=True)
 class Subscription:
-    """A chat's wish to receive stories; an empty `tags` means every story."""
+    """A chat's wish to receive stories: any of `tags` (empty: every story), none of
+    `exclude`, and only what `filters` let through (`newsbot.filters` matches them)."""
 
     chat: Chat
     tags: tuple[str, ...] = ()
     dead: bool = False
     dead_reason: str = ""
-
-    def matches(self, labels: tuple[str, ...] | list[str]) -> bool:
-        """True when a post with these tags and categories belongs in this chat."""
-        if not self.tags:
-            return True
-        wanted = {t.casefold() for t in self.tags}
-        return any(label.casefold() in wanted for label in labels)
+    exclude: tuple[str, ...] = ()
+    filters: Filters = field(default_factory=Filters)
 
 
 @dataclass(frozen=True, slots=True)

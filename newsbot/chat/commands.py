@@ -28,8 +28,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("latest", "[n]", f"the newest stories (default 5, at most {MAX_COUNT})"),
     CommandSpec("tag", "<tag> [n]", "the newest stories with a tag or category"),
     CommandSpec("tags", "", "every tag with its number of stories"),
-    CommandSpec("subscribe", "[tag ...]", "push new stories to this chat (only those tags)", True),
+    CommandSpec("subscribe", "[tag ... -tag ...]",
+                "push new stories to this chat (only those tags, none of the -tags)", True),
     CommandSpec("unsubscribe", "", "stop pushing stories to this chat", True),
+    CommandSpec("filter", '<word "a phrase" -word /pattern/ | off>',
+                "push only stories whose title or excerpt mention these words", True),
     CommandSpec("settings", "", "what this chat is subscribed to"),
     CommandSpec("help", "", "what the bot does and its commands"),
 )

@@ -17,8 +17,9 @@ from newsbot.chat.commands import ALIASES, COMMANDS, CommandSpec, parse_count, p
 from newsbot.chat.queries import Queries
 from newsbot.chat.requests import Reply, Request, UsageError
 from newsbot.chat.tags import Spellings, clean_filter, split_tags
+from newsbot.filters import FilterError, parse_filters
 from newsbot.store.subscriptions import Subscriptions
-from newsbot.types import Chat
+from newsbot.types import Chat, Filters, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -107,11 +108,12 @@ class CommandDesk:
             reasons.append(wording.cannot_post(where, missing))
         return " ".join(reasons)
 
-    async def resolve_tags(self, text: str) -> tuple[tuple[str, ...], list[str]]:
+    async def resolve_tags(
+        self, typed: list[str], known: list[str]
+    ) -> tuple[tuple[str, ...], list[str]]:
         """Typed tags as the site spells them (`#BreakingNews` → `Breaking News`), plus
         notes on the ones no story carries yet."""
-        known = [item.tag for item in await self.queries.tags()]
-        wanted = clean_filter(split_tags(text, known))
+        wanted = clean_filter(typed)
         spellings = Spellings(known)
         tags: list[str] = []
         notes: list[str] = []
@@ -122,6 +124,15 @@ class CommandDesk:
                 notes.append(wording.no_such_tag(tag, suggestions, yet=True))
             tags.append(match or tag)
         return clean_filter(tags), notes
+
+
+def subject(request: Request, chat: Chat, here: bool) -> str:
+    """How a sentence starts when it is about `chat`: "This chat", or its title."""
+    return wording.this(request.terms).capitalize() if here else chat.title
+
+
+def describe(sub: Subscription) -> str:
+    return wording.describe_filter(sub.tags, sub.exclude, sub.filters)
 
 
 # -- the built-in commands ----------------------------------------------------------------
@@ -163,12 +174,36 @@ async def subscribe(desk: CommandDesk, request: Request) -> Reply:
     refusal = await desk.refusal(request, chat, here, needs_bot=True)
     if refusal:
         return Reply(text=refusal, private=True)
-    wanted, notes = await desk.resolve_tags(" ".join(rest))
-    sub = await desk.subscriptions.subscribe(chat, wanted)
-    words = wording.describe_filter(sub.tags)
+    known = [item.tag for item in await desk.queries.tags()]
+    typed = split_tags(" ".join(rest), known)
+    wanted, notes = await desk.resolve_tags([t for t in typed if not t.startswith("-")], known)
+    unwanted = [t[1:] for t in typed if t.startswith("-")]
+    exclude, more = await desk.resolve_tags(unwanted, known)
+    sub = await desk.subscriptions.subscribe(chat, wanted, exclude)
+    words = describe(sub)
     log.info("%s subscribed to %s", chat, words)
     where = wording.this(request.terms) if here else chat.title
-    return Reply(text=" ".join([wording.subscribed(where, words), *notes]))
+    return Reply(text=" ".join([wording.subscribed(where, words), *(notes + more)[:NOTES_MAX]]))
+
+
+async def filter_(desk: CommandDesk, request: Request) -> Reply:
+    chat, here, rest = await desk.target(request)
+    refusal = await desk.refusal(request, chat, here, needs_bot=False)
+    if refusal:
+        return Reply(text=refusal, private=True)
+    text = " ".join(rest).strip()
+    if not text:
+        raise UsageError(wording.FILTER_USAGE)
+    try:
+        filters = Filters() if text.casefold() == "off" else parse_filters(text)
+    except FilterError as exc:
+        raise UsageError(str(exc)) from None
+    sub = await desk.subscriptions.set_filters(chat, filters)
+    if sub is None:
+        return Reply(text=wording.subscribe_first(subject(request, chat, here)), private=True)
+    log.info("%s filters: %s", chat, describe(sub))
+    where = wording.this(request.terms) if here else chat.title
+    return Reply(text=wording.filter_set(where, describe(sub)))
 
 
 async def unsubscribe(desk: CommandDesk, request: Request) -> Reply:
@@ -177,8 +212,8 @@ async def unsubscribe(desk: CommandDesk, request: Request) -> Reply:
     if refusal:
         return Reply(text=refusal, private=True)
     if not await desk.subscriptions.unsubscribe(chat):
-        subject = wording.this(request.terms).capitalize() if here else chat.title
-        return Reply(text=wording.was_not_subscribed(subject), private=True)
+        return Reply(text=wording.was_not_subscribed(subject(request, chat, here)),
+                     private=True)
     log.info("%s unsubscribed", chat)
     return Reply(text=wording.unsubscribed(None if here else chat.title))
 
@@ -190,14 +225,13 @@ async def settings(desk: CommandDesk, request: Request) -> Reply:
         if refusal:
             return Reply(text=refusal, private=True)
     sub = await desk.queries.settings(chat)
-    subject = wording.this(request.terms).capitalize() if here else chat.title
+    named = subject(request, chat, here)
     if sub is None:
-        return Reply(text=wording.not_subscribed(subject), private=True)
-    words = wording.describe_filter(sub.tags)
+        return Reply(text=wording.not_subscribed(named), private=True)
     if sub.dead:
         reason = sub.dead_reason[:200]
-        return Reply(text=wording.delivery_stopped(subject, words, reason), private=True)
-    return Reply(text=wording.receives(subject, words), private=True)
+        return Reply(text=wording.delivery_stopped(named, describe(sub), reason), private=True)
+    return Reply(text=wording.receives(named, describe(sub)), private=True)
 
 
 BUILTIN: dict[str, Handler] = {
@@ -206,6 +240,7 @@ BUILTIN: dict[str, Handler] = {
     "tags": tags,
     "subscribe": subscribe,
     "unsubscribe": unsubscribe,
+    "filter": filter_,
     "settings": settings,
     "help": help_,
 }

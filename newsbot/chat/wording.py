@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from newsbot.chat.requests import Terms
+from newsbot.types import Filters
 
 ABOUT = (
     "I post the site's new stories here as soon as they are published, "
@@ -69,10 +70,40 @@ def and_more(count: int) -> str:
     return f"…and {count} more"
 
 
-def describe_filter(tags: Iterable[str]) -> str:
-    """Human words for a subscription's filter."""
-    tags = tuple(tags)
-    return "every new story" if not tags else "stories tagged " + ", ".join(tags)
+def describe_filter(
+    tags: Iterable[str], exclude: Iterable[str] = (), filters: Filters | None = None
+) -> str:
+    """Human words for what a subscription lets through."""
+    tags, exclude = tuple(tags), tuple(exclude)
+    words = "every new story" if not tags else "stories tagged " + ", ".join(tags)
+    if exclude:
+        words += " except those tagged " + ", ".join(exclude)
+    if filters:
+        keep = [*map(_term, filters.keep), *(f"/{p}/" for p in filters.patterns)]
+        drop = [*map(_term, filters.drop), *(f"/{p}/" for p in filters.drop_patterns)]
+        if keep:
+            words += ", only those that mention " + " or ".join(keep)
+        if drop:
+            words += ", never those that mention " + " or ".join(drop)
+    return words
+
+
+def _term(words: str) -> str:
+    return f"“{words}”" if " " in words else words
+
+
+FILTER_USAGE = (
+    'Which words? For example: /filter ukraine "interest rates" -sponsored /ru?ble/ '
+    "(or /filter off to clear it)."
+)
+
+
+def filter_set(subject: str, filter_words: str) -> str:
+    return f"Filter saved: {subject} receives {filter_words}."
+
+
+def subscribe_first(subject: str) -> str:
+    return f"{subject} is not subscribed. Use /subscribe first, then /filter."
 
 
 def this(terms: Terms) -> str:

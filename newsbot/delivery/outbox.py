@@ -19,7 +19,9 @@ from datetime import UTC, datetime, tzinfo
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from newsbot.filters import Story, Wants
 from newsbot.store import Store, schema, utcnow
+from newsbot.store.database import SUBSCRIPTIONS_CHANGED
 from newsbot.store.rows import chunks, post_from_row, subscription_from_row
 from newsbot.types import Post, Subscription, Summary
 
@@ -37,10 +39,18 @@ class Delivery:
     next_attempt_at: datetime
 
 
+#: a live subscription ready to match: (platform, chat id, what it wants)
+Wish = tuple[str, str, Wants]
+
+
 class Outbox:
     def __init__(self, store: Store, tz: tzinfo = UTC) -> None:
         self.store = store
         self.tz = tz
+        # Every live subscription, ready to match (tags as sets, patterns compiled), kept
+        # until the store's subscriptions token changes: reading and preparing 10,000 of
+        # them costs far more than matching a story against them.
+        self._wishes: tuple[tuple[str | None, tuple[str, ...]], list[Wish]] | None = None
 
     async def fan_out(
         self,
@@ -54,20 +64,37 @@ class Outbox:
         Only platforms with a running adapter get rows: a platform switched off
         must not find a flood of stale stories waiting when it is switched on.
         Posts announced together are queued oldest first (row ids give each chat's order).
+        Each destination's tags, exclusions and filters are matched here, once per post.
         """
         posts = sorted(posts, key=lambda post: (post.date, post.id))
         if not posts or not platforms:
             return 0
-        subs = await self._live_subscriptions(conn, platforms)
-        wanted = (
-            (post.id, sub.chat.platform, sub.chat.id)
-            for post in posts
-            for sub in subs
-            if sub.matches(post.labels)
-        )
-        return await self._queue(conn, wanted, utcnow())
+        wanted = await self.destinations(conn, posts, platforms)
+        return await self.queue(conn, wanted, utcnow())
 
-    async def _queue(
+    async def destinations(
+        self, conn: AsyncConnection, posts: Iterable[Post], platforms: Collection[str]
+    ) -> list[tuple[str, str, str]]:
+        """(post, platform, chat) for every live subscription that wants each post."""
+        wishes = await self._live_wishes(conn, platforms)
+        return [
+            (post.id, platform, chat_id)
+            for post in posts
+            for story in (Story.of(post),)
+            for platform, chat_id, wants in wishes
+            if wants(story)
+        ]
+
+    async def _live_wishes(self, conn: AsyncConnection, platforms: Collection[str]) -> list[Wish]:
+        key = (await self.store.get_meta(conn, SUBSCRIPTIONS_CHANGED), tuple(sorted(platforms)))
+        if self._wishes is None or self._wishes[0] != key:
+            subs = await self._live_subscriptions(conn, platforms)
+            wishes = [(s.chat.platform, s.chat.id, Wants.of(s.tags, s.exclude, s.filters))
+                      for s in subs]
+            self._wishes = (key, wishes)
+        return self._wishes[1]
+
+    async def queue(
         self, conn: AsyncConnection, keys: Iterable[tuple[str, str, str]], now: datetime
     ) -> int:
         """Write a pending row for each (post, platform, chat) in `keys`, in that order
@@ -95,7 +122,7 @@ class Outbox:
         self, conn: AsyncConnection, platforms: Collection[str]
     ) -> list[Subscription]:
         s = schema.subscriptions
-        stmt = select(s.c.platform, s.c.chat_id, s.c.tags).where(
+        stmt = select(s).where(
             s.c.dead.is_(False), s.c.platform.in_(list(platforms))
         )
         return [subscription_from_row(row) for row in (await conn.execute(stmt)).all()]
@@ -146,6 +173,7 @@ class Outbox:
                 .where(s.c.platform == platform, s.c.chat_id == chat_id)
                 .values(dead=True, dead_reason=reason[:500], updated_at=utcnow())
             )
+            await self.store.subscriptions_changed(conn)
             await conn.execute(
                 update(o)
                 .where(o.c.platform == platform, o.c.chat_id == chat_id, o.c.status == "pending")
@@ -170,11 +198,12 @@ class Outbox:
                 await conn.execute(
                     s.delete().where(s.c.platform == platform, s.c.chat_id == old_id)
                 )
+            await self.store.subscriptions_changed(conn)
             old_rows = and_(
                 o.c.platform == platform, o.c.chat_id == old_id, o.c.status == "pending"
             )
             moved = (await conn.execute(select(o.c.post_id).where(old_rows).order_by(o.c.id))).all()
-            await self._queue(conn, ((row.post_id, platform, new_id) for row in moved), now)
+            await self.queue(conn, ((row.post_id, platform, new_id) for row in moved), now)
             await conn.execute(
                 update(o).where(old_rows).values(status="migrated", last_error=f"now {new_id}")
             )

@@ -9,6 +9,7 @@ revisions, run at start-up, so an upgrade never loses subscriptions.
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,10 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: meta key written at every start: proves the store takes writes before anything else runs
 OPENED = "opened_at"
+#: meta key given a fresh token by every change to subscriptions, in the same transaction,
+#: so whoever keeps them ready for matching (the outbox) knows, in any process, when to
+#: read them again
+SUBSCRIPTIONS_CHANGED = "subscriptions_changed"
 
 
 class StoreError(Exception):
@@ -165,6 +170,10 @@ class Store:
     async def get_meta(self, conn: AsyncConnection, key: str) -> str | None:
         row = await conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == key))
         return row.scalar_one_or_none()
+
+    async def subscriptions_changed(self, conn: AsyncConnection) -> None:
+        """Say, inside the transaction that changed them, that subscriptions changed."""
+        await self.set_meta(conn, SUBSCRIPTIONS_CHANGED, uuid.uuid4().hex)
 
     async def set_meta(self, conn: AsyncConnection, key: str, value: str) -> None:
         stmt = self.insert(schema.meta).values(key=key, value=value)

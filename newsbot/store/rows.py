@@ -8,7 +8,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any, TypeVar
 
 from newsbot.store.database import from_db_time, to_db_time
-from newsbot.types import Chat, Post, Subscription
+from newsbot.types import Chat, Filters, Post, Subscription
 
 #: rows per INSERT and values per IN clause, well under SQLite's parameter limit
 CHUNK = 500
@@ -67,4 +67,6 @@ def subscription_from_row(row: Any) -> Subscription:
         tags=tuple(row.tags),
         dead=bool(getattr(row, "dead", False)),
         dead_reason=getattr(row, "dead_reason", ""),
+        exclude=tuple(getattr(row, "exclude", None) or ()),
+        filters=Filters.from_json(getattr(row, "filters", None)),
     )

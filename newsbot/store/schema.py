@@ -92,7 +92,8 @@ Index(
     post_labels.c.post_id,
 )
 
-#: destinations and what they want; `tags` empty = everything
+#: destinations and what they want: any of `tags` (empty = everything), none of `exclude`,
+#: and what `filters` lets through (`newsbot.types.Filters` as JSON)
 subscriptions = Table(
     "subscriptions",
     metadata,
@@ -100,6 +101,8 @@ subscriptions = Table(
     Column("chat_id", String(64), primary_key=True),
     Column("title", Text, nullable=False, default=""),
     Column("tags", JSON, nullable=False),
+    Column("exclude", JSON, nullable=False, server_default=text("'[]'")),
+    Column("filters", JSON, nullable=False, server_default=text("'{}'")),
     Column("dead", Boolean, nullable=False, default=False),
     Column("dead_reason", Text, nullable=False, default=""),
     Column("created_at", DateTime, nullable=False),

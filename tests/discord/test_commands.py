@@ -283,3 +283,19 @@ async def test_unexpected_failure_gets_an_ephemeral_apology(
     assert text(answer).startswith("Sorry, something went wrong")
     assert "database on fire" not in text(answer)
     assert any("/latest failed" in r.getMessage() for r in caplog.records)
+
+
+async def test_filter_takes_its_text_in_one_option(room: Newsroom, fake: FakeDiscord) -> None:
+    await ask(fake, "subscribe", {"tags": "uk, -economy"}, permissions=MODERATOR)
+    synced = fake.command("filter")
+    assert [(o["name"], o["type"]) for o in synced["options"]] == [("text", 3)]
+    answer = await ask(fake, "filter", {"text": 'vote "budget day" -/^Ad/'},
+                       permissions=MODERATOR)
+    assert text(answer) == (
+        "Filter saved: this channel receives stories tagged uk except those tagged economy, "
+        "only those that mention vote or “budget day”, never those that mention /^Ad/."
+    )
+    refused = await ask(fake, "filter", {"text": "off"}, permissions=MEMBER)
+    assert ephemeral(refused) and "Manage Channels" in text(refused)
+    sub = await room.queries.settings(Chat("discord", NEWS))
+    assert sub is not None and sub.filters.keep == ("vote", "budget day")

@@ -270,3 +270,24 @@ async def test_admin_check_is_trusted_only_briefly(
     allowed = await fake.ask(command(GROUP, "/subscribe", sender=BOB))
     assert allowed.visible == "Subscribed: this chat will receive every new story."
     assert len(fake.requests("getChatMember")) == 2
+
+
+async def test_filter_and_exclusions_in_a_group(room: Newsroom, fake: FakeBotAPI) -> None:
+    fake.set_member(GROUP.id, ANN.id, "administrator")
+    fake.set_member(GROUP.id, BOB.id, "member")
+    done = await fake.ask(command(GROUP, "/subscribe politics -economy", sender=ANN))
+    assert done.visible == (
+        "Subscribed: this chat will receive stories tagged politics except those tagged economy."
+    )
+    saved = await fake.ask(command(GROUP, '/filter "the vote" -/budget/', sender=ANN))
+    assert saved.visible == (
+        "Filter saved: this chat receives stories tagged politics except those tagged economy, "
+        "only those that mention “the vote”, never those that mention /budget/."
+    )
+    refused = await fake.ask(command(GROUP, "/filter off", sender=BOB))
+    assert refused.visible == "Only administrators can change this chat's subscription."
+    bad = await fake.ask(command(GROUP, "/filter /(a)\\1/", sender=ANN))
+    assert bad.visible == "The pattern /(a)\\1/ cannot be used: invalid escape sequence: \\1."
+    sub = await room.queries.settings(tg(GROUP.id))
+    assert sub is not None and sub.exclude == ("economy",)
+    assert sub.filters.keep == ("the vote",) and sub.filters.drop_patterns == ("budget",)

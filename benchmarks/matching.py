@@ -23,7 +23,7 @@ from typing import Any
 from benchmarks.report import percentiles
 from newsbot.delivery.outbox import Outbox
 from newsbot.store import Store, schema, utcnow
-from newsbot.store.rows import chunks
+from newsbot.store.database import chunks
 from newsbot.types import Filters, Post
 
 TAGS = [f"topic{n}" for n in range(60)]

@@ -17,7 +17,10 @@ import abc
 import asyncio
 from typing import TYPE_CHECKING, ClassVar
 
-from newsbot.types import Summary
+from newsbot.types import Style, Summary
+
+#: a full card, with a notification: how stories looked before destinations chose
+PLAIN = Style()
 
 if TYPE_CHECKING:
     from newsbot.chat.desk import CommandDesk
@@ -44,7 +47,7 @@ class Adapter(abc.ABC):
 
     @classmethod
     @abc.abstractmethod
-    def preview(cls, summary: Summary) -> str:
+    def preview(cls, summary: Summary, style: Style = PLAIN) -> str:
         """The exact payload `send` would deliver for this summary, as text."""
 
     @abc.abstractmethod
@@ -56,8 +59,9 @@ class Adapter(abc.ABC):
         """Stop answering commands and close connections. Safe to call twice."""
 
     @abc.abstractmethod
-    async def send(self, chat_id: str, summary: Summary) -> str:
-        """Deliver one story to one chat and return the platform's message id.
+    async def send(self, chat_id: str, summary: Summary, style: Style = PLAIN) -> str:
+        """Deliver one story to one chat, looking as `style` says (its format, and
+        whether it notifies), and return the platform's message id.
 
         Raises a `DeliveryError` subclass on failure; anything else is treated
         as transient.

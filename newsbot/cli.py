@@ -21,7 +21,7 @@ from newsbot.config import AppConfig, ConfigError, load_config
 from newsbot.ingest.discover import find_post_files
 from newsbot.ingest.posts import MAX_POST_BYTES, PostError, parse_post, too_large
 from newsbot.store import StoreError
-from newsbot.types import Summary
+from newsbot.types import FORMATS, Style, Summary
 
 log = logging.getLogger(__name__)
 EXIT_CONFIG, EXIT_NOTHING_TO_RUN, EXIT_POST_PROBLEMS = 1, 2, 3
@@ -126,7 +126,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     if post is None:
         return _fail(f"{path}: not published (published: false or draft: true)", EXIT_POST_PROBLEMS)
     adapter = registry.load(args.platform)
-    print(adapter.preview(Summary.of(post)))
+    print(adapter.preview(Summary.of(post), Style(args.format, args.silent)))
     return 0
 
 
@@ -146,6 +146,9 @@ def parser() -> argparse.ArgumentParser:
     preview = sub.add_parser("preview", help="print exactly what would be sent for a post")
     preview.add_argument("file")
     preview.add_argument("--platform", default="console", choices=sorted(registry.available()))
+    preview.add_argument("--format", default="full", choices=FORMATS,
+                         help="how the story looks: a full card, a compact line, the headline")
+    preview.add_argument("--silent", action="store_true", help="as sent without a notification")
     preview.add_argument("--config", help=config_help)
     preview.set_defaults(func=cmd_preview)
     return top

@@ -109,10 +109,24 @@ class Filters:
         return cls(**{name: tuple(data.get(name) or ()) for name in cls.__slots__})
 
 
+#: how a story can look in a chat: today's card (picture, title, excerpt, byline, tags),
+#: the linked title and one line of excerpt, or the linked title alone
+FORMATS = ("full", "compact", "headline")
+
+
+@dataclass(frozen=True, slots=True)
+class Style:
+    """How one delivery looks: its `format` (one of FORMATS) and whether it notifies."""
+
+    format: str = "full"
+    silent: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class Subscription:
     """A chat's wish to receive stories: any of `tags` (empty: every story), none of
-    `exclude`, and only what `filters` let through (`newsbot.filters` matches them)."""
+    `exclude`, only what `filters` let through (`newsbot.filters` matches them), and
+    how they look there (`style`)."""
 
     chat: Chat
     tags: tuple[str, ...] = ()
@@ -120,6 +134,7 @@ class Subscription:
     dead_reason: str = ""
     exclude: tuple[str, ...] = ()
     filters: Filters = field(default_factory=Filters)
+    style: Style = field(default_factory=Style)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,12 +9,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from newsbot.adapter import Adapter
+from newsbot.adapter import PLAIN, Adapter
 from newsbot.app import Newsroom
 from newsbot.chat.commands import CommandSpec
 from newsbot.chat.desk import CommandDesk, Handler
 from newsbot.config import AppConfig, load_config
-from newsbot.types import Chat, Summary
+from newsbot.types import Chat, Style, Summary
 from newsbot_console import ConsoleAdapter
 
 SITE_URL = "https://news.example.org"
@@ -110,6 +110,7 @@ class ScriptedAdapter(Adapter):
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []  # (chat id, post id)
+        self.styles: dict[tuple[str, str], Style] = {}  # how each of those was sent
         self.attempts: list[tuple[str, str]] = []
         self.script: dict[str, list[BaseException | None]] = {}
         self.gate: asyncio.Event | None = None
@@ -120,7 +121,7 @@ class ScriptedAdapter(Adapter):
         return cls()
 
     @classmethod
-    def preview(cls, summary: Summary) -> str:
+    def preview(cls, summary: Summary, style: Style = PLAIN) -> str:
         return summary.title
 
     async def start(self) -> None:
@@ -129,7 +130,7 @@ class ScriptedAdapter(Adapter):
     async def stop(self) -> None:
         """Nothing to close."""
 
-    async def send(self, chat_id: str, summary: Summary) -> str:
+    async def send(self, chat_id: str, summary: Summary, style: Style = PLAIN) -> str:
         self.attempts.append((chat_id, summary.post_id))
         self.in_flight += 1
         try:
@@ -141,6 +142,7 @@ class ScriptedAdapter(Adapter):
                 if step is not None:
                     raise step
             self.sent.append((chat_id, summary.post_id))
+            self.styles[chat_id, summary.post_id] = style
             return f"m{len(self.sent)}"
         finally:
             self.in_flight -= 1

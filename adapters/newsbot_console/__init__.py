@@ -15,11 +15,11 @@ import sys
 import threading
 from typing import TYPE_CHECKING, ClassVar, TextIO
 
-from newsbot.adapter import Adapter
+from newsbot.adapter import PLAIN, Adapter
 from newsbot.chat.commands import split_command
 from newsbot.chat.requests import Reply, Request, Terms
-from newsbot.delivery.fitting import fit
-from newsbot.types import Chat, Summary
+from newsbot.delivery.fitting import fit, one_line
+from newsbot.types import Chat, Style, Summary
 from newsbot_console.settings import ConsoleSettings
 
 if TYPE_CHECKING:
@@ -36,8 +36,12 @@ def format_date(summary: Summary) -> str:
     return summary.date.strftime("%d %b %Y %H:%M")
 
 
-def render(summary: Summary, excerpt_limit: int = 600) -> str:
-    """A story as the console shows it."""
+def render(summary: Summary, excerpt_limit: int = 600, style: Style = PLAIN) -> str:
+    """A story as the console shows it: a card between rules, or in the compact and
+    headline formats one line (and one of excerpt) and the link."""
+    if style.format != "full":
+        line = one_line(summary.excerpt) if style.format == "compact" else ""
+        return "\n".join(part for part in (summary.title, line, summary.url) if part)
     meta = [format_date(summary)]
     if summary.author:
         meta.append(f"by {summary.author}")
@@ -102,8 +106,8 @@ class ConsoleAdapter(Adapter):
         return cls(desk) if config.section(cls.platform, ConsoleSettings).enabled else None
 
     @classmethod
-    def preview(cls, summary: Summary) -> str:
-        return render(summary, cls.excerpt_limit)
+    def preview(cls, summary: Summary, style: Style = PLAIN) -> str:
+        return render(summary, cls.excerpt_limit, style)
 
     def closed(self) -> asyncio.Event:
         return self._closed
@@ -125,8 +129,8 @@ class ConsoleAdapter(Adapter):
                 await self._reader
             self._reader = None
 
-    async def send(self, chat_id: str, summary: Summary) -> str:
-        text = render(summary, self.excerpt_limit)
+    async def send(self, chat_id: str, summary: Summary, style: Style = PLAIN) -> str:
+        text = render(summary, self.excerpt_limit, style)  # a terminal has no notifications
         self.sent.append((chat_id, summary, text))
         self._print(text)
         return str(len(self.sent))

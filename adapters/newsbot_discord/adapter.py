@@ -20,7 +20,7 @@ from typing import ClassVar
 import aiohttp
 import discord
 
-from newsbot.adapter import Adapter
+from newsbot.adapter import PLAIN, Adapter
 from newsbot.chat.desk import CommandDesk
 from newsbot.config import AppConfig, ConfigError
 from newsbot.delivery.errors import (
@@ -31,7 +31,7 @@ from newsbot.delivery.errors import (
     Undeliverable,
 )
 from newsbot.logs import register_secret
-from newsbot.types import Summary
+from newsbot.types import Style, Summary
 from newsbot_discord.commands import NewsTree, build_tree
 from newsbot_discord.render import (
     NO_MENTIONS,
@@ -120,10 +120,11 @@ class DiscordAdapter(Adapter):
         )
 
     @classmethod
-    def preview(cls, summary: Summary, chat_id: str | None = None) -> str:
+    def preview(cls, summary: Summary, style: Style = PLAIN, chat_id: str | None = None) -> str:
         """The message body as JSON; with `chat_id`, byte for byte what `send` posts there
         (the body for a channel adds that channel's `nonce` and `enforce_nonce`)."""
-        return json.dumps(message_payload(summary, chat_id), indent=2, ensure_ascii=False)
+        payload = message_payload(summary, chat_id, style)
+        return json.dumps(payload, indent=2, ensure_ascii=False)
 
     # -- lifecycle --------------------------------------------------------------
 
@@ -231,7 +232,7 @@ class DiscordAdapter(Adapter):
 
     # -- delivery ---------------------------------------------------------------
 
-    async def send(self, chat_id: str, summary: Summary) -> str:
+    async def send(self, chat_id: str, summary: Summary, style: Style = PLAIN) -> str:
         client = self._client
         if client is None or client.is_closed():
             raise TransientError("the Discord adapter is not running")
@@ -241,9 +242,10 @@ class DiscordAdapter(Adapter):
             raise PermanentError(f"{chat_id!r} is not a Discord channel id") from None
         try:
             message = await channel.send(
-                embed=story_embed(summary),
+                embed=story_embed(summary, style),
                 allowed_mentions=NO_MENTIONS,
                 nonce=delivery_nonce(chat_id, summary.post_id),
+                silent=style.silent,
             )
         except discord.RateLimited as exc:
             raise RetryAfter(exc.retry_after) from None

@@ -13,8 +13,9 @@ from typing import Any, ClassVar
 
 import discord
 
-from newsbot.delivery.fitting import fit
-from newsbot.types import Summary
+from newsbot.adapter import PLAIN
+from newsbot.delivery.fitting import fit, one_line
+from newsbot.types import Style, Summary
 
 #: every message the adapter sends: no @everyone/@here, no user, no role, no reply ping
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -42,12 +43,18 @@ def footer_text(tags: Iterable[str]) -> str:
     return fit(" · ".join(tags), EmbedLimits.footer)
 
 
-def story_embed(summary: Summary, *, brief: bool = False) -> discord.Embed:
-    """The embed for one story: linked title, excerpt, image, date, author, tags.
+def story_embed(
+    summary: Summary, style: Style = PLAIN, *, brief: bool = False
+) -> discord.Embed:
+    """The embed for one story: linked title, excerpt, image, date, author, tags; in the
+    compact format the title and one line of excerpt, in the headline format the title.
 
     `brief` (lists of stories) shortens the excerpt and shows the image as a thumbnail.
     """
     title = fit(summary.title.strip(), EmbedLimits.title) or summary.url[: EmbedLimits.title]
+    if style.format != "full":
+        line = one_line(summary.excerpt) if style.format == "compact" else ""
+        return discord.Embed(title=title, url=_url(summary.url), description=line or None)
     author = fit(summary.author.strip(), EmbedLimits.author)
     footer = footer_text(summary.tags)
     room = EmbedLimits.total - len(title) - len(author) - len(footer)
@@ -82,19 +89,24 @@ def delivery_nonce(channel_id: str, post_id: str) -> str:
     return str(int(digest[:15], 16))
 
 
-def message_payload(summary: Summary, channel_id: str | None = None) -> dict[str, Any]:
+def message_payload(
+    summary: Summary, channel_id: str | None = None, style: Style = PLAIN
+) -> dict[str, Any]:
     """The JSON body of `POST /channels/{channel_id}/messages` for one story.
 
-    This is what discord.py sends for `send(embed=story_embed(summary),
-    allowed_mentions=NO_MENTIONS, nonce=delivery_nonce(...))`; the tests compare
-    it with the wire. Without a channel there is no nonce, and the body lacks
-    `nonce` and `enforce_nonce`.
+    This is what discord.py sends for `send(embed=story_embed(summary, style),
+    allowed_mentions=NO_MENTIONS, nonce=delivery_nonce(...), silent=style.silent)`;
+    the tests compare it with the wire. Without a channel there is no nonce, and the
+    body lacks `nonce` and `enforce_nonce`. A silent story carries the
+    SUPPRESS_NOTIFICATIONS flag.
     """
     payload: dict[str, Any] = {
         "content": None,
-        "embeds": [story_embed(summary).to_dict()],
+        "embeds": [story_embed(summary, style).to_dict()],
         "components": [],
     }
+    if style.silent:
+        payload["flags"] = discord.MessageFlags(suppress_notifications=True).value
     if channel_id is not None:
         payload["nonce"] = delivery_nonce(channel_id, summary.post_id)
         payload["enforce_nonce"] = True

@@ -12,15 +12,15 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, ClassVar
 
-from telegram import BotCommand, Message, Update
+from telegram import BotCommand, LinkPreviewOptions, Message, Update
 from telegram import error as tg
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from newsbot.adapter import Adapter
+from newsbot.adapter import PLAIN, Adapter
 from newsbot.config import ConfigError
 from newsbot.delivery.errors import TransientError, Undeliverable
 from newsbot.logs import redact, register_secret
-from newsbot.types import Summary
+from newsbot.types import Style, Summary
 from newsbot_telegram import errors
 from newsbot_telegram.commands import UpdateHandler
 from newsbot_telegram.flood_limits import Pacer
@@ -82,14 +82,15 @@ class TelegramAdapter(Adapter):
         return cls(token, settings.api_url, desk)
 
     @classmethod
-    def payload(cls, summary: Summary) -> Payload:
+    def payload(cls, summary: Summary, style: Style = PLAIN) -> Payload:
         """What `send` posts first for this summary (the method and its parameters)."""
-        return story_payload(summary, caption_limit=cls.caption_limit, text_limit=cls.text_limit)
+        return story_payload(summary, style, caption_limit=cls.caption_limit,
+                             text_limit=cls.text_limit)
 
     @classmethod
-    def preview(cls, summary: Summary) -> str:
+    def preview(cls, summary: Summary, style: Style = PLAIN) -> str:
         """The payload as JSON: `{"method": ..., "params": {...}}`; `chat_id` is added per chat."""
-        return cls.payload(summary).to_json()
+        return cls.payload(summary, style).to_json()
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -170,21 +171,23 @@ class TelegramAdapter(Adapter):
 
     # -- delivery ----------------------------------------------------------------------
 
-    async def send(self, chat_id: str, summary: Summary) -> str:
+    async def send(self, chat_id: str, summary: Summary, style: Style = PLAIN) -> str:
         if self._app is None:
             raise TransientError("telegram adapter is not running")
         chat = _chat_ref(chat_id)
-        payload = self.payload(summary)
+        payload = self.payload(summary, style)
         try:
             if payload.method == "sendPhoto":
-                message = await self._send_photo(chat, summary, payload)
+                message = await self._send_photo(chat, summary, style, payload)
             else:
-                message = await self._send_text(chat, summary, payload)
+                message = await self._send_text(chat, summary, style, payload)
         except tg.TelegramError as exc:
             raise errors.delivery_error(exc) from exc
         return str(message.message_id)
 
-    async def _send_photo(self, chat: int | str, summary: Summary, payload: Payload) -> Message:
+    async def _send_photo(
+        self, chat: int | str, summary: Summary, style: Style, payload: Payload
+    ) -> Message:
         assert self._app is not None
         try:
             return await self._app.bot.send_photo(chat_id=chat, **payload.params)
@@ -194,12 +197,18 @@ class TelegramAdapter(Adapter):
             level = logging.INFO if errors.known_photo_problem(exc) else logging.WARNING
             log.log(level, "telegram: picture of %s refused in %s (%s); sending text",
                     summary.post_id, chat, exc.message)
-        return await self._send_text(chat, summary, text_payload(summary, self.text_limit))
+        text = text_payload(summary, self.text_limit, style)
+        return await self._send_text(chat, summary, style, text)
 
-    async def _send_text(self, chat: int | str, summary: Summary, payload: Payload) -> Message:
+    async def _send_text(
+        self, chat: int | str, summary: Summary, style: Style, payload: Payload
+    ) -> Message:
         assert self._app is not None
+        params = dict(payload.params)
+        if "link_preview_options" in params:  # JSON in the payload, an object for PTB
+            params["link_preview_options"] = LinkPreviewOptions(**params["link_preview_options"])
         try:
-            return await self._app.bot.send_message(chat_id=chat, **payload.params)
+            return await self._app.bot.send_message(chat_id=chat, **params)
         except tg.BadRequest as exc:
             if errors.chat_closed(exc):
                 raise
@@ -208,7 +217,8 @@ class TelegramAdapter(Adapter):
                         summary.post_id, chat, exc.message)
         try:
             return await self._app.bot.send_message(
-                chat_id=chat, text=plain_story(summary, self.text_limit)
+                chat_id=chat, text=plain_story(summary, self.text_limit, style),
+                **({"disable_notification": True} if style.silent else {}),
             )
         except tg.BadRequest as exc:
             if errors.chat_closed(exc):

@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from newsbot.adapter import PLAIN
 from newsbot.chat.requests import Reply
 from newsbot.chat.wording import fit_items
-from newsbot.delivery.fitting import fit, utf16_len
-from newsbot.types import Summary
+from newsbot.delivery.fitting import ONE_LINE, fit, one_line, utf16_len
+from newsbot.types import Style, Summary
 
 PARSE_MODE = "HTML"
 #: a title longer than this is absurd; shortening it leaves room for the excerpt
@@ -136,27 +137,49 @@ def story_html(summary: Summary, limit: int) -> str:
     return "\n\n".join(parts)
 
 
-def story_payload(summary: Summary, *, caption_limit: int, text_limit: int) -> Payload:
-    """`sendPhoto` with an HTML caption when the story has a picture, else `sendMessage`."""
-    if summary.image_url:
-        return Payload("sendPhoto", {
-            "photo": summary.image_url,
-            "caption": story_html(summary, caption_limit),
-            "parse_mode": PARSE_MODE,
-        })
-    return text_payload(summary, text_limit)
-
-
-def text_payload(summary: Summary, text_limit: int) -> Payload:
-    """The story as a text message; also the fallback when Telegram refuses the picture."""
-    return Payload("sendMessage", {
-        "text": story_html(summary, text_limit),
+def story_payload(
+    summary: Summary, style: Style = PLAIN, *, caption_limit: int, text_limit: int
+) -> Payload:
+    """`sendPhoto` with an HTML caption for a full card with a picture, else `sendMessage`."""
+    if style.format != "full" or not summary.image_url:
+        return text_payload(summary, text_limit, style)
+    return Payload("sendPhoto", _quiet(style, {
+        "photo": summary.image_url,
+        "caption": story_html(summary, caption_limit),
         "parse_mode": PARSE_MODE,
-    })
+    }))
 
 
-def plain_story(summary: Summary, limit: int) -> str:
+def text_payload(summary: Summary, text_limit: int, style: Style = PLAIN) -> Payload:
+    """The story as a text message; also the fallback when Telegram refuses the picture.
+    Compact and headline formats show no link preview (no picture, as they promise)."""
+    if style.format == "full":
+        params: dict[str, Any] = {"text": story_html(summary, text_limit)}
+    else:
+        params = {"text": brief_html(summary, style.format, text_limit),
+                  "link_preview_options": {"is_disabled": True}}
+    return Payload("sendMessage", _quiet(style, {**params, "parse_mode": PARSE_MODE}))
+
+
+def brief_html(summary: Summary, story_format: str, limit: int) -> str:
+    """The linked title in bold, and for `compact` the excerpt's first line under it."""
+    title = _title(summary)
+    head = f"<b>{link(summary.url, title)}</b>"
+    if story_format == "headline":
+        return head
+    room = min(ONE_LINE, limit - utf16_len(title) - 1)
+    line = one_line(unmention(summary.excerpt), room, length=utf16_len) if room > 0 else ""
+    return f"{head}\n{escape(line)}" if line else head
+
+
+def _quiet(style: Style, params: dict[str, Any]) -> dict[str, Any]:
+    return {**params, "disable_notification": True} if style.silent else params
+
+
+def plain_story(summary: Summary, limit: int, style: Style = PLAIN) -> str:
     """Last resort when Telegram refuses our HTML: no markup at all, title and link first."""
+    if style.format != "full":
+        return f"{_title(summary)}\n{summary.url}"
     head = f"{_title(summary)}\n{summary.url}\n\n"
     rest = f"{unmention(summary.excerpt.strip())}\n\n{long_date(summary.date)}".strip()
     return head + fit(rest, max(0, limit - utf16_len(head)), length=utf16_len)

@@ -217,7 +217,7 @@ class Dispatcher:
             self._queues.retire_head(chat, row)
             return
         try:
-            message_id = await self.adapter.send(chat, summary)
+            message_id = await self.adapter.send(chat, summary, row.style)
         except RetryAfter as exc:
             self._answered()
             until = later(exc.seconds)

@@ -50,3 +50,18 @@ def fit(
         if cut > len(head) // 2:
             head = head[:cut]
     return head.rstrip(" \t\n,;:-–—") + ellipsis
+
+
+#: how long a story's one line of excerpt may be in a compact format
+ONE_LINE = 200
+_SENTENCE_END = (". ", "! ", "? ", "。")
+
+
+def one_line(text: str, limit: int = ONE_LINE, *, length: Callable[[str], int] = len) -> str:
+    """The excerpt's first sentence (or as much of its first line as fits in `limit`),
+    for formats that show one line of a story."""
+    line = text.strip().split("\n", 1)[0].strip()
+    ends = [line.find(end) for end in _SENTENCE_END if line.find(end) > 0]
+    if ends:
+        line = line[: min(ends) + 1]
+    return fit(line, limit, length=length)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import and_, func, select, update
@@ -21,9 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from newsbot.filters import Story, Wants
 from newsbot.store import Store, schema, utcnow
-from newsbot.store.database import SUBSCRIPTIONS_CHANGED
-from newsbot.store.rows import chunks, post_from_row, subscription_from_row
-from newsbot.types import Post, Subscription, Summary
+from newsbot.store.database import SUBSCRIPTIONS_CHANGED, chunks
+from newsbot.store.rows import (
+    OUTBOX_KEY,
+    outbox_row,
+    post_from_row,
+    style_from_row,
+    subscription_from_row,
+)
+from newsbot.types import Chat, Post, Style, Subscription, Summary
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +43,13 @@ class Delivery:
     chat_id: str
     attempts: int
     next_attempt_at: datetime
+    style: Style = field(default_factory=Style)
 
 
-#: a live subscription ready to match: (platform, chat id, what it wants)
-Wish = tuple[str, str, Wants]
+#: a live subscription ready to match: (chat, how stories look there, what it wants)
+Wish = tuple[Chat, Style, Wants]
+#: a delivery to queue: (post id, chat, how it looks)
+Queued = tuple[str, Chat, Style]
 
 
 class Outbox:
@@ -74,14 +83,14 @@ class Outbox:
 
     async def destinations(
         self, conn: AsyncConnection, posts: Iterable[Post], platforms: Collection[str]
-    ) -> list[tuple[str, str, str]]:
-        """(post, platform, chat) for every live subscription that wants each post."""
+    ) -> list[Queued]:
+        """(post, chat, style) for every live subscription that wants each post."""
         wishes = await self._live_wishes(conn, platforms)
         return [
-            (post.id, platform, chat_id)
+            (post.id, chat, style)
             for post in posts
             for story in (Story.of(post),)
-            for platform, chat_id, wants in wishes
+            for chat, style, wants in wishes
             if wants(story)
         ]
 
@@ -89,33 +98,15 @@ class Outbox:
         key = (await self.store.get_meta(conn, SUBSCRIPTIONS_CHANGED), tuple(sorted(platforms)))
         if self._wishes is None or self._wishes[0] != key:
             subs = await self._live_subscriptions(conn, platforms)
-            wishes = [(s.chat.platform, s.chat.id, Wants.of(s.tags, s.exclude, s.filters))
-                      for s in subs]
+            wishes = [(s.chat, s.style, Wants.of(s.tags, s.exclude, s.filters)) for s in subs]
             self._wishes = (key, wishes)
         return self._wishes[1]
 
-    async def queue(
-        self, conn: AsyncConnection, keys: Iterable[tuple[str, str, str]], now: datetime
-    ) -> int:
-        """Write a pending row for each (post, platform, chat) in `keys`, in that order
+    async def queue(self, conn: AsyncConnection, items: Iterable[Queued], now: datetime) -> int:
+        """Write a pending row for each (post, chat, style) in `items`, in that order
         (row ids give each chat's order), skipping those queued already; returns rows given."""
-        rows = [
-            {
-                "post_id": post_id,
-                "platform": platform,
-                "chat_id": chat_id,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
-            for post_id, platform, chat_id in keys
-        ]
-        stmt = self.store.insert(schema.outbox).on_conflict_do_nothing(
-            index_elements=["post_id", "platform", "chat_id"]
-        )
-        for chunk in chunks(rows):
-            await conn.execute(stmt, chunk)
+        rows = [outbox_row(post_id, chat, style, now) for post_id, chat, style in items]
+        await self.store.insert_new(conn, schema.outbox, rows, OUTBOX_KEY)
         return len(rows)
 
     async def _live_subscriptions(
@@ -131,13 +122,17 @@ class Outbox:
         """Pending rows of a platform with id > after_id, oldest first."""
         o = schema.outbox
         stmt = (
-            select(o.c.id, o.c.post_id, o.c.chat_id, o.c.attempts, o.c.next_attempt_at)
+            select(o.c.id, o.c.post_id, o.c.chat_id, o.c.attempts, o.c.next_attempt_at,
+                   o.c.format, o.c.silent)
             .where(o.c.platform == platform, o.c.status == "pending", o.c.id > after_id)
             .order_by(o.c.id)
         )
         async with self.store.engine.connect() as conn:
             rows = (await conn.execute(stmt)).all()
-        return [Delivery(r.id, r.post_id, r.chat_id, r.attempts, r.next_attempt_at) for r in rows]
+        return [
+            Delivery(r.id, r.post_id, r.chat_id, r.attempts, r.next_attempt_at, style_from_row(r))
+            for r in rows
+        ]
 
     async def summary_for(self, post_id: str) -> Summary | None:
         """The summary to send, or None when the post was deleted or is no longer live."""
@@ -202,8 +197,13 @@ class Outbox:
             old_rows = and_(
                 o.c.platform == platform, o.c.chat_id == old_id, o.c.status == "pending"
             )
-            moved = (await conn.execute(select(o.c.post_id).where(old_rows).order_by(o.c.id))).all()
-            await self.queue(conn, ((row.post_id, platform, new_id) for row in moved), now)
+            moved = (await conn.execute(
+                select(o.c.post_id, o.c.format, o.c.silent).where(old_rows).order_by(o.c.id)
+            )).all()
+            new_chat = Chat(platform, new_id)
+            await self.queue(
+                conn, ((row.post_id, new_chat, style_from_row(row)) for row in moved), now
+            )
             await conn.execute(
                 update(o).where(old_rows).values(status="migrated", last_error=f"now {new_id}")
             )

@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from newsbot.delivery.outbox import Outbox
 from newsbot.store import Store, schema, to_db_time
-from newsbot.store.rows import chunks, label_rows, post_from_row, post_to_row
+from newsbot.store.database import chunks
+from newsbot.store.rows import label_rows, post_from_row, post_to_row
 from newsbot.types import Post
 
 #: the columns of a `files` row a new read replaces

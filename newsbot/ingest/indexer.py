@@ -44,7 +44,7 @@ from newsbot.ingest.discover import find_post_files, is_candidate
 from newsbot.ingest.file_reads import FileRead, Wanted
 from newsbot.ingest.reader_processes import read_batches
 from newsbot.store import Store, schema
-from newsbot.store.rows import chunks
+from newsbot.store.database import chunks
 from newsbot.types import Post
 
 log = logging.getLogger(__name__)

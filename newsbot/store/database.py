@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -32,6 +33,9 @@ OPENED = "opened_at"
 #: so whoever keeps them ready for matching (the outbox) knows, in any process, when to
 #: read them again
 SUBSCRIPTIONS_CHANGED = "subscriptions_changed"
+#: rows per INSERT and values per IN clause, well under SQLite's parameter limit
+CHUNK = 500
+T = TypeVar("T")
 
 
 class StoreError(Exception):
@@ -76,6 +80,12 @@ def store_trouble(exc: BaseException, url: str) -> StoreError | None:
     detail = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
     return StoreError(f"{describe_url(url)}: {what} ({detail}); fix that, then start newsbot "
                       "again: nothing is lost")
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """`items` in consecutive slices of at most `size`: how every bulk statement is cut."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def utcnow() -> datetime:
@@ -166,6 +176,15 @@ class Store:
         if self.dialect == "postgresql":
             return postgresql.insert(table)
         return sqlite.insert(table)
+
+    async def insert_new(
+        self, conn: AsyncConnection, table: Any, rows: list[dict[str, Any]],
+        key: Sequence[str],
+    ) -> None:
+        """Insert `rows`, in order, skipping those whose `key` columns exist already."""
+        stmt = self.insert(table).on_conflict_do_nothing(index_elements=list(key))
+        for chunk in chunks(rows):
+            await conn.execute(stmt, chunk)
 
     async def get_meta(self, conn: AsyncConnection, key: str) -> str | None:
         row = await conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == key))

@@ -3,25 +3,14 @@ is laid out in the tables, for the writers (ingest, delivery) and the readers (c
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, tzinfo
-from typing import Any, TypeVar
+from typing import Any
 
 from newsbot.store.database import from_db_time, to_db_time
-from newsbot.types import Chat, Filters, Post, Subscription
+from newsbot.types import Chat, Filters, Post, Style, Subscription
 
-#: rows per INSERT and values per IN clause, well under SQLite's parameter limit
-CHUNK = 500
 #: longest label kept (the column's width)
 LABEL_MAX = 256
-
-T = TypeVar("T")
-
-
-def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    """`items` in consecutive slices of at most `size`: how every bulk statement is cut."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def post_from_row(row: Any, tz: tzinfo = UTC) -> Post:
@@ -60,6 +49,19 @@ def label_rows(post: Post) -> list[dict[str, Any]]:
     ]
 
 
+#: what makes an outbox row unique: a post is queued for a destination once
+OUTBOX_KEY = ("post_id", "platform", "chat_id")
+
+
+def outbox_row(post_id: str, chat: Chat, style: Style, now: datetime) -> dict[str, Any]:
+    """A pending `outbox` row: `post_id` for `chat`, looking as `style` says."""
+    return {
+        "post_id": post_id, "platform": chat.platform, "chat_id": chat.id,
+        "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
+        "format": style.format, "silent": style.silent,
+    }
+
+
 def subscription_from_row(row: Any) -> Subscription:
     """A `subscriptions` row as a Subscription (columns it lacks take their defaults)."""
     return Subscription(
@@ -69,4 +71,10 @@ def subscription_from_row(row: Any) -> Subscription:
         dead_reason=getattr(row, "dead_reason", ""),
         exclude=tuple(getattr(row, "exclude", None) or ()),
         filters=Filters.from_json(getattr(row, "filters", None)),
+        style=style_from_row(row),
     )
+
+
+def style_from_row(row: Any) -> Style:
+    """The `format` and `silent` columns of a subscriptions or outbox row."""
+    return Style(getattr(row, "format", None) or "full", bool(getattr(row, "silent", False)))

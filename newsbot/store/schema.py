@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -103,6 +104,9 @@ subscriptions = Table(
     Column("tags", JSON, nullable=False),
     Column("exclude", JSON, nullable=False, server_default=text("'[]'")),
     Column("filters", JSON, nullable=False, server_default=text("'{}'")),
+    # how stories look there (full, compact, headline) and whether they notify
+    Column("format", String(16), nullable=False, server_default="full"),
+    Column("silent", Boolean, nullable=False, server_default=false()),
     Column("dead", Boolean, nullable=False, default=False),
     Column("dead_reason", Text, nullable=False, default=""),
     Column("created_at", DateTime, nullable=False),
@@ -125,6 +129,9 @@ outbox = Table(
     Column("last_error", Text, nullable=True),
     Column("created_at", DateTime, nullable=False),
     Column("sent_at", DateTime, nullable=True),
+    # the destination's look when the story was queued
+    Column("format", String(16), nullable=False, server_default="full"),
+    Column("silent", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("post_id", "platform", "chat_id", name="uq_outbox_post_destination"),
     Index("ix_outbox_platform_status_id", "platform", "status", "id"),
 )

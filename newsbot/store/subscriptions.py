@@ -8,13 +8,20 @@ side's own changes (a chat gone dead, a chat moved) live with the outbox.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from newsbot.filters import Story, Wants
 from newsbot.store import schema
 from newsbot.store.database import Store, utcnow
-from newsbot.store.rows import subscription_from_row
-from newsbot.types import Chat, Filters, Subscription
+from newsbot.store.rows import OUTBOX_KEY, outbox_row, post_from_row, subscription_from_row
+from newsbot.types import Chat, Filters, Style, Subscription
+
+#: a first batch looks through at most this many of the newest stories, a page at a time
+FIRST_BATCH_SCAN = 2000
+FIRST_BATCH_PAGE = 200
 
 
 class Subscriptions:
@@ -22,10 +29,11 @@ class Subscriptions:
         self.store = store
 
     async def subscribe(
-        self, chat: Chat, tags: Sequence[str] = (), exclude: Sequence[str] = ()
+        self, chat: Chat, tags: Sequence[str] = (), exclude: Sequence[str] = (), last: int = 0
     ) -> Subscription:
-        """Subscribe `chat` (or change its tags); revives a chat marked dead. Its word
-        and pattern filters, if any, stay as they were."""
+        """Subscribe `chat` (or change its tags); revives a chat marked dead. Its filters
+        and style, if any, stay as they were. With `last`, the newest `last` live stories
+        it wants are queued for it at once, oldest first (never one queued for it before)."""
         now = utcnow()
         s = schema.subscriptions
         values = {"tags": list(tags), "exclude": list(exclude), "title": chat.title,
@@ -40,21 +48,47 @@ class Subscriptions:
             await conn.execute(stmt)
             await self.store.subscriptions_changed(conn)
             row = (await conn.execute(select(s).where(*_chat_is(chat)))).one()
-        return subscription_from_row(row)
+            sub = subscription_from_row(row)
+            if last > 0:
+                await self._queue_newest(conn, sub, last, now)
+        return sub
 
     async def set_filters(self, chat: Chat, filters: Filters) -> Subscription | None:
         """Replace the chat's word and pattern filters; None when it is not subscribed."""
+        return await self._change(chat, filters=filters.to_json())
+
+    async def set_style(self, chat: Chat, style: Style) -> Subscription | None:
+        """Change how stories look in the chat; None when it is not subscribed."""
+        return await self._change(chat, format=style.format, silent=style.silent)
+
+    async def _change(self, chat: Chat, **values: object) -> Subscription | None:
         s = schema.subscriptions
         async with self.store.engine.begin() as conn:
             done = await conn.execute(
-                update(s).where(*_chat_is(chat))
-                .values(filters=filters.to_json(), updated_at=utcnow())
+                update(s).where(*_chat_is(chat)).values(**values, updated_at=utcnow())
             )
             if not done.rowcount:
                 return None
             await self.store.subscriptions_changed(conn)
             row = (await conn.execute(select(s).where(*_chat_is(chat)))).one()
         return subscription_from_row(row)
+
+    async def _queue_newest(
+        self, conn: AsyncConnection, sub: Subscription, last: int, now: datetime
+    ) -> None:
+        """Queue the newest `last` live posts `sub` wants, oldest first, as fan-out would."""
+        p = schema.posts
+        wants = Wants.of(sub.tags, sub.exclude, sub.filters)
+        chosen: list[str] = []
+        newest = select(p).where(p.c.status == "live").order_by(p.c.date.desc(), p.c.id)
+        for offset in range(0, FIRST_BATCH_SCAN, FIRST_BATCH_PAGE):
+            page = (await conn.execute(newest.offset(offset).limit(FIRST_BATCH_PAGE))).all()
+            chosen += [row.id for row in page if wants(Story.of(post_from_row(row)))]
+            if len(chosen) >= last or len(page) < FIRST_BATCH_PAGE:
+                break
+        rows = [outbox_row(post_id, sub.chat, sub.style, now) for post_id in
+                reversed(chosen[:last])]
+        await self.store.insert_new(conn, schema.outbox, rows, OUTBOX_KEY)
 
     async def unsubscribe(self, chat: Chat) -> bool:
         """Remove the chat's subscription and its undelivered stories; False if it had none."""

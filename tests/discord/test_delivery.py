@@ -75,7 +75,7 @@ async def test_the_body_on_the_wire_is_the_preview(
     await publish(room, posts, "2026-02-01-a.md", "A story", extra='excerpt: "Short"')
 
     [summary] = await room.queries.latest(1)
-    assert fake.sent(NEWS) == [json.loads(DiscordAdapter.preview(summary, NEWS))]
+    assert fake.sent(NEWS) == [json.loads(DiscordAdapter.preview(summary, chat_id=NEWS))]
     preview = json.loads(DiscordAdapter.preview(summary))
     assert "nonce" not in preview
     assert preview["embeds"] == fake.sent(NEWS)[0]["embeds"]

@@ -156,7 +156,7 @@ def test_preview_is_the_message_body() -> None:
         "tts": False,
         "allowed_mentions": {"parse": []},
     }
-    for_channel = json.loads(DiscordAdapter.preview(STORY, "1400000000000000001"))
+    for_channel = json.loads(DiscordAdapter.preview(STORY, chat_id="1400000000000000001"))
     assert for_channel == {
         **body,
         "nonce": delivery_nonce("1400000000000000001", STORY.post_id),

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from newsbot.adapter import PLAIN
 from newsbot.app import Newsroom
 from newsbot.delivery import retry
 from newsbot.delivery.errors import TransientError
-from newsbot.types import Chat, Summary
+from newsbot.types import Chat, Style, Summary
 from tests.helpers import ScriptedAdapter, make_config, scripted_room, write_post
 
 CHATS = [f"c{i:02d}" for i in range(30)]
@@ -36,12 +37,12 @@ class Outage(ScriptedAdapter):
         self.random_failures = 0.0
         self.rng = random.Random(5)
 
-    async def send(self, chat_id: str, summary: Summary) -> str:
+    async def send(self, chat_id: str, summary: Summary, style: Style = PLAIN) -> str:
         if self.down or self.rng.random() < self.random_failures:
             self.attempts.append((chat_id, summary.post_id))
             await asyncio.sleep(0)
             raise TransientError("502 Bad Gateway")
-        return await super().send(chat_id, summary)
+        return await super().send(chat_id, summary, style)
 
 
 async def room_with_chats(tmp_path: Path, adapter: ScriptedAdapter) -> Newsroom:

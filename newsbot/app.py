@@ -96,11 +96,10 @@ class Newsroom:
         return self._store
 
     async def start(self) -> None:
-        posts_dir = self.config.site.posts_dir
-        if not posts_dir.is_dir():
-            raise ConfigError(
-                f"{self.config.source}: site.posts_dir: folder not found: {posts_dir}"
-            )
+        root = self.config.site.root
+        if not root.is_dir():
+            key = "site.source" if self.config.site.jekyll else "site.posts_dir"
+            raise ConfigError(f"{self.config.source}: {key}: folder not found: {root}")
         self._store = await Store.open(self.config.store.url)
         try:
             await self._start_parts()
@@ -126,7 +125,7 @@ class Newsroom:
         )
         if self.watch:
             # Watch before the first scan: anything written while it runs is seen again.
-            self._spawn(watch_folder(self.config.site.posts_dir, self.scan, self._stop))
+            self._spawn(watch_folder(self.config.site.root, self.scan, self._stop))
         report = await self._index(None)
         log.info(
             "indexed %d files (%d parsed, %d problems)%s",

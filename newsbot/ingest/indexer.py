@@ -37,9 +37,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from newsbot.config import SiteConfig
 from newsbot.delivery.outbox import Outbox
-from newsbot.ingest.discover import find_post_files, is_candidate
 from newsbot.ingest.file_reads import FileRead, Wanted
 from newsbot.ingest.reader_processes import read_batches
+from newsbot.ingest.site_posts import is_post, post_files
 from newsbot.store import Store, schema, to_db_time
 from newsbot.store.rows import chunks, label_rows, post_from_row, post_to_row
 from newsbot.types import Post
@@ -95,7 +95,7 @@ class Indexer:
     ) -> None:
         self.store = store
         self.site = site
-        self.root = Path(site.posts_dir)
+        self.root = Path(site.root)
         self.outbox = outbox
         self.platforms = platforms
         self.clock = clock
@@ -109,7 +109,7 @@ class Indexer:
     async def _scan(self, only: Collection[str] | None) -> ScanReport:
         if only is None:
             # FileStamps compare equal to (size, mtime_ns) tuples: what the store keeps
-            disk: dict[str, Any] = await asyncio.to_thread(find_post_files, self.root)
+            disk: dict[str, Any] = await asyncio.to_thread(post_files, self.site)
         else:
             disk = await asyncio.to_thread(self._stat_some, only)
         report = ScanReport(files=len(disk))
@@ -154,7 +154,7 @@ class Indexer:
         for rel in paths:
             full = self.root / rel
             try:
-                if full.is_file() and is_candidate(self.root, full):
+                if full.is_file() and is_post(self.site, full):
                     st = full.stat()
                     found[rel] = (st.st_size, st.st_mtime_ns)
             except OSError:
@@ -235,7 +235,7 @@ class Indexer:
         if state.first_run:  # nothing is queued: the batch's posts are simply not news
             fresh = [
                 post for post in posts.values()
-                if post.date <= now and not previous.get(post.id, ("", False))[1]
+                if not self._held(post, now) and not previous.get(post.id, ("", False))[1]
             ]
             await self._announce(conn, fresh, state)
 
@@ -309,7 +309,7 @@ class Indexer:
         rows: list[dict[str, Any]] = []
         labels: list[dict[str, Any]] = []
         for post in posts:
-            status = "held" if post.date > now else "live"
+            status = "held" if self._held(post, now) else "live"
             announced = previous.get(post.id, ("", False))[1]
             rows.append(post_to_row(post, status=status, announced=announced, now=now))
             labels += label_rows(post)
@@ -328,6 +328,11 @@ class Indexer:
             await conn.execute(delete(lab).where(lab.c.post_id.in_(chunk)))
         for chunk in chunks(labels):
             await conn.execute(lab.insert(), chunk)
+
+    def _held(self, post: Post, now: datetime) -> bool:
+        """A post dated in the future waits for its time, unless the site publishes the
+        future (Jekyll's `future: true`)."""
+        return post.date > now and not self.site.future
 
     async def _delete_orphans(self, conn: AsyncConnection, post_ids: set[str]) -> int:
         """Posts no file provides any more disappear from queries and from the outbox."""

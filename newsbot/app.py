@@ -88,6 +88,8 @@ class Newsroom:
         #: the store trouble that stops the bot, once one was met
         self.failure: StoreError | None = None
         self._failed = asyncio.Event()
+        #: set after a scan that read posts: one dated in the future may wait for its time
+        self._held_changed = asyncio.Event()
 
     @property
     def store(self) -> Store:
@@ -143,7 +145,7 @@ class Newsroom:
             self._spawn(
                 rescan_periodically(
                     self.scan, self.config.site.rescan_seconds,
-                    self.indexer.next_release, self._stop,
+                    self.indexer.next_release, self._stop, self._held_changed,
                 )
             )
 
@@ -174,6 +176,8 @@ class Newsroom:
         Raises `StoreError` (and has the bot stop) when the store cannot take the result.
         """
         report = await self._index(only)
+        if report.parsed:
+            self._held_changed.set()
         if report.queued:
             log.info(
                 "announcing %s: %d deliveries queued",

@@ -225,3 +225,14 @@ def test_front_matter_without_title_or_date_still_needs_a_date_in_a_plain_folder
     post = parse_post(b"---\nlayout: x\n---\nB\n", "2024-01-02-hello-world.md", site)
     assert post is not None and post.title == "Hello World"
     assert post.date == datetime(2024, 1, 2, tzinfo=UTC)
+
+
+def test_url_filters_use_the_sites_url_and_baseurl() -> None:
+    """Jekyll's relative_url and absolute_url filters (lib/jekyll/filters/url_filters.rb)."""
+    site = jekyll_site(url="https://example.org/blog")
+    site.jekyll_config.update({"url": "https://example.org", "baseurl": "/blog"})
+    body = "See [the notes]({{ '/notes/' | relative_url }}) at {{ 'x.html' | absolute_url }}.\n"
+    post = read("title: T\nexcerpt_separator: '@@'", body, site=site)
+    assert post.excerpt == "See the notes at https://example.org/blog/x.html."
+    text = "{{ '/notes/' | relative_url }} {{ page.date | date_to_string }}"
+    assert read("title: T", text + "\n", site=site).excerpt == "/blog/notes/ 05 Mar 2024"

@@ -236,3 +236,25 @@ def test_url_filters_use_the_sites_url_and_baseurl() -> None:
     assert post.excerpt == "See the notes at https://example.org/blog/x.html."
     text = "{{ '/notes/' | relative_url }} {{ page.date | date_to_string }}"
     assert read("title: T", text + "\n", site=site).excerpt == "/blog/notes/ 05 Mar 2024"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("{{" * 8000, id="unclosed outputs: quadratic in the engine's lexer"),
+        pytest.param("{% assign s = 'a' %}" + "{% assign s = s | append: s %}" * 60 + "{{ s }}",
+                     id="a value doubled sixty times"),
+        pytest.param("{% assign a = 'x,y' | split: ',' %}" + "{% assign a = a | concat: a %}" * 40,
+                     id="a list doubled forty times"),
+        pytest.param("{% for i in (1..1000) %}{% for j in (1..1000) %}{% for k in (1..1000) %}"
+                     "xyz{% endfor %}{% endfor %}{% endfor %}", id="a billion iterations"),
+        pytest.param("{% capture t %}{% for i in (1..1000) %}{% for j in (1..1000) %}ab"
+                     "{% endfor %}{% endfor %}{% endcapture %}{{ t }}", id="a huge capture"),
+        pytest.param("{% if true %}" * 3000 + "x", id="deep nesting"),
+        pytest.param("{% if a %}{% endif %}" * 20000, id="too many tags"),
+    ],
+)
+def test_hostile_liquid_in_an_excerpt_stays_bounded(body: str) -> None:
+    """Bounded in the pytest timeout and in memory: a hostile post never hangs the reader."""
+    post = read("title: T", body + "\n")
+    assert len(post.excerpt) <= 16_000

@@ -8,6 +8,7 @@ one Jekyll builds.
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from newsbot.config import AppConfig, ConfigError, load_config
 from newsbot.ingest.posts import parse_post
 from newsbot.ingest.site_posts import NOT_DATED, is_post, post_files
 from newsbot.types import Post
+from tests.helpers import console_room, make_config, write_post
 
 SITE = Path(__file__).parent.parent / "fixtures" / "sites" / "multilingual"
 BASE = "https://www.example-lang.org"
@@ -146,3 +148,32 @@ def test_a_bad_config_yml_is_one_line_naming_it(tmp_path: Path, yaml_text: str,
 def test_a_missing_source_folder_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"site\.source: folder not found"):
         config_for(tmp_path / "nowhere", tmp_path)
+
+
+async def test_the_bot_announces_a_new_translation_with_its_own_url(tmp_path: Path) -> None:
+    """The whole path: a new post in one language's _posts folder is delivered once, with
+    the URL Jekyll gives it, and the same file name in another language is another story."""
+    shutil.copytree(SITE, tmp_path / "site")
+    config = make_config(tmp_path, source="site", rescan_seconds=3600)
+    assert config.site.url == "https://news.example.org"  # newsbot.toml wins
+    room, console = console_room(config, watch=True)
+    await room.start()  # the first run indexes the six posts without pushing
+    try:
+        name = "2025-01-01-happy-new-year.md"
+        write_post(tmp_path / "site" / "ja" / "news" / "_posts", name, "新年",
+                   date="2025-01-01T00:00:00+00:00", categories=())
+        write_post(tmp_path / "site" / "en" / "news" / "_posts", name, "Happy new year",
+                   date="2025-01-01T00:00:00+00:00", categories=())
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 15
+        while len(console().sent) < 2 and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        sent = sorted((s.title, s.url) for _, s, _ in console().sent)
+        assert sent == [
+            ("Happy new year", "https://news.example.org/en/news/2025/01/01/happy-new-year/"),
+            ("新年", "https://news.example.org/ja/news/2025/01/01/happy-new-year/"),
+        ]
+        stored = await room.queries.latest(20)
+        assert len(stored) == 8 and len({s.url for s in stored}) == 8
+    finally:
+        await room.stop()

@@ -79,6 +79,8 @@ class Newsroom:
         #: the store trouble that stops the bot, once one was met
         self.failure: StoreError | None = None
         self._failed = asyncio.Event()
+        #: set after a scan that read posts: one dated in the future may wait for its time
+        self._held_changed = asyncio.Event()
 
     @property
     def store(self) -> Store:
@@ -87,11 +89,10 @@ class Newsroom:
         return self._store
 
     async def start(self) -> None:
-        posts_dir = self.config.site.posts_dir
-        if not posts_dir.is_dir():
-            raise ConfigError(
-                f"{self.config.source}: site.posts_dir: folder not found: {posts_dir}"
-            )
+        root = self.config.site.root
+        if not root.is_dir():
+            key = "site.source" if self.config.site.jekyll else "site.posts_dir"
+            raise ConfigError(f"{self.config.source}: {key}: folder not found: {root}")
         self._store = await Store.open(self.config.store.url)
         try:
             await self._start_parts()
@@ -118,7 +119,7 @@ class Newsroom:
         )
         if self.watch:
             # Watch before the first scan: anything written while it runs is seen again.
-            self._spawn(watch_folder(self.config.site.posts_dir, self.scan, self._stop))
+            self._spawn(watch_folder(self.config.site.root, self.scan, self._stop))
         report = await self._index(None)
         log.info(
             "indexed %d files (%d parsed, %d problems)%s",
@@ -136,7 +137,7 @@ class Newsroom:
             self._spawn(
                 rescan_periodically(
                     self.scan, self.config.site.rescan_seconds,
-                    self.indexer.next_release, self._stop,
+                    self.indexer.next_release, self._stop, self._held_changed,
                 )
             )
 
@@ -167,6 +168,8 @@ class Newsroom:
         Raises `StoreError` (and has the bot stop) when the store cannot take the result.
         """
         report = await self._index(only)
+        if report.parsed:
+            self._held_changed.set()
         if report.queued:
             log.info(
                 "announcing %s: %d deliveries queued",

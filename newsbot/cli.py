@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from newsbot import logs, registry
 from newsbot.app import Newsroom, NoAdapters, build_adapters, enable_hints
 from newsbot.config import AppConfig, ConfigError, load_config
-from newsbot.ingest.discover import find_post_files
-from newsbot.ingest.posts import MAX_POST_BYTES, PostError, parse_post, too_large
+from newsbot.ingest.posts import MAX_POST_BYTES, PostError, parse_post, read_post, too_large
+from newsbot.ingest.site_posts import post_files
 from newsbot.store import StoreError
 from newsbot.types import FORMATS, Style, Summary
 
@@ -54,51 +57,128 @@ def check_posts(
     config: AppConfig, out: TextIO, progress: TextIO | None = None
 ) -> list[tuple[str, int | None, str]]:
     """Parse every post; print a table of problems; return them."""
-    root = config.site.posts_dir
     problems: list[tuple[str, int | None, str]] = []
-    found = find_post_files(root, skipped=lambda rel, why: problems.append((rel, None, why)))
-    files = sorted(found)
-    if len(files) <= 200:
-        progress = None  # a bar for a handful of files is noise
-    step = max(1, len(files) // 100)
-    for done, rel in enumerate(files, 1):
-        try:
-            if found[rel].st_size > MAX_POST_BYTES:
-                raise too_large(found[rel].st_size)  # not even read
-            parse_post((root / rel).read_bytes(), rel, config.site)
-        except PostError as exc:
-            problems.append((rel, exc.line, str(exc)))
-        except OSError as exc:
-            problems.append((rel, None, f"cannot read: {exc.strerror or exc}"))
-        if progress is not None and (done % step == 0 or done == len(files)):
-            bar = "#" * (30 * done // len(files))
-            progress.write(f"\rchecking posts [{bar:<30}] {done}/{len(files)}")
-            progress.flush()
-    if progress is not None and files:
-        progress.write("\n")
+    count = 0
+    for record in post_records(config, progress):
+        if record["status"] == "problem":
+            problems.append((record["path"], record.get("line"), record["problem"]))
+        count += "line" in record or "id" in record  # a post file, not an entry passed over
     if problems:
         width = max(len(p[0]) for p in problems)
         print(f"{'file':<{width}}  {'line':>4}  problem", file=out)
         for rel, line, reason in problems:
             print(f"{rel:<{width}}  {line or '':>4}  {reason}", file=out)
-    print(f"{len(files)} posts checked, {len(problems)} with problems.", file=out)
+    print(f"{count} posts checked, {len(problems)} with problems.", file=out)
     return problems
+
+
+def post_records(config: AppConfig, progress: TextIO | None = None) -> Iterator[dict[str, Any]]:
+    """What newsbot reads from every post file, in path order (`newsbot check --json`).
+
+    Files passed over (a symlink leading out, an unreadable folder, a name Jekyll
+    would not read) come first, as problems without an `id`.
+    """
+    site = config.site
+    root = site.root
+    passed_over: list[tuple[str, str]] = []
+    found = post_files(site, skipped=lambda rel, why: passed_over.append((rel, why)))
+    for rel, why in passed_over:
+        yield {"path": rel, "status": "problem", "problem": why}
+    files = sorted(found)
+    if len(files) <= 200:
+        progress = None  # a bar for a handful of files is noise
+    step = max(1, len(files) // 100)
+    now = datetime.now(UTC)
+    for done, rel in enumerate(files, 1):
+        record: dict[str, Any] = {"path": rel}
+        try:
+            if found[rel].st_size > MAX_POST_BYTES:
+                raise too_large(found[rel].st_size)  # not even read
+            post, published = read_post((root / rel).read_bytes(), rel, site, unpublished=True)
+        except PostError as exc:
+            record.update(status="problem", problem=str(exc), line=exc.line)
+        except OSError as exc:
+            record.update(status="problem", problem=f"cannot read: {exc.strerror or exc}",
+                          line=None)
+        else:
+            assert post is not None
+            held = post.date > now and not site.future
+            status = "live" if published and not held else "held" if published else "unpublished"
+            record.update(
+                id=post.id, title=post.title, date=post.date.isoformat(), url=post.url,
+                excerpt=post.excerpt, image=post.image_url, author=post.author,
+                tags=list(post.tags), categories=list(post.categories), status=status,
+            )
+        if progress is not None and (done % step == 0 or done == len(files)):
+            bar = "#" * (30 * done // len(files))
+            progress.write(f"\rchecking posts [{bar:<30}] {done}/{len(files)}")
+            progress.flush()
+        yield record
+    if progress is not None and files:
+        progress.write("\n")
+
+
+def describe_site(config: AppConfig) -> list[str]:
+    """Where posts are read from, and what was taken from the site's `_config.yml`."""
+    site = config.site
+    if not site.jekyll:
+        return [f"posts: every post file under {site.posts_dir} (site.posts_dir)"]
+    lines = [f"posts: every _posts folder under {site.root} (site.source)"]
+    if site.jekyll_file is None:
+        lines.append(f"no _config.yml in {site.source}: Jekyll's defaults apply")
+    else:
+        taken = site.jekyll_taken
+        values = ", ".join(f"{key}={value!r}" for key, value in taken.items()) or "nothing"
+        lines.append(f"Jekyll configuration: {site.jekyll_file}: took {values}")
+    return lines
+
+
+def print_list(records: Iterator[dict[str, Any]], out: TextIO) -> int:
+    """The records as a table; returns how many had a problem."""
+    rows = [(r["status"], r.get("date", "")[:16], r["path"], r.get("title", ""),
+             r.get("url") or r.get("problem", "")) for r in records]
+    headers = ("status", "date", "file", "title", "url or problem")
+    widths = [max([len(h)] + [_shown(row[i]) for row in rows]) for i, h in enumerate(headers[:4])]
+    for row in (headers, *rows):
+        cells = [cell + " " * (width - _shown(cell))
+                 for cell, width in zip(row, widths, strict=False)]
+        print("  ".join([*cells, row[4]]), file=out)
+    return sum(1 for row in rows if row[0] == "problem")
+
+
+def _shown(text: str) -> int:
+    """Columns `text` takes in a terminal: wide (CJK, full-width) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     config = _config(args.config)
-    root = config.site.posts_dir
+    root = config.site.root
     if not root.is_dir():
-        raise ConfigError(f"{config.source}: site.posts_dir: folder not found: {root}")
-    print(f"configuration: {config.source} is valid")
+        key = "site.source" if config.site.jekyll else "site.posts_dir"
+        raise ConfigError(f"{config.source}: {key}: folder not found: {root}")
+    # With --json the output is the records alone: what is said of the setup goes to stderr.
+    say = sys.stderr if args.json or args.list else sys.stdout
+    print(f"configuration: {config.source} is valid", file=say)
+    for line in describe_site(config):
+        print(line, file=say)
     on = sorted(build_adapters_quietly(config))
     if on:
-        print(f"adapters on: {', '.join(on)}")
+        print(f"adapters on: {', '.join(on)}", file=say)
     else:
-        print("no adapter is turned on; set one of: " + "; ".join(enable_hints()))
-    progress = sys.stderr if sys.stderr.isatty() else None
-    problems = check_posts(config, sys.stdout, progress)
-    return EXIT_POST_PROBLEMS if problems else 0
+        print("no adapter is turned on; set one of: " + "; ".join(enable_hints()), file=say)
+    progress = sys.stderr if sys.stderr.isatty() and not (args.json or args.list) else None
+    if args.json:
+        problems = 0
+        for record in post_records(config):
+            problems += record["status"] == "problem"
+            print(json.dumps({k: v for k, v in record.items() if k != "line"},
+                             ensure_ascii=False))
+        return EXIT_POST_PROBLEMS if problems else 0
+    if args.list:
+        return EXIT_POST_PROBLEMS if print_list(post_records(config), sys.stdout) else 0
+    problems_found = check_posts(config, sys.stdout, progress)
+    return EXIT_POST_PROBLEMS if problems_found else 0
 
 
 def build_adapters_quietly(config: AppConfig) -> list[str]:
@@ -113,7 +193,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         data = path.read_bytes()
     except OSError as exc:
         return _fail(f"{path}: cannot read ({exc.strerror or exc})", EXIT_CONFIG)
-    root = config.site.posts_dir.resolve()
+    root = config.site.root.resolve()
     try:
         rel = path.resolve().relative_to(root).as_posix()
     except ValueError:
@@ -142,6 +222,10 @@ def parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
     check = sub.add_parser("check", help="validate the configuration and every post")
     check.add_argument("--config", help=config_help)
+    shown = check.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true",
+                       help="one JSON object per line for every post file")
+    shown.add_argument("--list", action="store_true", help="every post file in a table")
     check.set_defaults(func=cmd_check)
     preview = sub.add_parser("preview", help="print exactly what would be sent for a post")
     preview.add_argument("file")

@@ -11,6 +11,8 @@ environment are used). Every key can come from `NEWSBOT_<SECTION>_<KEY>`, and
 the environment wins; the command line's few settings (`--console`) win over
 both. Relative paths (`site.posts_dir`, a relative SQLite file)
 are taken relative to the folder of the config file, or the working directory.
+With `site.source`, the site's own `_config.yml` fills the `site` keys that the
+file and the environment leave unset.
 
 A bad value raises `ConfigError` with one sentence naming the file and key.
 Tokens are `SecretStr`: they never show in a repr, a log line or an error.
@@ -30,6 +32,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SerializeAsAny,
     ValidationError,
     field_validator,
@@ -69,14 +72,29 @@ def http_url(value: str, *, allow_empty: bool = False) -> str:
 
 
 class SiteConfig(Section):
+    #: the Jekyll source folder: its `_config.yml` is read and every `_posts` folder under it
+    source: Path | None = None
+    #: a single folder of posts, for a site without `_config.yml` (ignored with `source`)
     posts_dir: Path = Path("_posts")
     url: str = "http://localhost:4000"
     permalink: str = "date"
     timezone: str = "UTC"
     #: seconds between full rescans, the safety net for lost file events
     rescan_seconds: float = Field(default=60.0, gt=0)
-    #: where a body is cut when a post has no `excerpt`; empty = first paragraph
-    excerpt_separator: str = ""
+    #: where a body is cut when a post has no `excerpt`, as in Jekyll (`""` = no excerpt);
+    #: unset: Jekyll's "\n\n" with `source`, else the first paragraph of prose
+    excerpt_separator: str | None = None
+    #: publish posts dated in the future at once (Jekyll's `future`), instead of at their time
+    future: bool = False
+    #: paths under `source` never read (Jekyll's `exclude`, with its defaults)
+    exclude: list[str] = Field(default_factory=list)
+    #: where the collections live under `source` (Jekyll's `collections_dir`)
+    collections_dir: str = ""
+    #: the `_config.yml` read, and the values taken from it (for `newsbot check`)
+    _jekyll_file: Path | None = PrivateAttr(default=None)
+    _jekyll_taken: dict[str, Any] = PrivateAttr(default_factory=dict)
+    #: the whole `_config.yml`, which Liquid in excerpts sees as `site`
+    _jekyll_config: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @field_validator("url")
     @classmethod
@@ -94,9 +112,47 @@ class SiteConfig(Section):
             ) from None
         return value
 
+    @field_validator("exclude", mode="before")
+    @classmethod
+    def _exclude(cls, value: object) -> object:
+        if isinstance(value, str):  # from the environment: comma-separated
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
     @property
     def tzinfo(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def jekyll(self) -> bool:
+        """Whether posts are read the way Jekyll reads a whole site (`source` is set)."""
+        return self.source is not None
+
+    @property
+    def root(self) -> Path:
+        """The folder whose files are posts, and relative to which their paths are kept."""
+        if self.source is None:
+            return self.posts_dir
+        return self.source / self.collections_dir if self.collections_dir else self.source
+
+    @property
+    def separator(self) -> str | None:
+        """The site's excerpt separator in effect (None: newsbot's first paragraph)."""
+        if self.excerpt_separator is None and self.jekyll:
+            return "\n\n"  # Jekyll's default
+        return self.excerpt_separator
+
+    @property
+    def jekyll_file(self) -> Path | None:
+        return self._jekyll_file
+
+    @property
+    def jekyll_taken(self) -> dict[str, Any]:
+        return dict(self._jekyll_taken)
+
+    @property
+    def jekyll_config(self) -> dict[str, Any]:
+        return self._jekyll_config
 
 
 class StoreConfig(Section):
@@ -183,15 +239,18 @@ def load_config(
             _merge(raw, origin, {section: {key: value}}, f"environment {name}", known)
     _merge(raw, origin, overrides or {}, "command line", known)
 
+    base = Path.cwd() if file is None else file.resolve().parent
+    jekyll = _merge_jekyll_config(raw, origin, base)
     core = {name: raw[name] for name in CORE_SECTIONS if name in raw}
     config = _validate(AppConfig, {**core, "source": label}, (), label, origin)
     for name, model in models.items():
         config.adapter_sections[name] = _validate(model, raw.get(name, {}), (name,), label, origin)
 
-    base = Path.cwd() if file is None else file.resolve().parent
     site = config.site
     if not site.posts_dir.is_absolute():
         site.posts_dir = base / site.posts_dir
+    if jekyll is not None:
+        site._jekyll_file, site._jekyll_taken, site._jekyll_config = jekyll
     config.store.url = _anchor_sqlite(config.store.url, base)
     return config
 
@@ -260,6 +319,33 @@ def _validate(
         return model.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, loc, label, origin)) from None
+
+
+def _merge_jekyll_config(
+    raw: dict[str, Any], origin: dict[tuple[str, ...], str], base: Path
+) -> tuple[Path | None, dict[str, Any], dict[str, Any]] | None:
+    """With `site.source`, fill the site keys newsbot.toml and the environment leave
+    unset from the site's `_config.yml`; return (file, values taken, whole config)."""
+    from newsbot.ingest.jekyll_site import JekyllConfigError, read_jekyll_config, site_values
+
+    site = raw.get("site")
+    if not isinstance(site, dict) or not site.get("source"):
+        return None
+    source = base / str(site["source"])  # an absolute source stays as it is
+    site["source"] = str(source)
+    if not source.is_dir():
+        where = origin.get(("site", "source"), "configuration")
+        raise ConfigError(f"{where}: site.source: folder not found: {source}")
+    try:
+        file, config = read_jekyll_config(source)
+        values = site_values(config, file) if file is not None else {}
+    except JekyllConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    taken = {key: value for key, value in values.items() if ("site", key) not in origin}
+    for key, value in taken.items():
+        site[key] = value
+        origin[("site", key)] = str(file)
+    return file, taken, config
 
 
 def _anchor_sqlite(url: str, base: Path) -> str:

@@ -111,3 +111,57 @@ def test_preview_platform_prints_a_json_payload(site, capsys, platform):
     assert "Budget day" in out
     start = out.index("{")
     json.loads(out[start:])  # whatever its shape, it is the exact JSON that would be sent
+
+
+MULTILINGUAL = Path(__file__).parent / "fixtures" / "sites" / "multilingual"
+
+
+@pytest.fixture
+def jekyll_config(tmp_path: Path) -> str:
+    config = tmp_path / "newsbot.toml"
+    config.write_text(f'[site]\nsource = "{MULTILINGUAL.as_posix()}"\n', encoding="utf-8")
+    return str(config)
+
+
+def test_check_json_is_one_object_per_post_file(jekyll_config, capsys):
+    code = main(["check", "--json", "--config", jekyll_config])
+    captured = capsys.readouterr()
+    records = [json.loads(line) for line in captured.out.splitlines()]
+    assert code == 3  # the undated file in de/news/_posts
+    assert records[0] == {"path": "de/news/_posts/not-a-dated-post.md", "status": "problem",
+                          "problem": "not a post for Jekyll: a file in _posts must be named "
+                                     "YYYY-MM-DD-title.EXT"}
+    ja = next(r for r in records if r["path"].startswith("ja/news/_posts/2024"))
+    assert ja == {
+        "path": "ja/news/_posts/2024-12-25-ruby-3-4-0-released.md",
+        "id": "ja/news/_posts/2024-12-25-ruby-3-4-0-released.md",
+        "title": "Ruby 3.4.0 リリース", "date": "2024-12-25T00:00:00+00:00",
+        "url": "https://www.example-lang.org/ja/news/2024/12/25/ruby-3-4-0-released/",
+        "excerpt": "Ruby 3.4.0が公開されました。（全角：ＡＢＣ１２３）", "image": None,
+        "author": "naruse", "tags": [], "categories": ["ja", "news"], "status": "live",
+    }
+    assert len({r["url"] for r in records if "url" in r}) == 6
+    # what was read and taken goes to stderr, so stdout stays JSON lines
+    assert f"Jekyll configuration: {MULTILINGUAL / '_config.yml'}: took " in captured.err
+    assert "permalink='pretty'" in captured.err and "timezone='UTC'" in captured.err
+
+
+def test_check_list_shows_status_held_and_unpublished(tmp_path, capsys):
+    site = tmp_path / "site"
+    posts = site / "_posts"
+    posts.mkdir(parents=True)
+    (site / "_config.yml").write_text("url: https://example.org\n", encoding="utf-8")
+    (posts / "2020-01-01-old.md").write_text("---\ntitle: Old\n---\nx\n", encoding="utf-8")
+    (posts / "2999-01-01-later.md").write_text("---\ntitle: Later\n---\nx\n", encoding="utf-8")
+    (posts / "2020-01-02-off.md").write_text("---\ntitle: Hidden\npublished: false\n---\nx\n",
+                                             encoding="utf-8")
+    config = tmp_path / "newsbot.toml"
+    config.write_text(f'[site]\nsource = "{site.as_posix()}"\n', encoding="utf-8")
+    assert main(["check", "--list", "--config", str(config)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["status", "date", "file", "title", "url", "or", "problem"]
+    rows = {line.split()[2]: line.split() for line in lines[1:]}
+    assert rows["_posts/2020-01-01-old.md"][0] == "live"
+    assert rows["_posts/2999-01-01-later.md"][0] == "held"
+    assert rows["_posts/2020-01-02-off.md"][0] == "unpublished"
+    assert rows["_posts/2020-01-01-old.md"][-1] == "https://example.org/2020/01/01/old.html"

@@ -1,13 +1,16 @@
 """Plain text out of what authors write: Markdown, HTML, Liquid and mojibake.
 
 Chat platforms show an excerpt as plain text, so whatever a post's excerpt or
-body contains is rendered with markdown-it, stripped of tags, freed of Liquid
-template tags, repaired with ftfy and collapsed to single spaces.
+body contains is rendered with markdown-it, stripped of tags, repaired with
+ftfy and collapsed to single spaces.
 
 `clean_text` is the repair used for every short human-written field (title,
 author); `to_text` turns a piece of Markdown into such text; `excerpt_from_body`
 picks the part of a body that serves as the excerpt when the front matter has
-none.
+none: with a separator, exactly as Jekyll's `excerpt.rb` does (the body up to
+it, the reference link definitions the head uses, its Liquid blocks closed),
+else the first paragraph of prose. The caller hands in how Liquid is treated
+(rendered, see `liquid_render.py`, or stripped).
 """
 
 from __future__ import annotations
@@ -15,11 +18,15 @@ from __future__ import annotations
 import html
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 
 import ftfy
 from markdown_it import MarkdownIt
+
+from newsbot.ingest.liquid_strip import strip_liquid
+
+__all__ = ["clean_text", "excerpt_from_body", "html_to_text", "strip_liquid", "to_text"]
 
 #: the marker WordPress, Hexo and many Jekyll themes use to end the excerpt
 MORE_MARKER = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
@@ -27,22 +34,32 @@ MORE_MARKER = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
 # One shared instance: building a MarkdownIt compiles its rules, which is slow.
 _MD = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
-# Quotes and full-width forms are the author's choice; only mojibake is fixed.
-# HTML entities are handled by the callers, who know whether text is markup.
-_FTFY = ftfy.TextFixerConfig(unescape_html=False, uncurl_quotes=False, explain=False)
+# Only mojibake is fixed: quotes, full-width forms, ligatures and the author's
+# Unicode normalization are the author's choice, in every language. HTML entities
+# are handled by the callers, who know whether text is markup.
+_FTFY = ftfy.TextFixerConfig(
+    unescape_html=False, uncurl_quotes=False, fix_character_width=False,
+    fix_latin_ligatures=False, normalization=None, explain=False,
+)
+#: Liquid in a piece of Markdown, rendered or stripped (`strip_liquid`)
+Liquid = Callable[[str], str]
+# Jekyll's excerpt.rb: a reference link definition line, and a Liquid tag's name.
+_LINK_DEFINITION = re.compile(r"^ {0,3}(\[[^\]]+\])(:.+)$", re.MULTILINE)
+#: reference link definitions looked up for a first paragraph, at most
+MAX_DEFINITIONS = 200
+_TAG_NAME = re.compile(r"\{%-?\s*(\w+)")
+#: Liquid's block tags, closed by Jekyll when the separator falls inside one
+_BLOCK_TAGS_LIQUID = frozenset(
+    "if unless for case capture comment raw highlight tablerow ifchanged".split()
+)
+_HIGHLIGHT = re.compile(r"\{%-?\s*(end)?highlight\b[^%]*-?%\}")
 
-# Blocks whose content is never prose are dropped whole, not just their tags.
-_LIQUID_BLOCK_OPEN = re.compile(r"\{%-?\s*(comment|highlight|raw)\b")
-_LIQUID_BLOCK_ENDS = {
-    name: re.compile(r"\{%-?\s*end" + name + r"\s*-?%\}")
-    for name in ("comment", "highlight", "raw")
-}
-#: Liquid output and tags, removed from prose: (opening, closing)
-_LIQUID_SPANS = (("{%", "%}"), ("{{", "}}"))
 #: Markdown handed to the renderer for one excerpt, at most: an excerpt is a
 #: chat message's worth of text, and rendering is slow on pathological input
 SOURCE_MAX = 16_000
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_SPACES_BUT_IDEOGRAPHIC = re.compile(r"[^\S\u3000]+")
+_SPACE_CHARACTERS = "".join(c for c in map(chr, range(0x3001)) if c.isspace() and c != "\u3000")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _FENCE_LINE = re.compile(r"^ {0,3}(?:`{3,}|~{3,})", re.MULTILINE)
 
@@ -61,86 +78,11 @@ def clean_text(text: str) -> str:
     """
     if not text.isascii():
         text = ftfy.fix_text(text, _FTFY)
+        if "\u3000" in text:  # the ideographic space is a full-width character, kept
+            return _SPACES_BUT_IDEOGRAPHIC.sub(" ", text).strip(_SPACE_CHARACTERS)
     elif _CONTROL.search(text):
         text = _CONTROL.sub("", text)
     return " ".join(text.split())
-
-
-def strip_liquid(text: str) -> str:
-    """Remove Liquid tags and output (`{% ... %}`, `{{ ... }}`) and kramdown IALs.
-
-    Written as scans rather than lazy regexes (`\\{%.*?%\\}`): those take
-    quadratic time on a body full of unclosed `{%`, which a hostile post can be.
-    """
-    if "{" not in text:
-        return text
-    text = _strip_liquid_blocks(text)
-    text = _strip_spans(text, _LIQUID_SPANS)
-    return _strip_spans(text, (("{:", "}"),), stop_at_newline=True)
-
-
-class _Finder:
-    """`text.find(needle, start)` for ever-increasing starts, in linear time overall."""
-
-    def __init__(self, text: str, needle: str) -> None:
-        self.text, self.needle, self.last = text, needle, -2
-
-    def at_or_after(self, start: int) -> int:
-        if self.last == -1 or self.last >= start:
-            return self.last  # nothing further on, or the last hit is still ahead
-        self.last = self.text.find(self.needle, start)
-        return self.last
-
-
-def _strip_spans(
-    text: str, spans: tuple[tuple[str, str], ...], *, stop_at_newline: bool = False
-) -> str:
-    """Remove each `opening … closing` span, leftmost first (as a lazy regex would)."""
-    closers = {close: _Finder(text, close) for _, close in spans}
-    newline = _Finder(text, "\n")
-    out: list[str] = []
-    copied = at = 0
-    while (at := text.find("{", at)) >= 0:
-        for opening, closing in spans:
-            if not text.startswith(opening, at):
-                continue
-            end = closers[closing].at_or_after(at + len(opening))
-            if end < 0:
-                continue
-            if stop_at_newline and 0 <= newline.at_or_after(at) < end:
-                continue
-            out.append(text[copied:at])
-            copied = at = end + len(closing)
-            break
-        else:
-            at += 1
-    out.append(text[copied:])
-    return "".join(out)
-
-
-def _strip_liquid_blocks(text: str) -> str:
-    """`{% raw %}…{% endraw %}` (and comment, highlight) replaced by a space."""
-    tag_close = _Finder(text, "%}")
-    ends: dict[str, tuple[int, re.Match[str] | None]] = {}  # kind → (searched from, hit)
-    out: list[str] = []
-    copied = at = 0
-    while (opener := _LIQUID_BLOCK_OPEN.search(text, at)) is not None:
-        close = tag_close.at_or_after(opener.end())
-        if close < 0:
-            break  # no tag is ever closed after this point
-        kind = opener.group(1)
-        since, hit = ends.get(kind, (-1, None))
-        if since < 0 or (hit is not None and hit.start() < close + 2):
-            hit = _LIQUID_BLOCK_ENDS[kind].search(text, close + 2)
-            ends[kind] = (close + 2, hit)
-        if hit is None:
-            at = opener.end()  # never ended: left as text, like the regex did
-            continue
-        out.append(text[copied : opener.start()])
-        out.append(" ")
-        copied = at = hit.end()
-    out.append(text[copied:])
-    return "".join(out)
 
 
 def _head(source: str) -> str:
@@ -151,13 +93,14 @@ def _head(source: str) -> str:
     return source[: cut if cut > 0 else SOURCE_MAX]
 
 
-def to_text(markdown: str, *, inline: bool = False) -> str:
+def to_text(markdown: str, *, inline: bool = False, liquid: Liquid | None = None) -> str:
     """Render Markdown (and any HTML in it) to clean plain text.
 
     `inline=True` renders without block syntax, for one-paragraph fields such as
     a front matter excerpt, where `1984. A year…` must not become a list.
+    Liquid is stripped unless `liquid` says how to treat it.
     """
-    source = _head(strip_liquid(markdown))
+    source = _head((liquid or strip_liquid)(markdown))
     if not source.strip():
         return ""
     rendered = _MD.renderInline(source) if inline else _MD.render(source)
@@ -174,30 +117,73 @@ def html_to_text(markup: str) -> str:
     return "".join(parser.parts)
 
 
-def excerpt_from_body(body: str, separator: str = "") -> str:
+def excerpt_from_body(body: str, separator: str | None = None,
+                      liquid: Liquid = strip_liquid) -> str:
     """The excerpt of a post without one in its front matter, as plain text.
 
-    The body up to `separator` when given and present, else up to `<!--more-->`,
-    else the first paragraph that holds some text (headings, images, code and
-    Liquid-only blocks are passed over, unlike Jekyll, because a chat needs prose).
+    With a `separator`, Jekyll's rule: the body up to its first occurrence (the
+    whole body when it is absent), and `""` means no excerpt. Without one, the
+    body up to `<!--more-->`, else the first paragraph that holds some text
+    (headings, images, code and Liquid-only blocks are passed over, because a
+    chat needs prose).
     """
-    heads = []  # searched before Liquid is stripped: a separator may look like Liquid
-    if separator and separator in body:
-        heads.append(body.partition(separator)[0])
+    if separator is not None:
+        if not separator:
+            return ""
+        head = jekyll_excerpt(body, separator)
+        return to_text(head, liquid=lambda text: liquid(highlight_as_code(text)))
+    definitions = _LINK_DEFINITION.findall(body)[:MAX_DEFINITIONS] if "]:" in body else []
     more = MORE_MARKER.search(body)
     if more:
-        heads.append(body[: more.start()])
-    for head in heads:
-        text = to_text(head)
+        text = to_text(with_definitions(body[: more.start()], definitions), liquid=liquid)
         if text:
             return text
-    return first_paragraph(strip_liquid(body))
+    if "{" in body:
+        body = liquid(highlight_as_code(_head(body)))
+    return first_paragraph(body, definitions)
 
 
-def first_paragraph(body: str) -> str:
-    """Plain text of the first block of the body that is a paragraph of prose."""
+def jekyll_excerpt(body: str, separator: str) -> str:
+    """Jekyll's `extract_excerpt`: the head before `separator`, its open Liquid blocks
+    closed, and the tail's reference link definitions that the head uses."""
+    head, _, tail = body.partition(separator)
+    if not tail:
+        return head
+    if "{%" in head:
+        head = _close_liquid_blocks(head)
+    definitions = [label + rest for label, rest in _LINK_DEFINITION.findall(tail)
+                   if label in head]
+    return head + "\n\n" + "\n".join(definitions) if definitions else head
+
+
+def _close_liquid_blocks(head: str) -> str:
+    names = dict.fromkeys(reversed(_TAG_NAME.findall(head)))  # last occurrence first
+    for name in names:
+        if name in _BLOCK_TAGS_LIQUID and not re.search(r"\{%-?\s*end" + name, head):
+            head += "\n{% end" + name + " %}"
+    return head
+
+
+def with_definitions(chunk: str, definitions: list[tuple[str, str]]) -> str:
+    """`chunk` plus those of the body's reference link definitions that it uses."""
+    if not definitions or "[" not in chunk:
+        return chunk
+    used = [label + rest for label, rest in definitions if label in chunk]
+    return chunk + "\n\n" + "\n".join(used) if used else chunk
+
+
+def highlight_as_code(text: str) -> str:
+    """`{% highlight x %}…{% endhighlight %}` as a fenced code block, which Jekyll makes it."""
+    if "highlight" not in text:
+        return text
+    return _HIGHLIGHT.sub(lambda m: "\n```\n", text)
+
+
+def first_paragraph(body: str, definitions: list[tuple[str, str]] | None = None) -> str:
+    """Plain text of the first block of the body that is a paragraph of prose
+    (reference links resolved with the body's `definitions`)."""
     for whole in _chunks(body):
-        chunk = _head(whole)
+        chunk = with_definitions(_head(whole), definitions or [])
         tokens = _MD.parse(chunk)
         for opener, token in itertools.pairwise(tokens):
             # Headings hold inline tokens too; only paragraphs count as prose.

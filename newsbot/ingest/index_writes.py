@@ -54,13 +54,16 @@ async def upsert_posts(
     posts: Iterable[Post],
     previous: dict[str, tuple[str, bool]],
     now: datetime,
+    *,
+    publish_future: bool = False,
 ) -> None:
-    """Write these posts and their labels: held when dated after `now`, else live; a
-    post keeps the announced flag `previous` (from `post_states`) gives it."""
+    """Write these posts and their labels: held when dated after `now` (unless the site
+    publishes the future, Jekyll's `future: true`), else live; a post keeps the
+    announced flag `previous` (from `post_states`) gives it."""
     rows: list[dict[str, Any]] = []
     labels: list[dict[str, Any]] = []
     for post in posts:
-        status = "held" if post.date > now else "live"
+        status = "held" if post.date > now and not publish_future else "live"
         announced = previous.get(post.id, ("", False))[1]
         rows.append(post_to_row(post, status=status, announced=announced, now=now))
         labels += label_rows(post)

@@ -40,9 +40,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from newsbot.config import SiteConfig
 from newsbot.delivery.outbox import Outbox
 from newsbot.ingest import index_writes
-from newsbot.ingest.discover import find_post_files, is_candidate
 from newsbot.ingest.file_reads import FileRead, Wanted
 from newsbot.ingest.reader_processes import read_batches
+from newsbot.ingest.site_posts import is_post, post_files
 from newsbot.store import Store, schema
 from newsbot.store.database import chunks
 from newsbot.types import Post
@@ -98,7 +98,7 @@ class Indexer:
     ) -> None:
         self.store = store
         self.site = site
-        self.root = Path(site.posts_dir)
+        self.root = Path(site.root)
         self.outbox = outbox
         self.platforms = platforms
         self.clock = clock
@@ -112,7 +112,7 @@ class Indexer:
     async def _scan(self, only: Collection[str] | None) -> ScanReport:
         if only is None:
             # FileStamps compare equal to (size, mtime_ns) tuples: what the store keeps
-            disk: dict[str, Any] = await asyncio.to_thread(find_post_files, self.root)
+            disk: dict[str, Any] = await asyncio.to_thread(post_files, self.site)
         else:
             disk = await asyncio.to_thread(self._stat_some, only)
         report = ScanReport(files=len(disk))
@@ -157,7 +157,7 @@ class Indexer:
         for rel in paths:
             full = self.root / rel
             try:
-                if full.is_file() and is_candidate(self.root, full):
+                if full.is_file() and is_post(self.site, full):
                     st = full.stat()
                     found[rel] = (st.st_size, st.st_mtime_ns)
             except OSError:
@@ -233,12 +233,14 @@ class Indexer:
                  "sha256": r.sha256, "post_id": post_id, "error": error}
             )
         await index_writes.upsert_files(self.store, conn, file_rows)
-        await index_writes.upsert_posts(self.store, conn, posts.values(), previous, now)
+        await index_writes.upsert_posts(self.store, conn, posts.values(), previous, now,
+                                        publish_future=self.site.future)
         state.seen.update(posts)
         if state.first_run:  # nothing is queued: the batch's posts are simply not news
             fresh = [
                 post for post in posts.values()
-                if post.date <= now and not previous.get(post.id, ("", False))[1]
+                if (post.date <= now or self.site.future)
+                and not previous.get(post.id, ("", False))[1]
             ]
             await self._announce(conn, fresh, state)
 

@@ -1,7 +1,8 @@
 """Where a post and its image live on the web, computed the way Jekyll does.
 
 `post_url` expands a Jekyll permalink style or pattern (`/:categories/:year/...`)
-under the site URL; `image_url` turns a post's `image` into an absolute URL and
+under the site URL, following Jekyll's `url.rb`, `drops/url_drop.rb` and
+`utils.rb` (slugify); `image_url` turns a post's `image` into an absolute URL and
 refuses anything that would point outside the site or at something that is not
 an image. Nothing here touches the disk: a post naming `/etc/passwd` only ever
 gets a refusal.
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote, unquote, urlsplit
 
@@ -31,15 +34,19 @@ STYLES = {
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".svg")
 
 _PLACEHOLDER = re.compile(r":([a-z_]+)")
-_SLUG_DEFAULT = re.compile(r"[\W_]+")
-# Jekyll's "pretty" mode keeps the characters that are safe in a URL path.
-_SLUG_PRETTY = re.compile(r"(?:[^\w._~!$&'()+,;=@]|_)+")
+#: Jekyll's `pretty` slug mode keeps these besides letters, marks and decimal digits
+_PRETTY_KEEPS = frozenset("._~!$&'()+,;=@")
+_ASCII_DEFAULT = re.compile(r"[^A-Za-z0-9]+")
+_ASCII_PRETTY = re.compile(r"[^A-Za-z0-9._~!$&'()+,;=@]+")
 _SLASHES = re.compile(r"/{2,}")
 _UNSAFE_IN_IMAGE = re.compile(r"[\x00-\x1f\x7f\\]")
 # What stays literal in a path; everything else (spaces, non-ASCII) is escaped.
 _PATH_SAFE = "/-._~!$&'()*+,;=:@%"
 _SEGMENT_SAFE = "-._~!$&'()*+,;=:@"
 _QUERY_SAFE = "/?:@!$&'()*+,;=%-._~"
+# Jekyll's URL.escape_path: values made only of these are used as they are.
+_PLAIN_VALUE = re.compile(r"[a-zA-Z0-9./-]+")
+_VALUE_SAFE = "-._~!$&'()*+,;=:@/"
 
 _MONTHS = (
     "January February March April May June July August September October November December"
@@ -69,59 +76,115 @@ _DATE_PARTS: dict[str, Callable[[datetime], str]] = {
 }
 
 
-def slugify(text: str, *, pretty: bool = False, cased: bool = False) -> str:
-    """Jekyll's `slugify`: runs of unwanted characters become `-`, ends trimmed.
+def _kept(char: str, pretty: bool) -> bool:
+    """Jekyll's slug alphabet: Unicode letters, marks and decimal digits (`\\p{L}\\p{M}\\p{Nd}`)."""
+    if char.isascii():
+        return char.isalnum() or (pretty and char in _PRETTY_KEEPS)
+    category = unicodedata.category(char)
+    return category[0] in "LM" or category == "Nd"
 
-    Default mode keeps letters and digits only; `pretty` also keeps `._~!$&'()+,;=@`.
+
+def slugify(text: str, *, pretty: bool = False, cased: bool = False) -> str:
+    """Jekyll's `Utils.slugify` (modes `default` and `pretty`): every run of other
+    characters becomes one `-`, a leading and a trailing `-` go, lowercased unless `cased`.
+
+    Default mode keeps letters, marks and decimal digits in any script; `pretty` also
+    keeps `._~!$&'()+,;=@` (so `_` too).
     """
-    pattern = _SLUG_PRETTY if pretty else _SLUG_DEFAULT
-    slug = pattern.sub("-", text).strip("-")
+    if text.isascii():  # the everyday case, at C speed
+        slug = (_ASCII_PRETTY if pretty else _ASCII_DEFAULT).sub("-", text).strip("-")
+        return slug if cased else slug.lower()
+    out: list[str] = []
+    dash = False
+    for char in text:
+        if _kept(char, pretty):
+            out.append(char)
+            dash = False
+        elif not dash:
+            out.append("-")
+            dash = True
+    slug = "".join(out).strip("-")
     return slug if cased else slug.lower()
 
 
-def expand(pattern: str, *, date: datetime, slug: str, categories: Sequence[str] = ()) -> str:
-    """The URL path of a post for a permalink style name or pattern.
+@dataclass(frozen=True, slots=True)
+class UrlParts:
+    """What a post gives Jekyll's URL placeholders (its `UrlDrop`)."""
 
-    `date` is used as it is, in its own time zone, as Jekyll does. Unknown
-    placeholders are left alone, again as Jekyll does.
+    date: datetime  # already in the site's time zone
+    slug: str  # front matter `slug`, else the slug of the file name
+    categories: Sequence[str] = ()
+    name: str = ""  # file name without extension (`:name`)
+    path: str = ""  # path without extension and `_posts` (`:path`)
+    output_ext: str = ".html"
+
+    def value(self, name: str) -> str | None:
+        if name == "title":
+            return slugify(self.slug, pretty=True, cased=True)
+        if name == "slug":
+            return slugify(self.slug)
+        if name == "name":
+            return slugify(self.name)
+        if name == "categories":
+            return "/".join(dict.fromkeys(c.lower() for c in self.categories))
+        if name == "slugified_categories":
+            return "/".join(dict.fromkeys(slugify(c) for c in self.categories))
+        if name == "path":
+            return self.path
+        if name == "output_ext":
+            return self.output_ext
+        if name == "collection":
+            return "posts"
+        part = _DATE_PARTS.get(name)
+        return part(self.date) if part is not None else None
+
+
+def _escape_value(value: str) -> str:
+    if not value or _PLAIN_VALUE.fullmatch(value):
+        return value
+    return quote(value, safe=_VALUE_SAFE)
+
+
+def expand(pattern: str, parts: UrlParts) -> str:
+    """The URL path of a post for a permalink pattern, as Jekyll's `URL` builds it.
+
+    Each placeholder's value is escaped on its own (`URL.escape_path`); `:name_`
+    is `:name` followed by `_`. Unknown placeholders are left as they are (Jekyll
+    refuses to build the site). Then Jekyll's `sanitize_url`: no climbing, no `./`,
+    no empty segments; what is left unescaped in the pattern itself is escaped last.
     """
-    template = STYLES.get(pattern, pattern)
-    values = {
-        "title": slug,
-        "slug": slugify(slug),
-        "categories": "/".join(c for c in (slugify(c) for c in categories) if c),
-        "slugified_categories": "/".join(c for c in (slugify(c) for c in categories) if c),
-        "output_ext": ".html",
-    }
-
     def replace(match: re.Match[str]) -> str:
         name = match.group(1)
-        if name in values:
-            return values[name]
-        part = _DATE_PARTS.get(name)
-        return part(date) if part is not None else match.group(0)
+        value = parts.value(name)
+        if value is None and name.endswith("_"):
+            value = parts.value(name.rstrip("_"))
+            if value is not None:
+                return _escape_value(value) + "_" * (len(name) - len(name.rstrip("_")))
+        return match.group(0) if value is None else _escape_value(value)
 
-    path = _PLACEHOLDER.sub(replace, template)
-    # Jekyll's sanitize_url: no climbing, no empty segments left by empty values.
-    path = _SLASHES.sub("/", "/" + path.replace("..", "/"))
-    return quote(path, safe=_PATH_SAFE)
+    path = _PLACEHOLDER.sub(replace, pattern)
+    path = ("/" + path).replace("..", "/").replace("./", "")
+    return quote(_SLASHES.sub("/", path), safe=_PATH_SAFE)
 
 
-def post_url(
-    site: SiteConfig,
-    *,
-    date: datetime,
-    slug: str,
-    categories: Sequence[str] = (),
-    permalink: str | None = None,
-) -> str:
+def output_ext(permalink: str | None) -> str:
+    """`.html`, or the extension a post's own permalink ends in (Jekyll's `permalink_ext`)."""
+    if permalink and not permalink.endswith("/"):
+        last = permalink.rsplit("/", 1)[-1]
+        dot = last.rfind(".")
+        if dot > 0 and ":" not in last[dot:]:
+            return last[dot:]
+    return ".html"
+
+
+def post_url(site: SiteConfig, parts: UrlParts, permalink: str | None = None) -> str:
     """Absolute URL of a post: the site URL (base path kept) plus its permalink.
 
     `permalink` is the post's own front matter permalink, which wins over the
     site's style and may use the same placeholders.
     """
-    pattern = permalink if permalink else site.permalink
-    return site.url.rstrip("/") + expand(pattern, date=date, slug=slug, categories=categories)
+    pattern = permalink if permalink else STYLES.get(site.permalink, site.permalink)
+    return site.url.rstrip("/") + expand(pattern, parts)
 
 
 def image_url(ref: str, site: SiteConfig, *, source: str = "") -> str | None:

@@ -62,25 +62,27 @@ def test_inline_rendering_keeps_leading_numbers_and_marks() -> None:
 @pytest.mark.parametrize(
     ("body", "separator", "excerpt"),
     [
-        ("First.\n\nSecond.", "", "First."),
-        ("\n\n\nFirst\nstill first.\n\nSecond.", "", "First still first."),
-        ("## Heading\n\nSub\n---\n\n![img](a.png)\n\nProse here.", "", "Prose here."),
-        ("```\ncode\n\nmore code\n```\n\nProse.", "", "Prose."),
-        ("~~~\ncode\n\n~~~\n\nAfter fence.", "", "After fence."),
-        ("{% highlight py %}\nx = 1\n\ny = 2\n{% endhighlight %}\n\nProse.", "", "Prose."),
-        ("{% include figure.html %}\n\n<figure>\n<img src=a.jpg>\n</figure>\n\nText.", "", "Text."),
-        ("> Quoted lead.\n\nProse.", "", "Quoted lead."),
-        ("<div class=lead>\nHTML lead.\n</div>\n\nProse.", "", "HTML lead."),
-        ("One.\n\nTwo.\n\n<!-- more -->\n\nThree.", "", "One. Two."),
-        ("One.\n\nTwo.\n<!--MORE-->", "", "One. Two."),
+        ("First.\n\nSecond.", None, "First."),
+        ("\n\n\nFirst\nstill first.\n\nSecond.", None, "First still first."),
+        ("## Heading\n\nSub\n---\n\n![img](a.png)\n\nProse here.", None, "Prose here."),
+        ("```\ncode\n\nmore code\n```\n\nProse.", None, "Prose."),
+        ("~~~\ncode\n\n~~~\n\nAfter fence.", None, "After fence."),
+        ("{% highlight py %}\nx = 1\n\ny = 2\n{% endhighlight %}\n\nProse.", None, "Prose."),
+        ("{% include figure.html %}\n\n<figure>\n<img src=a.jpg>\n</figure>\n\nText.", None,
+         "Text."),
+        ("> Quoted lead.\n\nProse.", None, "Quoted lead."),
+        ("<div class=lead>\nHTML lead.\n</div>\n\nProse.", None, "HTML lead."),
+        ("One.\n\nTwo.\n\n<!-- more -->\n\nThree.", None, "One. Two."),
+        ("One.\n\nTwo.\n<!--MORE-->", None, "One. Two."),
         ("One.\n\nTwo.\n[cut]\nThree.\n<!--more-->", "[cut]", "One. Two."),
-        ("<!--more-->\nOnly after.", "", "Only after."),
-        ("One.\n\nTwo.", "[cut]", "One."),
-        ("# Only a heading", "", ""),
-        ("", "", ""),
+        ("<!--more-->\nOnly after.", None, "Only after."),
+        ("One.\n\nTwo.", "[cut]", "One. Two."),  # Jekyll: no separator, whole body
+        ("One.\n\nTwo.", "", ""),  # Jekyll: an empty separator means no excerpt
+        ("# Only a heading", None, ""),
+        ("", None, ""),
     ],
 )
-def test_excerpt_from_body(body: str, separator: str, excerpt: str) -> None:
+def test_excerpt_from_body(body: str, separator: str | None, excerpt: str) -> None:
     assert excerpt_from_body(body, separator) == excerpt
 
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from newsbot.config import SiteConfig
-from newsbot.ingest.permalink import expand, image_url, post_url, slugify
+from newsbot.ingest.permalink import UrlParts, expand, image_url, post_url, slugify
 
 # A Tuesday in ISO week 10, the 65th day of a leap year.
 WHEN = datetime(2024, 3, 5, 7, 8, 9, tzinfo=ZoneInfo("Europe/London"))
@@ -19,10 +19,15 @@ def site(url: str = "https://news.example.org", permalink: str = "date") -> Site
     return SiteConfig(url=url, permalink=permalink)
 
 
+def parts(slug: str = "budget-day", categories: tuple[str, ...] = (), when: datetime = WHEN,
+          **more: str) -> UrlParts:
+    return UrlParts(date=when, slug=slug, categories=categories, **more)
+
+
 @pytest.mark.parametrize(
     ("style", "categories", "path"),
     [
-        ("date", ("News", "World Affairs"), "/news/world-affairs/2024/03/05/budget-day.html"),
+        ("date", ("News", "World Affairs"), "/news/world%20affairs/2024/03/05/budget-day.html"),
         ("date", (), "/2024/03/05/budget-day.html"),
         ("pretty", ("News",), "/news/2024/03/05/budget-day/"),
         ("pretty", (), "/2024/03/05/budget-day/"),
@@ -32,47 +37,59 @@ def site(url: str = "https://news.example.org", permalink: str = "date") -> Site
         ("none", (), "/budget-day.html"),
     ],
 )
-def test_named_styles(style: str, categories: tuple[str, ...], path: str) -> None:
-    url = post_url(site(permalink=style), date=WHEN, slug="budget-day", categories=categories)
+def test_named_styles_follow_jekyll_configuration_rb(
+    style: str, categories: tuple[str, ...], path: str
+) -> None:
+    """Jekyll's STYLE_TO_PERMALINK (lib/jekyll/configuration.rb)."""
+    url = post_url(site(permalink=style), parts(categories=categories))
     assert url == "https://news.example.org" + path
 
 
 @pytest.mark.parametrize(
     ("pattern", "path"),
     [
-        ("/:year/:month/:day/:title:output_ext", "/2024/03/05/Budget-Day.html"),
+        ("/:year/:month/:day/:title:output_ext", "/2024/03/05/Budget_Day.html"),
         ("/:i_month/:i_day/:short_year/:slug", "/3/5/24/budget-day"),
-        ("/:hour-:minute-:second/:title/", "/07-08-09/Budget-Day/"),
+        ("/:hour-:minute-:second/:title/", "/07-08-09/Budget_Day/"),
         ("/:y_day/:week/:short_day/:long_day", "/065/10/Tue/Tuesday"),
-        ("/:short_month/:long_month/:title", "/Mar/March/Budget-Day"),
+        ("/:short_month/:long_month/:title", "/Mar/March/Budget_Day"),
         ("/:w_year/:w_day/:unknown", "/2024/2/:unknown"),
-        ("/blog/:categories/:title/", "/blog/uk-news/Budget-Day/"),
-        ("no-leading-slash/:title", "/no-leading-slash/Budget-Day"),
+        ("/blog/:categories/:title/", "/blog/uk%20news/publish_test/Budget_Day/"),
+        ("/:slugified_categories/", "/uk-news/publish-test/"),
+        ("/:name/:path/:collection", "/2024-03-05-budget-day/en/news/2024-03-05-Budget_Day/posts"),
+        ("/:title_:year", "/Budget_Day_2024"),
+        ("no-leading-slash/:title", "/no-leading-slash/Budget_Day"),
     ],
 )
-def test_placeholders(pattern: str, path: str) -> None:
-    assert expand(pattern, date=WHEN, slug="Budget-Day", categories=("UK News",)) == path
+def test_placeholders_follow_jekyll_url_drop_rb(pattern: str, path: str) -> None:
+    """Every placeholder of Jekyll's UrlDrop (lib/jekyll/drops/url_drop.rb): `:categories`
+    downcased but not slugified, `:title` slugified in pretty mode keeping case and `_`."""
+    given = parts(slug="Budget_Day", categories=("UK News", "publish_test", "uk news"),
+                  name="2024-03-05-Budget_Day", path="en/news//2024-03-05-Budget_Day")
+    assert expand(pattern, given) == path
 
 
 def test_site_base_path_is_kept() -> None:
-    url = post_url(site(url="https://example.com/blog/"), date=WHEN, slug="x", categories=("A",))
+    url = post_url(site(url="https://example.com/blog/"), parts(slug="x", categories=("A",)))
     assert url == "https://example.com/blog/a/2024/03/05/x.html"
 
 
 def test_front_matter_permalink_wins_and_is_expanded() -> None:
-    url = post_url(site(), date=WHEN, slug="x", categories=("A",),
-                   permalink="/stories/:year/:title/")
+    url = post_url(site(), parts(slug="x", categories=("A",)), "/stories/:year/:title/")
     assert url == "https://news.example.org/stories/2024/x/"
 
 
-def test_dates_are_taken_in_the_posts_own_zone() -> None:
+def test_placeholders_take_the_date_as_given_the_caller_converts_to_the_site_zone() -> None:
+    """url_drop.rb formats `@obj.date`, which document.rb has already made local time."""
     late = datetime(2024, 3, 5, 23, 30, tzinfo=timezone(-timedelta(hours=5)))
-    assert post_url(site(), date=late, slug="x").endswith("/2024/03/05/x.html")
+    assert post_url(site(), parts(slug="x", when=late)).endswith("/2024/03/05/x.html")
 
 
-def test_url_escapes_spaces_and_non_ascii_but_never_climbs() -> None:
-    url = post_url(site(), date=WHEN, slug="café au lait", permalink="/../:title/../x")
-    assert url == "https://news.example.org/caf%C3%A9%20au%20lait/x"
+def test_url_escapes_values_like_jekyll_url_rb_and_never_climbs() -> None:
+    """Jekyll's URL.escape_path and sanitize_url (lib/jekyll/url.rb)."""
+    url = post_url(site(), parts(slug="café au lait"), "/../:title/../x/./y")
+    assert url == "https://news.example.org/caf%C3%A9-au-lait/x/y"
+    assert expand("/:title", parts(slug="100%_sure#1")) == "/100-_sure-1"
 
 
 @pytest.mark.parametrize(
@@ -84,9 +101,21 @@ def test_url_escapes_spaces_and_non_ascii_but_never_climbs() -> None:
         ("v1.2 Release (beta)", {"pretty": True}, "v1.2-release-(beta)"),
         ("Keep Case", {"pretty": True, "cased": True}, "Keep-Case"),
         ("!!!", {}, ""),
+        # the expectations of Jekyll's test/test_utils.rb
+        ("The _config.yml file", {}, "the-config-yml-file"),
+        ("The _config.yml file?", {"pretty": True}, "the-_config.yml-file"),
+        ("So what is Jekyll, exactly?", {}, "so-what-is-jekyll-exactly"),
+        ("كيف حالك؟", {}, "كيف-حالك"),
+        ("5時〜6時 三・一四", {}, "5時-6時-三-一四"),
+        ("மல்லிப்பூ வகைகள்", {}, "மல்லிப்பூ-வகைகள்"),
+        ("மல்லிப்பூ வகைகள்", {"pretty": True}, "மல்லிப்பூ-வகைகள்"),
+        ("The _config.yml file?", {"pretty": True, "cased": True}, "The-_config.yml-file"),
+        ("💎", {}, ""),
+        ("x²", {}, "x"),  # a superscript is a number but not a decimal digit
     ],
 )
-def test_slugify(text: str, kwargs: dict[str, bool], slug: str) -> None:
+def test_slugify_follows_jekyll_utils_rb(text: str, kwargs: dict[str, bool], slug: str) -> None:
+    """Jekyll's Utils.slugify, default and pretty modes (lib/jekyll/utils.rb)."""
     assert slugify(text, **kwargs) == slug
 
 

@@ -24,7 +24,8 @@ PLAIN = Style()
 
 if TYPE_CHECKING:
     from newsbot.chat.desk import CommandDesk
-    from newsbot.config import AppConfig, Section
+    from newsbot.config import AppConfig
+    from newsbot.sections import Section
 
 
 class Adapter(abc.ABC):

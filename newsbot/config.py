@@ -1,6 +1,6 @@
 """Typed configuration: a TOML file, overridden key by key from the environment.
 
-The core's sections (`site`, `store`, `log`) are declared here; every other
+The core's sections (`site`, `store`, `log`) are declared in `sections.py`; every other
 section belongs to the adapter of that name, whose `settings` model declares
 it (`Adapter.settings`), so a third-party adapter brings its own, validated the
 same way. Read one with `config.section("telegram", TelegramSettings)`.
@@ -25,157 +25,25 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
-    PrivateAttr,
     SerializeAsAny,
     ValidationError,
-    field_validator,
 )
 
 from newsbot import registry
+from newsbot.sections import LogConfig, Section, SiteConfig, StoreConfig
 
 if TYPE_CHECKING:
     from newsbot.adapter import Adapter
 
 DEFAULT_FILE = "newsbot.toml"
 ENV_PREFIX = "NEWSBOT_"
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(Exception):
     """A configuration problem a person can fix; the message names file and key."""
-
-
-class Section(BaseModel):
-    """One `[section]` of newsbot.toml: unknown keys are errors, defaults are validated.
-
-    An adapter's `settings` model subclasses this; its section is named after it.
-    """
-
-    model_config = ConfigDict(extra="forbid", validate_default=True)
-
-
-def http_url(value: str, *, allow_empty: bool = False) -> str:
-    """The validator of every http(s) URL setting (adapters' too)."""
-    if allow_empty and value == "":
-        return value
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("must be an http(s) URL such as https://example.com")
-    return value
-
-
-class SiteConfig(Section):
-    #: the Jekyll source folder: its `_config.yml` is read and every `_posts` folder under it
-    source: Path | None = None
-    #: a single folder of posts, for a site without `_config.yml` (ignored with `source`)
-    posts_dir: Path = Path("_posts")
-    url: str = "http://localhost:4000"
-    permalink: str = "date"
-    timezone: str = "UTC"
-    #: seconds between full rescans, the safety net for lost file events
-    rescan_seconds: float = Field(default=60.0, gt=0)
-    #: where a body is cut when a post has no `excerpt`, as in Jekyll (`""` = no excerpt);
-    #: unset: Jekyll's "\n\n" with `source`, else the first paragraph of prose
-    excerpt_separator: str | None = None
-    #: publish posts dated in the future at once (Jekyll's `future`), instead of at their time
-    future: bool = False
-    #: paths under `source` never read (Jekyll's `exclude`, with its defaults)
-    exclude: list[str] = Field(default_factory=list)
-    #: where the collections live under `source` (Jekyll's `collections_dir`)
-    collections_dir: str = ""
-    #: the `_config.yml` read, and the values taken from it (for `newsbot check`)
-    _jekyll_file: Path | None = PrivateAttr(default=None)
-    _jekyll_taken: dict[str, Any] = PrivateAttr(default_factory=dict)
-    #: the whole `_config.yml`, which Liquid in excerpts sees as `site`
-    _jekyll_config: dict[str, Any] = PrivateAttr(default_factory=dict)
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        return http_url(value).rstrip("/")
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {value!r} (use a name like Europe/London)"
-            ) from None
-        return value
-
-    @field_validator("exclude", mode="before")
-    @classmethod
-    def _exclude(cls, value: object) -> object:
-        if isinstance(value, str):  # from the environment: comma-separated
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
-
-    @property
-    def tzinfo(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    @property
-    def jekyll(self) -> bool:
-        """Whether posts are read the way Jekyll reads a whole site (`source` is set)."""
-        return self.source is not None
-
-    @property
-    def root(self) -> Path:
-        """The folder whose files are posts, and relative to which their paths are kept."""
-        if self.source is None:
-            return self.posts_dir
-        return self.source / self.collections_dir if self.collections_dir else self.source
-
-    @property
-    def separator(self) -> str | None:
-        """The site's excerpt separator in effect (None: newsbot's first paragraph)."""
-        if self.excerpt_separator is None and self.jekyll:
-            return "\n\n"  # Jekyll's default
-        return self.excerpt_separator
-
-    @property
-    def jekyll_file(self) -> Path | None:
-        return self._jekyll_file
-
-    @property
-    def jekyll_taken(self) -> dict[str, Any]:
-        return dict(self._jekyll_taken)
-
-    @property
-    def jekyll_config(self) -> dict[str, Any]:
-        return self._jekyll_config
-
-
-class StoreConfig(Section):
-    url: str = "sqlite:///newsbot.sqlite3"
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        scheme = value.split(":", 1)[0].split("+", 1)[0]
-        if scheme not in ("sqlite", "postgresql", "postgres") or "://" not in value:
-            raise ValueError("must be a sqlite:///FILE or postgresql://… database URL")
-        return value
-
-
-class LogConfig(Section):
-    level: str = "INFO"
-
-    @field_validator("level")
-    @classmethod
-    def _level(cls, value: str) -> str:
-        if value.upper() not in LOG_LEVELS:
-            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
-        return value.upper()
 
 
 S = TypeVar("S", bound=Section)
@@ -264,7 +132,7 @@ def _settings_models(adapters: Mapping[str, type[Adapter]]) -> dict[str, type[Se
             continue
         if not (isinstance(model, type) and issubclass(model, Section)):
             # a plain pydantic model would drop unknown keys silently
-            raise ConfigError(f"adapter {name!r}: its settings must be a newsbot.config.Section")
+            raise ConfigError(f"adapter {name!r}: its settings must be a newsbot.sections.Section")
         if name in CORE_SECTIONS:
             raise ConfigError(f"adapter {name!r} cannot declare the core's [{name}] section")
         models[name] = model

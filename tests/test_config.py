@@ -9,7 +9,8 @@ from typing import ClassVar
 import pytest
 from pydantic import BaseModel, SecretStr, field_validator
 
-from newsbot.config import ConfigError, Section, http_url, load_config
+from newsbot.config import ConfigError, load_config
+from newsbot.sections import Section, http_url
 from newsbot_console.settings import ConsoleSettings
 from newsbot_discord.settings import DiscordSettings
 from newsbot_telegram.settings import TelegramSettings
@@ -164,7 +165,7 @@ class LaxAdapter(ScriptedAdapter):
 @pytest.mark.parametrize(
     ("adapters", "message"),
     [
-        ({"lax": LaxAdapter}, "adapter 'lax': its settings must be a newsbot.config.Section"),
+        ({"lax": LaxAdapter}, "adapter 'lax': its settings must be a newsbot.sections.Section"),
         ({"log": TeamChatAdapter}, "adapter 'log' cannot declare the core's [log] section"),
     ],
 )

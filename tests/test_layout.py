@@ -51,7 +51,8 @@ def test_the_stages_are_folders_of_the_core() -> None:
     assert all((CORE / stage / "__init__.py").is_file() for stage in STAGES)
     loose = sorted(p.name for p in CORE.glob("*.py"))
     assert loose == ["__init__.py", "__main__.py", "adapter.py", "app.py", "cli.py",
-                     "config.py", "filters.py", "logs.py", "registry.py", "types.py"]
+                     "config.py", "filters.py", "logs.py", "registry.py", "sections.py",
+                     "types.py"]
 
 
 @pytest.mark.parametrize("stage", STAGES)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newsbot.config import Section
+from newsbot.sections import Section
 
 
 class ConsoleSettings(Section):

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr, field_validator
 
-from newsbot.config import Section, http_url
+from newsbot.sections import Section, http_url
 from newsbot_discord.routing import DEFAULT_API_URL, DEFAULT_GATEWAY_URL
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import SecretStr, field_validator
 
-from newsbot.config import Section, http_url
+from newsbot.sections import Section, http_url
 
 
 class TelegramSettings(Section):

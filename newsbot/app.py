@@ -105,7 +105,7 @@ class Newsroom:
         self.queries = Queries(self.store, tz)
         self.outbox = Outbox(self.store, tz)
         self.subscriptions = Subscriptions(self.store)
-        self.desk = CommandDesk(self.queries, self.subscriptions)
+        self.desk = CommandDesk(self.queries, self.subscriptions, queued=self._wake_dispatchers)
         if self.make_adapters is not None:
             self.adapters = self.make_adapters(self.desk)
         else:
@@ -141,6 +141,10 @@ class Newsroom:
                 )
             )
 
+    def _wake_dispatchers(self) -> None:
+        for dispatcher in self.dispatchers.values():
+            dispatcher.wake()
+
     def _spawn(self, coro: object) -> None:
         self._tasks.append(asyncio.create_task(coro))  # type: ignore[arg-type]
 
@@ -175,8 +179,7 @@ class Newsroom:
                 "announcing %s: %d deliveries queued",
                 ", ".join(p.source or p.id for p in report.announced), report.queued,
             )
-            for dispatcher in self.dispatchers.values():
-                dispatcher.wake()
+            self._wake_dispatchers()
         return report
 
     async def drain(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 - a deadline, not a cancel

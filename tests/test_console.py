@@ -79,3 +79,19 @@ async def test_delivery_prints_the_story(console):
         "Image: https://news.example.org/img/n.png",
     ]
     assert text in adapter.output.getvalue()
+
+
+async def test_format_command_and_compact_delivery(console):
+    room, adapter = console
+    assert await adapter.handle("/format compact") == (
+        "Format saved: this console receives stories as one line each.")
+    write_post(room.config.site.posts_dir, "2026-02-01-new.md", "New thing", tags=["tech"],
+               extra="excerpt: First line. Second line.")
+    await room.scan()
+    await room.drain()
+    [(_, _, text)] = adapter.sent
+    assert text == "New thing\nFirst line.\nhttps://news.example.org/news/2026/02/01/new.html"
+    assert await adapter.handle("/format headline") == (
+        "Format saved: this console receives stories as headlines.")
+    assert await adapter.handle("/settings") == (
+        "This console receives every new story, as headlines.")

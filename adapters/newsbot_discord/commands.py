@@ -20,7 +20,7 @@ import discord
 from discord import app_commands
 
 from newsbot.chat.commands import CommandSpec
-from newsbot.chat.desk import CommandDesk
+from newsbot.chat.desk import FIRST_BATCH_MAX, CommandDesk
 from newsbot.chat.queries import MAX_COUNT
 from newsbot.chat.requests import Access, Reply, Request, Terms
 from newsbot.chat.tags import TAG_MAX_LEN
@@ -51,6 +51,7 @@ Count = app_commands.Range[int, 1, MAX_COUNT]
 Tag = app_commands.Range[str, 1, TAG_MAX_LEN]
 TagList = app_commands.Range[str, 1, TAGS_MAX_LEN]
 Text = app_commands.Range[str, 1, TAGS_MAX_LEN]
+Batch = app_commands.Range[int, 1, FIRST_BATCH_MAX]
 
 
 class NewsTree(app_commands.CommandTree):
@@ -138,9 +139,14 @@ def _typed_commands(desk: CommandDesk) -> dict[str, app_commands.Command[Any, An
         return [_choice(t) for t in await desk.queries.complete_tag(current, 25)]
 
     @app_commands.command(name="subscribe", description=summaries.get("subscribe", "subscribe"))
-    @app_commands.describe(tags="only stories with these tags, separated by commas (empty: all)")
-    async def subscribe(interaction: discord.Interaction, tags: TagList | None = None) -> None:
-        await ask(interaction, desk, "subscribe", tags)
+    @app_commands.describe(
+        tags="only stories with these tags, separated by commas, and none with a -tag",
+        last=f"send the newest matching stories now (1 to {FIRST_BATCH_MAX})",
+    )
+    async def subscribe(
+        interaction: discord.Interaction, tags: TagList | None = None, last: Batch | None = None
+    ) -> None:
+        await ask(interaction, desk, "subscribe", tags, f"last:{last}" if last else None)
 
     @subscribe.autocomplete("tags")
     async def complete_tags(

@@ -19,19 +19,28 @@ from newsbot.chat.requests import Reply, Request, UsageError
 from newsbot.chat.tags import Spellings, clean_filter, split_tags
 from newsbot.filters import FilterError, parse_filters
 from newsbot.store.subscriptions import Subscriptions
-from newsbot.types import Chat, Filters, Subscription
+from newsbot.types import FORMATS, Chat, Filters, Style, Subscription
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[["CommandDesk", Request], Awaitable[Reply]]
 #: unknown tags of a /subscribe that get a "did you mean" note
 NOTES_MAX = 3
+#: at most this many stories in a first batch (`/subscribe last:3`)
+FIRST_BATCH_MAX = 10
 
 
 class CommandDesk:
-    def __init__(self, queries: Queries, subscriptions: Subscriptions) -> None:
+    def __init__(
+        self,
+        queries: Queries,
+        subscriptions: Subscriptions,
+        queued: Callable[[], None] = lambda: None,
+    ) -> None:
         self.queries = queries
         self.subscriptions = subscriptions
+        #: told when a command queued deliveries (a first batch), so they go out at once
+        self.queued = queued
         self._specs: dict[str, CommandSpec] = {}
         self._handlers: dict[str, Handler] = {}
         for spec in COMMANDS:
@@ -132,7 +141,18 @@ def subject(request: Request, chat: Chat, here: bool) -> str:
 
 
 def describe(sub: Subscription) -> str:
-    return wording.describe_filter(sub.tags, sub.exclude, sub.filters)
+    return wording.describe_filter(sub.tags, sub.exclude, sub.filters, sub.style)
+
+
+def first_batch_size(args: tuple[str, ...]) -> tuple[int, tuple[str, ...]]:
+    """`last:3` among a /subscribe's arguments: the size of the first batch, and the rest."""
+    sizes = [arg for arg in args if arg.casefold().startswith("last:")]
+    if not sizes:
+        return 0, args
+    number = sizes[-1][len("last:"):]
+    if not (number.isascii() and number.isdigit() and 1 <= int(number) <= FIRST_BATCH_MAX):
+        raise UsageError(wording.FIRST_BATCH_RANGE.format(most=FIRST_BATCH_MAX))
+    return int(number), tuple(arg for arg in args if arg not in sizes)
 
 
 # -- the built-in commands ----------------------------------------------------------------
@@ -174,6 +194,7 @@ async def subscribe(desk: CommandDesk, request: Request) -> Reply:
     refusal = await desk.refusal(request, chat, here, needs_bot=True)
     if refusal:
         return Reply(text=refusal, private=True)
+    last, rest = first_batch_size(rest)
     known = [item.tag for item in await desk.queries.tags()]
     typed = split_tags(" ".join(rest), known)
     wanted, notes = await desk.resolve_tags([t for t in typed if not t.startswith("-")], known)
@@ -183,7 +204,11 @@ async def subscribe(desk: CommandDesk, request: Request) -> Reply:
     words = describe(sub)
     log.info("%s subscribed to %s", chat, words)
     where = wording.this(request.terms) if here else chat.title
-    return Reply(text=" ".join([wording.subscribed(where, words), *(notes + more)[:NOTES_MAX]]))
+    said = [wording.subscribed(where, words), *(notes + more)[:NOTES_MAX]]
+    if last:
+        said.append(wording.first_batch(*await desk.subscriptions.queue_newest(sub, last)))
+        desk.queued()
+    return Reply(text=" ".join(said))
 
 
 async def filter_(desk: CommandDesk, request: Request) -> Reply:
@@ -200,10 +225,39 @@ async def filter_(desk: CommandDesk, request: Request) -> Reply:
         raise UsageError(str(exc)) from None
     sub = await desk.subscriptions.set_filters(chat, filters)
     if sub is None:
-        return Reply(text=wording.subscribe_first(subject(request, chat, here)), private=True)
+        text = wording.subscribe_first(subject(request, chat, here), "filter")
+        return Reply(text=text, private=True)
     log.info("%s filters: %s", chat, describe(sub))
     where = wording.this(request.terms) if here else chat.title
     return Reply(text=wording.filter_set(where, describe(sub)))
+
+
+async def format_(desk: CommandDesk, request: Request) -> Reply:
+    chat, here, rest = await desk.target(request)
+    refusal = await desk.refusal(request, chat, here, needs_bot=False)
+    if refusal:
+        return Reply(text=refusal, private=True)
+    current = await desk.queries.settings(chat)
+    if current is None:
+        text = wording.subscribe_first(subject(request, chat, here), "format")
+        return Reply(text=text, private=True)
+    story_format, silent = current.style.format, current.style.silent
+    for word in (arg.casefold() for arg in rest):
+        if word in FORMATS:
+            story_format = word
+        elif word in ("silent", "loud"):
+            silent = word == "silent"
+        else:
+            raise UsageError(wording.FORMAT_USAGE)
+    if not rest:
+        raise UsageError(wording.FORMAT_USAGE)
+    sub = await desk.subscriptions.set_style(chat, Style(story_format, silent))
+    if sub is None:  # unsubscribed in the meantime
+        text = wording.subscribe_first(subject(request, chat, here), "format")
+        return Reply(text=text, private=True)
+    log.info("%s format: %s", chat, wording.describe_style(sub.style))
+    where = wording.this(request.terms) if here else chat.title
+    return Reply(text=wording.style_set(where, sub.style))
 
 
 async def unsubscribe(desk: CommandDesk, request: Request) -> Reply:
@@ -241,6 +295,7 @@ BUILTIN: dict[str, Handler] = {
     "subscribe": subscribe,
     "unsubscribe": unsubscribe,
     "filter": filter_,
+    "format": format_,
     "settings": settings,
     "help": help_,
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from newsbot.chat.requests import Terms
-from newsbot.types import Filters
+from newsbot.types import Filters, Style
 
 ABOUT = (
     "I post the site's new stories here as soon as they are published, "
@@ -71,9 +71,13 @@ def and_more(count: int) -> str:
 
 
 def describe_filter(
-    tags: Iterable[str], exclude: Iterable[str] = (), filters: Filters | None = None
+    tags: Iterable[str],
+    exclude: Iterable[str] = (),
+    filters: Filters | None = None,
+    style: Style | None = None,
 ) -> str:
-    """Human words for what a subscription lets through."""
+    """Human words for what a subscription lets through (and, when it is not a full card
+    with a notification, how it looks)."""
     tags, exclude = tuple(tags), tuple(exclude)
     words = "every new story" if not tags else "stories tagged " + ", ".join(tags)
     if exclude:
@@ -85,6 +89,8 @@ def describe_filter(
             words += ", only those that mention " + " or ".join(keep)
         if drop:
             words += ", never those that mention " + " or ".join(drop)
+    if style is not None and style != Style():
+        words += ", " + describe_style(style)
     return words
 
 
@@ -102,8 +108,40 @@ def filter_set(subject: str, filter_words: str) -> str:
     return f"Filter saved: {subject} receives {filter_words}."
 
 
-def subscribe_first(subject: str) -> str:
-    return f"{subject} is not subscribed. Use /subscribe first, then /filter."
+def subscribe_first(subject: str, command: str) -> str:
+    return f"{subject} is not subscribed. Use /subscribe first, then /{command}."
+
+
+FORMAT_USAGE = (
+    "How should stories look? For example: /format compact, /format headline silent, "
+    "/format full loud."
+)
+FIRST_BATCH_RANGE = "last: takes a number of stories from 1 to {most}, like last:3."
+_LOOKS = {"full": "as full cards", "compact": "as one line each", "headline": "as headlines"}
+
+
+def describe_style(style: Style) -> str:
+    """How stories look, in words: "as headlines, silently"."""
+    return _LOOKS.get(style.format, style.format) + (", silently" if style.silent else "")
+
+
+def style_set(subject: str, style: Style) -> str:
+    return f"Format saved: {subject} receives stories {describe_style(style)}."
+
+
+def first_batch(found: int, new: int) -> str:
+    """What became of a first batch: `found` matching stories, `new` of them queued."""
+    if not found:
+        return "No published story matches yet."
+    stories = "story" if found == 1 else f"{found} stories"
+    def coming(count: int) -> str:
+        return "is on its way" if count == 1 else "are on their way"
+
+    if new == found:
+        return f"The newest {stories} {coming(found)}" + ("." if found == 1 else ", oldest first.")
+    if not new:
+        return f"The newest {stories} {'is' if found == 1 else 'are'} here already."
+    return f"Of the newest {stories}, {new} more {coming(new)}."
 
 
 def this(terms: Terms) -> str:

@@ -8,10 +8,8 @@ side's own changes (a chat gone dead, a chat moved) live with the outbox.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from sqlalchemy import ColumnElement, delete, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from newsbot.filters import Story, Wants
 from newsbot.store import schema
@@ -29,11 +27,10 @@ class Subscriptions:
         self.store = store
 
     async def subscribe(
-        self, chat: Chat, tags: Sequence[str] = (), exclude: Sequence[str] = (), last: int = 0
+        self, chat: Chat, tags: Sequence[str] = (), exclude: Sequence[str] = ()
     ) -> Subscription:
         """Subscribe `chat` (or change its tags); revives a chat marked dead. Its filters
-        and style, if any, stay as they were. With `last`, the newest `last` live stories
-        it wants are queued for it at once, oldest first (never one queued for it before)."""
+        and style, if any, stay as they were."""
         now = utcnow()
         s = schema.subscriptions
         values = {"tags": list(tags), "exclude": list(exclude), "title": chat.title,
@@ -48,10 +45,7 @@ class Subscriptions:
             await conn.execute(stmt)
             await self.store.subscriptions_changed(conn)
             row = (await conn.execute(select(s).where(*_chat_is(chat)))).one()
-            sub = subscription_from_row(row)
-            if last > 0:
-                await self._queue_newest(conn, sub, last, now)
-        return sub
+        return subscription_from_row(row)
 
     async def set_filters(self, chat: Chat, filters: Filters) -> Subscription | None:
         """Replace the chat's word and pattern filters; None when it is not subscribed."""
@@ -73,28 +67,39 @@ class Subscriptions:
             row = (await conn.execute(select(s).where(*_chat_is(chat)))).one()
         return subscription_from_row(row)
 
-    async def _queue_newest(
-        self, conn: AsyncConnection, sub: Subscription, last: int, now: datetime
-    ) -> None:
-        """Queue the newest `last` live posts `sub` wants, oldest first, as fan-out would."""
+    async def queue_newest(self, sub: Subscription, last: int) -> tuple[int, int]:
+        """A first batch: queue the newest `last` live stories `sub` wants, oldest first,
+        through the outbox like any delivery (never a story queued for it before).
+        Returns how many were found and how many of those are new to the chat."""
         p = schema.posts
         wants = Wants.of(sub.tags, sub.exclude, sub.filters)
         chosen: list[str] = []
         newest = select(p).where(p.c.status == "live").order_by(p.c.date.desc(), p.c.id)
-        for offset in range(0, FIRST_BATCH_SCAN, FIRST_BATCH_PAGE):
-            page = (await conn.execute(newest.offset(offset).limit(FIRST_BATCH_PAGE))).all()
-            chosen += [row.id for row in page if wants(Story.of(post_from_row(row)))]
-            if len(chosen) >= last or len(page) < FIRST_BATCH_PAGE:
-                break
-        rows = [outbox_row(post_id, sub.chat, sub.style, now) for post_id in
-                reversed(chosen[:last])]
-        await self.store.insert_new(conn, schema.outbox, rows, OUTBOX_KEY)
+        async with self.store.engine.begin() as conn:
+            for offset in range(0, FIRST_BATCH_SCAN, FIRST_BATCH_PAGE):
+                page = (await conn.execute(newest.offset(offset).limit(FIRST_BATCH_PAGE))).all()
+                chosen += [row.id for row in page if wants(Story.of(post_from_row(row)))]
+                if len(chosen) >= last or len(page) < FIRST_BATCH_PAGE:
+                    break
+            chosen = chosen[:last]
+            o = schema.outbox
+            had = set((await conn.execute(select(o.c.post_id).where(
+                o.c.platform == sub.chat.platform, o.c.chat_id == sub.chat.id,
+                o.c.post_id.in_(chosen),
+            ))).scalars())
+            now = utcnow()
+            rows = [outbox_row(post_id, sub.chat, sub.style, now)
+                    for post_id in reversed(chosen) if post_id not in had]
+            await self.store.insert_new(conn, schema.outbox, rows, OUTBOX_KEY)
+        return len(chosen), len(rows)
 
     async def unsubscribe(self, chat: Chat) -> bool:
         """Remove the chat's subscription and its undelivered stories; False if it had none."""
         s, o = schema.subscriptions, schema.outbox
         async with self.store.engine.begin() as conn:
             result = await conn.execute(delete(s).where(*_chat_is(chat)))
+            if not result.rowcount:
+                return False
             await self.store.subscriptions_changed(conn)
             await conn.execute(
                 update(o)
@@ -102,7 +107,7 @@ class Subscriptions:
                 .where(o.c.status == "pending")
                 .values(status="dropped", last_error="unsubscribed")
             )
-        return bool(result.rowcount)
+        return True
 
 
 def _chat_is(chat: Chat) -> tuple[ColumnElement[bool], ColumnElement[bool]]:

@@ -10,7 +10,7 @@ import pytest
 
 from newsbot.app import Newsroom
 from newsbot.chat.requests import Access, Reply, Request, Terms
-from newsbot.types import Chat, Filters
+from newsbot.types import Chat, Filters, Style
 from tests.helpers import ScriptedAdapter, make_config, scripted_room, two_posts, write_post
 
 TERMS = Terms(noun="chat", moderators="admins", moderator="an admin")
@@ -147,3 +147,54 @@ async def test_a_changed_filter_applies_to_the_next_story_at_once(room) -> None:
     await newsroom.scan()
     await newsroom.drain()
     assert [post_id for _, post_id in adapter.sent] == ["2026-02-01-a.md", "2026-02-03-c.md"]
+
+
+async def test_format_is_stored_described_and_used_for_the_next_stories(room) -> None:
+    newsroom, adapter = room
+    await say(newsroom, "1", "/subscribe")
+    assert (await say(newsroom, "1", "/format headline silent")).text == (
+        "Format saved: this chat receives stories as headlines, silently.")
+    assert (await say(newsroom, "1", "/settings")).text == (
+        "This chat receives every new story, as headlines, silently.")
+    assert (await say(newsroom, "1", "/format loud")).text == (
+        "Format saved: this chat receives stories as headlines.")
+    for bad in ("/format", "/format tiny", "/format compact shouty"):
+        reply = await say(newsroom, "1", bad)
+        assert reply.private and reply.text.startswith("How should stories look?")
+    refused = await say(newsroom, "1", "/format full", allowed=False)
+    assert refused.text == "Only admins can change this chat's subscription."
+    assert (await say(newsroom, "2", "/format compact")).text == (
+        "This chat is not subscribed. Use /subscribe first, then /format.")
+    write_post(newsroom.config.site.posts_dir, "2026-02-01-a.md", "A story", tags=["x"])
+    await newsroom.scan()
+    await newsroom.drain()
+    assert adapter.styles == {("1", "2026-02-01-a.md"): Style("headline", False)}
+    sub = await newsroom.queries.settings(Chat("scripted", "1"))
+    assert sub is not None and sub.style == Style("headline", False)
+
+
+async def test_a_first_batch_is_the_newest_matching_stories_oldest_first_once(room) -> None:
+    newsroom, adapter = room
+    posts = newsroom.config.site.posts_dir
+    for day, tag in ((1, "sport"), (2, "politics"), (3, "sport"), (4, "sport")):
+        write_post(posts, f"2026-02-0{day}-s{day}.md", f"Story {day}", tags=[tag])
+    await newsroom.scan()  # before anyone subscribed: announced to nobody
+    await newsroom.drain()
+    reply = await say(newsroom, "1", "/subscribe sport last:2")
+    assert reply.text == ("Subscribed: this chat will receive stories tagged sport. "
+                          "The newest 2 stories are on their way, oldest first.")
+    await newsroom.drain()
+    assert adapter.sent == [("1", "2026-02-03-s3.md"), ("1", "2026-02-04-s4.md")]
+    again = await say(newsroom, "1", "/subscribe sport last:10")
+    assert again.text.endswith("Of the newest 3 stories, 1 more is on its way.")
+    await newsroom.drain()
+    assert [p for _, p in adapter.sent] == [  # each story reaches the chat once
+        "2026-02-03-s3.md", "2026-02-04-s4.md", "2026-02-01-s1.md"]
+    for bad in ("last:0", "last:11", "last:many"):
+        refused = await say(newsroom, "2", f"/subscribe {bad}")
+        assert refused.text == "last: takes a number of stories from 1 to 10, like last:3."
+    assert await newsroom.queries.settings(Chat("scripted", "2")) is None
+    none = await say(newsroom, "3", "/subscribe weather last:3")
+    assert none.text.endswith("No published story matches yet.")
+    here = await say(newsroom, "1", "/subscribe sport last:1")
+    assert here.text.endswith("The newest story is here already.")

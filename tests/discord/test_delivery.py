@@ -12,7 +12,7 @@ from sqlalchemy import select
 from newsbot.app import Newsroom
 from newsbot.cli import main
 from newsbot.store import schema
-from newsbot.types import Chat
+from newsbot.types import Chat, Style
 from newsbot_discord import DiscordAdapter
 from tests.discord.fake_discord import FakeDiscord
 from tests.discord.objects import ANNOUNCE, NEWS, SPORT, STAFF, pings
@@ -198,3 +198,20 @@ async def test_payload_discord_refuses_is_dropped_and_the_next_story_flows(
     assert sub is not None and not sub.dead  # the channel is fine; the story was not
     rows = {post: s for post, c, s in await outbox_rows(room)}
     assert rows == {"2026-02-01-a.md": "dropped", "2026-02-02-b.md": "sent"}
+
+
+async def test_each_channel_gets_its_format_and_silence_on_the_wire(
+    room: Newsroom, fake: FakeDiscord, posts: Path
+) -> None:
+    looks = {NEWS: Style("headline", True), SPORT: Style("compact")}
+    for channel, style in looks.items():
+        await room.subscriptions.subscribe(chat(channel))
+        await room.subscriptions.set_style(chat(channel), style)
+    await publish(room, posts, "2026-02-01-a.md", "A story", extra='excerpt: "Short. Long."')
+
+    [summary] = await room.queries.latest(1)
+    for channel, style in looks.items():
+        assert fake.sent(channel) == [
+            json.loads(DiscordAdapter.preview(summary, style, chat_id=channel))]
+    assert fake.sent(NEWS)[0]["flags"] == 4096  # SUPPRESS_NOTIFICATIONS
+    assert fake.sent(SPORT)[0]["embeds"][0]["description"] == "Short."

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from newsbot.types import Summary
+from newsbot.types import Style, Summary
 from newsbot_discord import DiscordAdapter
 from newsbot_discord.render import EmbedLimits, batches, delivery_nonce, story_embed
 
@@ -168,3 +168,27 @@ def test_nonce_is_stable_per_channel_and_story_and_fits_discord() -> None:
     nonce = delivery_nonce("1", "a.md")
     assert nonce == delivery_nonce("1", "a.md") and nonce.isdigit() and len(nonce) <= 25
     assert len({nonce, delivery_nonce("2", "a.md"), delivery_nonce("1", "b.md")}) == 3
+
+
+@pytest.mark.parametrize(
+    ("style", "embed", "flags"),
+    [
+        (Style("compact"), {**BASE, "title": STORY.title, "url": STORY.url,
+                            "description": STORY.excerpt}, None),
+        (Style("headline", True), {**BASE, "title": STORY.title, "url": STORY.url}, 4096),
+        (Style("full", True), None, 4096),  # the full card, silently
+    ],
+    ids=["compact", "headline-silent", "full-silent"],
+)
+def test_each_format_is_its_own_embed(
+    style: Style, embed: dict[str, Any] | None, flags: int | None
+) -> None:
+    body = json.loads(DiscordAdapter.preview(STORY, style))
+    [shown] = body["embeds"]
+    assert shown == (embed or story_embed(STORY).to_dict())
+    assert body.get("flags") == flags
+
+
+def test_compact_keeps_one_sentence() -> None:
+    long = replace(STORY, excerpt="First one. " + "More words " * 100)
+    assert story_embed(long, Style("compact")).description == "First one."

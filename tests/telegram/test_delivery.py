@@ -13,7 +13,7 @@ from newsbot.app import Newsroom
 from newsbot.delivery.errors import ChatMigrated, PermanentError, RetryAfter, TransientError
 from newsbot.delivery.fitting import utf16_len
 from newsbot.store import schema
-from newsbot.types import Chat
+from newsbot.types import Chat, Style
 from newsbot_telegram import TelegramAdapter
 from tests.helpers import SITE_URL, write_post
 from tests.telegram.fake_bot_api import ApiError, FakeBotAPI, command, group, person
@@ -259,3 +259,25 @@ async def test_story_refused_even_as_plain_text_is_dropped_and_the_next_one_flow
     assert call.params["text"].startswith("<b><a href=") and "Fine" in call.params["text"]
     rows = {post: status for post, _, status in await outbox(room)}
     assert rows == {"2026-02-01-poison.md": "dropped", "2026-02-02-fine.md": "sent"}
+
+
+async def test_each_destination_gets_its_format_on_the_wire(
+    room: Newsroom, fake: FakeBotAPI, posts: Path
+) -> None:
+    """What the real library sends for each format (checked against the Bot API spec by
+    the fake) is the preview of that format."""
+    looks = {21: Style("full"), 22: Style("compact", True), 23: Style("headline")}
+    for chat_id, style in looks.items():
+        await room.subscriptions.subscribe(tg(chat_id))
+        await room.subscriptions.set_style(tg(chat_id), style)
+    await publish(room, posts, "2026-02-01-pic.md", "Picture day",
+                  extra="image: /img/p.jpg\nexcerpt: One. Two.")
+    [summary] = await room.queries.latest(1)
+    for chat_id, style in looks.items():
+        [call] = fake.delivered(chat_id)
+        preview = json.loads(TelegramAdapter.preview(summary, style))
+        assert call.method == preview["method"]
+        assert {k: v for k, v in call.params.items() if k != "chat_id"} == preview["params"]
+    assert fake.delivered(21)[0].method == "sendPhoto"
+    assert fake.delivered(22)[0].params["disable_notification"] is True
+    assert fake.delivered(23)[0].visible == "Picture day"

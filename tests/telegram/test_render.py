@@ -14,7 +14,7 @@ from newsbot import logs
 from newsbot.cli import main
 from newsbot.config import load_config
 from newsbot.delivery.fitting import utf16_len
-from newsbot.types import Summary
+from newsbot.types import Style, Summary
 from newsbot_telegram import TelegramAdapter
 from newsbot_telegram.render import plain_story, story_list
 from tests.helpers import SITE_URL, make_config, write_post
@@ -172,3 +172,45 @@ def test_cli_preview_prints_the_exact_payload(tmp_path: Path,
         f'<b><a href="{SITE_URL}/news/2026/01/31/hello.html">Hello &lt;b&gt;x&lt;/b&gt; &amp; y'
         "</a></b>\n\nShort summary\n\n<i>31 January 2026</i>\n#politics #uk #News",
     )
+
+
+PICTURED = replace(BASE, image_url="https://news.example.org/i.jpg",
+                   excerpt="First sentence here. Second sentence.\nAnother paragraph.")
+QUIET = {"disable_notification": True}
+NO_PREVIEW = {"link_preview_options": {"is_disabled": True}}
+
+
+@pytest.mark.parametrize(
+    ("style", "expected"),
+    [
+        (Style("full", True), {"method": "sendPhoto", "params": {
+            "photo": "https://news.example.org/i.jpg", "parse_mode": "HTML", **QUIET,
+            "caption": f"{LINKED}\n\nFirst sentence here. Second sentence.\nAnother "
+                       f"paragraph.\n\n{TAIL}"}}),
+        (Style("compact"), {"method": "sendMessage", "params": {
+            "text": f"{LINKED}\nFirst sentence here.", "parse_mode": "HTML", **NO_PREVIEW}}),
+        (Style("headline", True), {"method": "sendMessage", "params": {
+            "text": LINKED, "parse_mode": "HTML", **NO_PREVIEW, **QUIET}}),
+    ],
+    ids=["full-silent", "compact", "headline-silent"],
+)
+def test_each_format_is_its_own_payload(style: Style, expected: dict[str, Any]) -> None:
+    assert json.loads(TelegramAdapter.preview(PICTURED, style)) == expected
+
+
+def test_compact_fits_a_long_first_line_and_shows_no_picture() -> None:
+    long = replace(PICTURED, excerpt="word " * 400)
+    payload = TelegramAdapter.payload(long, Style("compact"))
+    line = payload.params["text"].split("\n", 1)[1]
+    assert payload.method == "sendMessage" and utf16_len(line) <= 200 and line.endswith("…")
+
+
+def test_cli_preview_takes_a_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = make_config(tmp_path)
+    path = write_post(config.site.posts_dir, "2026-01-31-hello.md", "Hello", tags=["uk"])
+    code = main(["preview", str(path), "--platform", "telegram", "--format", "headline",
+                 "--silent", "--config", str(tmp_path / "newsbot.toml")])
+    shown = json.loads(capsys.readouterr().out)
+    assert code == 0 and shown["params"]["disable_notification"] is True
+    assert shown["params"]["text"] == (
+        f'<b><a href="{SITE_URL}/news/2026/01/31/hello.html">Hello</a></b>')

@@ -116,10 +116,13 @@ FORMATS = ("full", "compact", "headline")
 
 @dataclass(frozen=True, slots=True)
 class Style:
-    """How one delivery looks: its `format` (one of FORMATS) and whether it notifies."""
+    """How one delivery goes out: its `format` (one of FORMATS), whether it notifies, and
+    whether it is published onward where the platform can (a Discord announcement
+    channel's crosspost to the servers following it)."""
 
     format: str = "full"
     silent: bool = False
+    publish: bool = False
 
 
 @dataclass(frozen=True, slots=True)

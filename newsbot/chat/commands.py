@@ -33,8 +33,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("unsubscribe", "", "stop pushing stories to this chat", True),
     CommandSpec("filter", '<word "a phrase" -word /pattern/ | off>',
                 "push only stories whose title or excerpt mention these words", True),
-    CommandSpec("format", "<full | compact | headline> [silent | loud]",
-                "how stories look here, and whether they notify", True),
+    CommandSpec("format", "<full | compact | headline> [silent | loud] [publish | local]",
+                "how stories look here, whether they notify, whether they are published on",
+                True),
     CommandSpec("settings", "", "what this chat is subscribed to"),
     CommandSpec("help", "", "what the bot does and its commands"),
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from newsbot.chat import wording
 from newsbot.chat.commands import ALIASES, COMMANDS, CommandSpec, parse_count, parse_tag_args
@@ -19,7 +20,7 @@ from newsbot.chat.requests import Reply, Request, UsageError
 from newsbot.chat.tags import Spellings, clean_filter, split_tags
 from newsbot.filters import FilterError, parse_filters
 from newsbot.store.subscriptions import Subscriptions
-from newsbot.types import FORMATS, Chat, Filters, Style, Subscription
+from newsbot.types import FORMATS, Chat, Filters, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -241,17 +242,19 @@ async def format_(desk: CommandDesk, request: Request) -> Reply:
     if current is None:
         text = wording.subscribe_first(subject(request, chat, here), "format")
         return Reply(text=text, private=True)
-    story_format, silent = current.style.format, current.style.silent
+    style = current.style
     for word in (arg.casefold() for arg in rest):
         if word in FORMATS:
-            story_format = word
+            style = replace(style, format=word)
         elif word in ("silent", "loud"):
-            silent = word == "silent"
+            style = replace(style, silent=word == "silent")
+        elif word in ("publish", "local"):
+            style = replace(style, publish=word == "publish")
         else:
             raise UsageError(wording.FORMAT_USAGE)
     if not rest:
         raise UsageError(wording.FORMAT_USAGE)
-    sub = await desk.subscriptions.set_style(chat, Style(story_format, silent))
+    sub = await desk.subscriptions.set_style(chat, style)
     if sub is None:  # unsubscribed in the meantime
         text = wording.subscribe_first(subject(request, chat, here), "format")
         return Reply(text=text, private=True)

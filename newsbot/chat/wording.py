@@ -114,7 +114,7 @@ def subscribe_first(subject: str, command: str) -> str:
 
 FORMAT_USAGE = (
     "How should stories look? For example: /format compact, /format headline silent, "
-    "/format full loud."
+    "/format full loud, /format publish (or local)."
 )
 FIRST_BATCH_RANGE = "last: takes a number of stories from 1 to {most}, like last:3."
 _LOOKS = {"full": "as full cards", "compact": "as one line each", "headline": "as headlines"}
@@ -122,7 +122,8 @@ _LOOKS = {"full": "as full cards", "compact": "as one line each", "headline": "a
 
 def describe_style(style: Style) -> str:
     """How stories look, in words: "as headlines, silently"."""
-    return _LOOKS.get(style.format, style.format) + (", silently" if style.silent else "")
+    words = _LOOKS.get(style.format, style.format) + (", silently" if style.silent else "")
+    return words + (", published to following servers" if style.publish else "")
 
 
 def style_set(subject: str, style: Style) -> str:

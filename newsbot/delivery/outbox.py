@@ -123,7 +123,7 @@ class Outbox:
         o = schema.outbox
         stmt = (
             select(o.c.id, o.c.post_id, o.c.chat_id, o.c.attempts, o.c.next_attempt_at,
-                   o.c.format, o.c.silent)
+                   o.c.format, o.c.silent, o.c.publish)
             .where(o.c.platform == platform, o.c.status == "pending", o.c.id > after_id)
             .order_by(o.c.id)
         )
@@ -198,7 +198,8 @@ class Outbox:
                 o.c.platform == platform, o.c.chat_id == old_id, o.c.status == "pending"
             )
             moved = (await conn.execute(
-                select(o.c.post_id, o.c.format, o.c.silent).where(old_rows).order_by(o.c.id)
+                select(o.c.post_id, o.c.format, o.c.silent, o.c.publish)
+                .where(old_rows).order_by(o.c.id)
             )).all()
             new_chat = Chat(platform, new_id)
             await self.queue(

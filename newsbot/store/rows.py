@@ -58,7 +58,7 @@ def outbox_row(post_id: str, chat: Chat, style: Style, now: datetime) -> dict[st
     return {
         "post_id": post_id, "platform": chat.platform, "chat_id": chat.id,
         "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
-        "format": style.format, "silent": style.silent,
+        "format": style.format, "silent": style.silent, "publish": style.publish,
     }
 
 
@@ -76,5 +76,6 @@ def subscription_from_row(row: Any) -> Subscription:
 
 
 def style_from_row(row: Any) -> Style:
-    """The `format` and `silent` columns of a subscriptions or outbox row."""
-    return Style(getattr(row, "format", None) or "full", bool(getattr(row, "silent", False)))
+    """The `format`, `silent` and `publish` columns of a subscriptions or outbox row."""
+    return Style(getattr(row, "format", None) or "full", bool(getattr(row, "silent", False)),
+                 bool(getattr(row, "publish", False)))

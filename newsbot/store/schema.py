@@ -104,9 +104,11 @@ subscriptions = Table(
     Column("tags", JSON, nullable=False),
     Column("exclude", JSON, nullable=False, server_default=text("'[]'")),
     Column("filters", JSON, nullable=False, server_default=text("'{}'")),
-    # how stories look there (full, compact, headline) and whether they notify
+    # how stories look there (full, compact, headline), whether they notify, whether they
+    # are published onward (crossposted from a Discord announcement channel)
     Column("format", String(16), nullable=False, server_default="full"),
     Column("silent", Boolean, nullable=False, server_default=false()),
+    Column("publish", Boolean, nullable=False, server_default=false()),
     Column("dead", Boolean, nullable=False, default=False),
     Column("dead_reason", Text, nullable=False, default=""),
     Column("created_at", DateTime, nullable=False),
@@ -129,9 +131,10 @@ outbox = Table(
     Column("last_error", Text, nullable=True),
     Column("created_at", DateTime, nullable=False),
     Column("sent_at", DateTime, nullable=True),
-    # the destination's look when the story was queued
+    # the destination's style when the story was queued
     Column("format", String(16), nullable=False, server_default="full"),
     Column("silent", Boolean, nullable=False, server_default=false()),
+    Column("publish", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("post_id", "platform", "chat_id", name="uq_outbox_post_destination"),
     Index("ix_outbox_platform_status_id", "platform", "status", "id"),
 )

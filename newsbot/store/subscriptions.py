@@ -53,7 +53,9 @@ class Subscriptions:
 
     async def set_style(self, chat: Chat, style: Style) -> Subscription | None:
         """Change how stories look in the chat; None when it is not subscribed."""
-        return await self._change(chat, format=style.format, silent=style.silent)
+        return await self._change(
+            chat, format=style.format, silent=style.silent, publish=style.publish
+        )
 
     async def _change(self, chat: Chat, **values: object) -> Subscription | None:
         s = schema.subscriptions

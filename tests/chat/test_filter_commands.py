@@ -198,3 +198,17 @@ async def test_a_first_batch_is_the_newest_matching_stories_oldest_first_once(ro
     assert none.text.endswith("No published story matches yet.")
     here = await say(newsroom, "1", "/subscribe sport last:1")
     assert here.text.endswith("The newest story is here already.")
+
+
+async def test_publish_is_part_of_the_style(room) -> None:
+    newsroom, adapter = room
+    await say(newsroom, "1", "/subscribe")
+    assert (await say(newsroom, "1", "/format publish")).text == (
+        "Format saved: this chat receives stories as full cards, published to following "
+        "servers.")
+    write_post(newsroom.config.site.posts_dir, "2026-02-01-a.md", "A story", tags=["x"])
+    await newsroom.scan()
+    await newsroom.drain()
+    assert adapter.styles[("1", "2026-02-01-a.md")] == Style("full", False, True)
+    assert (await say(newsroom, "1", "/format local")).text == (
+        "Format saved: this chat receives stories as full cards.")

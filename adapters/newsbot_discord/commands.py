@@ -20,7 +20,8 @@ import discord
 from discord import app_commands
 
 from newsbot.chat.commands import CommandSpec
-from newsbot.chat.desk import FIRST_BATCH_MAX, CommandDesk
+from newsbot.chat.configure import FIRST_BATCH_MAX
+from newsbot.chat.desk import CommandDesk
 from newsbot.chat.queries import MAX_COUNT
 from newsbot.chat.requests import Access, Reply, Request, Terms
 from newsbot.chat.tags import TAG_MAX_LEN

@@ -2,7 +2,9 @@
 
 `CommandDesk.answer` takes a neutral `Request` and returns a neutral `Reply`.
 A command is a `CommandSpec` (its menu entry) plus a handler; adding one is
-`desk.add(spec, handler)` and every adapter offers it. Reads go through
+`desk.add(spec, handler)` and every adapter offers it; the built-in handlers
+are in `questions.py` (what anyone may ask) and `configure.py` (what moderators
+change). Reads go through
 `Queries`; the only writes, to subscriptions, through `Subscriptions`. Who may
 change a destination is asked of the adapter's `Access`, only when needed.
 """
@@ -11,24 +13,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 
-from newsbot.chat import wording
-from newsbot.chat.commands import ALIASES, COMMANDS, CommandSpec, parse_count, parse_tag_args
+from newsbot.chat import configure, questions, wording
+from newsbot.chat.commands import ALIASES, COMMANDS, CommandSpec
 from newsbot.chat.queries import Queries
 from newsbot.chat.requests import Reply, Request, UsageError
-from newsbot.chat.tags import Spellings, clean_filter, split_tags
-from newsbot.filters import FilterError, parse_filters
+from newsbot.chat.tags import NOTES_MAX, Spellings, clean_filter
 from newsbot.store.subscriptions import Subscriptions
-from newsbot.types import FORMATS, Chat, Filters, Subscription
+from newsbot.types import Chat
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[["CommandDesk", Request], Awaitable[Reply]]
-#: unknown tags of a /subscribe that get a "did you mean" note
-NOTES_MAX = 3
-#: at most this many stories in a first batch (`/subscribe last:3`)
-FIRST_BATCH_MAX = 10
 
 
 class CommandDesk:
@@ -44,8 +40,9 @@ class CommandDesk:
         self.queued = queued
         self._specs: dict[str, CommandSpec] = {}
         self._handlers: dict[str, Handler] = {}
+        builtin = {**questions.HANDLERS, **configure.HANDLERS}
         for spec in COMMANDS:
-            self.add(spec, BUILTIN[spec.name])
+            self.add(spec, builtin[spec.name])
 
     def add(self, spec: CommandSpec, handler: Handler) -> None:
         """Offer a command on every platform (adapters read `specs` when they start)."""
@@ -134,171 +131,3 @@ class CommandDesk:
                 notes.append(wording.no_such_tag(tag, suggestions, yet=True))
             tags.append(match or tag)
         return clean_filter(tags), notes
-
-
-def subject(request: Request, chat: Chat, here: bool) -> str:
-    """How a sentence starts when it is about `chat`: "This chat", or its title."""
-    return wording.this(request.terms).capitalize() if here else chat.title
-
-
-def describe(sub: Subscription) -> str:
-    return wording.describe_filter(sub.tags, sub.exclude, sub.filters, sub.style)
-
-
-def first_batch_size(args: tuple[str, ...]) -> tuple[int, tuple[str, ...]]:
-    """`last:3` among a /subscribe's arguments: the size of the first batch, and the rest."""
-    sizes = [arg for arg in args if arg.casefold().startswith("last:")]
-    if not sizes:
-        return 0, args
-    number = sizes[-1][len("last:"):]
-    if not (number.isascii() and number.isdigit() and 1 <= int(number) <= FIRST_BATCH_MAX):
-        raise UsageError(wording.FIRST_BATCH_RANGE.format(most=FIRST_BATCH_MAX))
-    return int(number), tuple(arg for arg in args if arg not in sizes)
-
-
-# -- the built-in commands ----------------------------------------------------------------
-
-
-async def help_(desk: CommandDesk, request: Request) -> Reply:
-    commands = [(spec.name, spec.args, spec.summary) for spec in desk.specs]
-    return Reply(text=wording.help_text(commands, request.terms, request.private), private=True)
-
-
-async def latest(desk: CommandDesk, request: Request) -> Reply:
-    count = parse_count(request.args[0] if request.args else None)
-    stories = await desk.queries.latest(count)
-    if not stories:
-        return Reply(text=wording.NOTHING_PUBLISHED)
-    return Reply(heading=wording.LATEST, stories=tuple(stories))
-
-
-async def tag(desk: CommandDesk, request: Request) -> Reply:
-    name, count = parse_tag_args(request.args)
-    result = await desk.queries.by_tag(name, count)
-    if not result.known or not result.summaries:
-        suggestions = tuple(result.suggestions)
-        text = wording.no_such_tag(result.tag, suggestions)
-        return Reply(text=text, suggestions=suggestions, private=True)
-    return Reply(heading=wording.tagged(result.tag), stories=tuple(result.summaries))
-
-
-async def tags(desk: CommandDesk, request: Request) -> Reply:
-    counts = await desk.queries.tags()
-    if not counts:
-        return Reply(text=wording.NO_TAGS)
-    items = tuple(wording.tag_count(item.tag, item.count) for item in counts)
-    return Reply(heading=wording.TAGS, items=items)
-
-
-async def subscribe(desk: CommandDesk, request: Request) -> Reply:
-    chat, here, rest = await desk.target(request)
-    refusal = await desk.refusal(request, chat, here, needs_bot=True)
-    if refusal:
-        return Reply(text=refusal, private=True)
-    last, rest = first_batch_size(rest)
-    known = [item.tag for item in await desk.queries.tags()]
-    typed = split_tags(" ".join(rest), known)
-    wanted, notes = await desk.resolve_tags([t for t in typed if not t.startswith("-")], known)
-    unwanted = [t[1:] for t in typed if t.startswith("-")]
-    exclude, more = await desk.resolve_tags(unwanted, known)
-    sub = await desk.subscriptions.subscribe(chat, wanted, exclude)
-    words = describe(sub)
-    log.info("%s subscribed to %s", chat, words)
-    where = wording.this(request.terms) if here else chat.title
-    said = [wording.subscribed(where, words), *(notes + more)[:NOTES_MAX]]
-    if last:
-        said.append(wording.first_batch(*await desk.subscriptions.queue_newest(sub, last)))
-        desk.queued()
-    return Reply(text=" ".join(said))
-
-
-async def filter_(desk: CommandDesk, request: Request) -> Reply:
-    chat, here, rest = await desk.target(request)
-    refusal = await desk.refusal(request, chat, here, needs_bot=False)
-    if refusal:
-        return Reply(text=refusal, private=True)
-    text = " ".join(rest).strip()
-    if not text:
-        raise UsageError(wording.FILTER_USAGE)
-    try:
-        filters = Filters() if text.casefold() == "off" else parse_filters(text)
-    except FilterError as exc:
-        raise UsageError(str(exc)) from None
-    sub = await desk.subscriptions.set_filters(chat, filters)
-    if sub is None:
-        text = wording.subscribe_first(subject(request, chat, here), "filter")
-        return Reply(text=text, private=True)
-    log.info("%s filters: %s", chat, describe(sub))
-    where = wording.this(request.terms) if here else chat.title
-    return Reply(text=wording.filter_set(where, describe(sub)))
-
-
-async def format_(desk: CommandDesk, request: Request) -> Reply:
-    chat, here, rest = await desk.target(request)
-    refusal = await desk.refusal(request, chat, here, needs_bot=False)
-    if refusal:
-        return Reply(text=refusal, private=True)
-    current = await desk.queries.settings(chat)
-    if current is None:
-        text = wording.subscribe_first(subject(request, chat, here), "format")
-        return Reply(text=text, private=True)
-    style = current.style
-    for word in (arg.casefold() for arg in rest):
-        if word in FORMATS:
-            style = replace(style, format=word)
-        elif word in ("silent", "loud"):
-            style = replace(style, silent=word == "silent")
-        elif word in ("publish", "local"):
-            style = replace(style, publish=word == "publish")
-        else:
-            raise UsageError(wording.FORMAT_USAGE)
-    if not rest:
-        raise UsageError(wording.FORMAT_USAGE)
-    sub = await desk.subscriptions.set_style(chat, style)
-    if sub is None:  # unsubscribed in the meantime
-        text = wording.subscribe_first(subject(request, chat, here), "format")
-        return Reply(text=text, private=True)
-    log.info("%s format: %s", chat, wording.describe_style(sub.style))
-    where = wording.this(request.terms) if here else chat.title
-    return Reply(text=wording.style_set(where, sub.style))
-
-
-async def unsubscribe(desk: CommandDesk, request: Request) -> Reply:
-    chat, here, _ = await desk.target(request)
-    refusal = await desk.refusal(request, chat, here, needs_bot=False)
-    if refusal:
-        return Reply(text=refusal, private=True)
-    if not await desk.subscriptions.unsubscribe(chat):
-        return Reply(text=wording.was_not_subscribed(subject(request, chat, here)),
-                     private=True)
-    log.info("%s unsubscribed", chat)
-    return Reply(text=wording.unsubscribed(None if here else chat.title))
-
-
-async def settings(desk: CommandDesk, request: Request) -> Reply:
-    chat, here, _ = await desk.target(request)
-    if not here:
-        refusal = await desk.refusal(request, chat, here, needs_bot=False)
-        if refusal:
-            return Reply(text=refusal, private=True)
-    sub = await desk.queries.settings(chat)
-    named = subject(request, chat, here)
-    if sub is None:
-        return Reply(text=wording.not_subscribed(named), private=True)
-    if sub.dead:
-        reason = sub.dead_reason[:200]
-        return Reply(text=wording.delivery_stopped(named, describe(sub), reason), private=True)
-    return Reply(text=wording.receives(named, describe(sub)), private=True)
-
-
-BUILTIN: dict[str, Handler] = {
-    "latest": latest,
-    "tag": tag,
-    "tags": tags,
-    "subscribe": subscribe,
-    "unsubscribe": unsubscribe,
-    "filter": filter_,
-    "format": format_,
-    "settings": settings,
-    "help": help_,
-}

@@ -16,6 +16,8 @@ from newsbot.chat.requests import UsageError
 #: a subscription filter holds at most this many tags, each at most TAG_MAX_LEN long
 MAX_TAGS = 25
 TAG_MAX_LEN = 64
+#: unknown tags of a /subscribe that get a "did you mean" note
+NOTES_MAX = 3
 _HASHTAG_STRIP = re.compile(r"[\W_]+")
 
 

@@ -9,41 +9,31 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, text
 
 from newsbot.chat.queries import Queries
-from newsbot.store.database import MIGRATIONS, Store
+from newsbot.store.database import Store
+from tests.store.revisions import store_at
 
 
-def _at_revision_0001(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            config = Config()
-            config.set_main_option("script_location", str(MIGRATIONS))
-            config.attributes["connection"] = conn
-            command.upgrade(config, "0001")
-            for day in (3, 1, 2):
-                conn.execute(text(
-                    "INSERT INTO posts (id, title, url, excerpt, author, date, tags, categories,"
-                    " source, status, announced, updated_at) VALUES (:id, :title, :url, '', '',"
-                    " :date, '[\"uk\"]', '[]', :id, 'live', 1, :date)"
-                ), {"id": f"p{day}", "title": f"Story {day}", "url": f"https://x.org/{day}",
-                    "date": datetime(2026, 1, day, 12)})
-                conn.execute(text(
-                    "INSERT INTO post_labels (post_id, label, display) VALUES (:id, 'uk', 'uk')"
-                ), {"id": f"p{day}"})
-    finally:
-        engine.dispose()
+def _labels_without_dates(conn: Connection) -> None:
+    for day in (3, 1, 2):
+        conn.execute(text(
+            "INSERT INTO posts (id, title, url, excerpt, author, date, tags, categories,"
+            " source, status, announced, updated_at) VALUES (:id, :title, :url, '', '',"
+            " :date, '[\"uk\"]', '[]', :id, 'live', 1, :date)"
+        ), {"id": f"p{day}", "title": f"Story {day}", "url": f"https://x.org/{day}",
+            "date": datetime(2026, 1, day, 12)})
+        conn.execute(text(
+            "INSERT INTO post_labels (post_id, label, display) VALUES (:id, 'uk', 'uk')"
+        ), {"id": f"p{day}"})
 
 
 async def test_upgrade_dates_existing_labels_and_tag_queries_still_answer(
     tmp_path: Path,
 ) -> None:
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
-    _at_revision_0001(url)
+    store_at(url, "0001", _labels_without_dates)
     store = await Store.open(url)  # migrates to the newest revision
     try:
         async with store.engine.connect() as conn:

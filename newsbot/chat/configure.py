@@ -1,0 +1,156 @@
+"""The commands moderators use to shape a destination: /subscribe (tags in and out, a
+first batch), /filter, /format, /unsubscribe, and /settings, which shows it all.
+
+Each finds the destination (`desk.target`), asks the platform whether the sender
+may change it (`desk.refusal`), and writes through `Subscriptions`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from newsbot.chat import wording
+from newsbot.chat.requests import Reply, Request, UsageError
+from newsbot.chat.tags import NOTES_MAX, split_tags
+from newsbot.filters import FilterError, parse_filters
+from newsbot.types import FORMATS, Chat, Filters, Subscription
+
+if TYPE_CHECKING:
+    from newsbot.chat.desk import CommandDesk, Handler
+
+log = logging.getLogger(__name__)
+
+#: at most this many stories in a first batch (`/subscribe last:3`)
+FIRST_BATCH_MAX = 10
+
+
+def subject(request: Request, chat: Chat, here: bool) -> str:
+    """How a sentence starts when it is about `chat`: "This chat", or its title."""
+    return wording.this(request.terms).capitalize() if here else chat.title
+
+
+def describe(sub: Subscription) -> str:
+    return wording.describe_filter(sub.tags, sub.exclude, sub.filters, sub.style)
+
+
+def first_batch_size(args: tuple[str, ...]) -> tuple[int, tuple[str, ...]]:
+    """`last:3` among a /subscribe's arguments: the size of the first batch, and the rest."""
+    sizes = [arg for arg in args if arg.casefold().startswith("last:")]
+    if not sizes:
+        return 0, args
+    number = sizes[-1][len("last:"):]
+    if not (number.isascii() and number.isdigit() and 1 <= int(number) <= FIRST_BATCH_MAX):
+        raise UsageError(wording.FIRST_BATCH_RANGE.format(most=FIRST_BATCH_MAX))
+    return int(number), tuple(arg for arg in args if arg not in sizes)
+
+
+async def subscribe(desk: CommandDesk, request: Request) -> Reply:
+    chat, here, rest = await desk.target(request)
+    refusal = await desk.refusal(request, chat, here, needs_bot=True)
+    if refusal:
+        return Reply(text=refusal, private=True)
+    last, rest = first_batch_size(rest)
+    known = [item.tag for item in await desk.queries.tags()]
+    typed = split_tags(" ".join(rest), known)
+    wanted, notes = await desk.resolve_tags([t for t in typed if not t.startswith("-")], known)
+    unwanted = [t[1:] for t in typed if t.startswith("-")]
+    exclude, more = await desk.resolve_tags(unwanted, known)
+    sub = await desk.subscriptions.subscribe(chat, wanted, exclude)
+    words = describe(sub)
+    log.info("%s subscribed to %s", chat, words)
+    where = wording.this(request.terms) if here else chat.title
+    said = [wording.subscribed(where, words), *(notes + more)[:NOTES_MAX]]
+    if last:
+        said.append(wording.first_batch(*await desk.subscriptions.queue_newest(sub, last)))
+        desk.queued()
+    return Reply(text=" ".join(said))
+
+
+async def filter_(desk: CommandDesk, request: Request) -> Reply:
+    chat, here, rest = await desk.target(request)
+    refusal = await desk.refusal(request, chat, here, needs_bot=False)
+    if refusal:
+        return Reply(text=refusal, private=True)
+    text = " ".join(rest).strip()
+    if not text:
+        raise UsageError(wording.FILTER_USAGE)
+    try:
+        filters = Filters() if text.casefold() == "off" else parse_filters(text)
+    except FilterError as exc:
+        raise UsageError(str(exc)) from None
+    sub = await desk.subscriptions.set_filters(chat, filters)
+    if sub is None:
+        text = wording.subscribe_first(subject(request, chat, here), "filter")
+        return Reply(text=text, private=True)
+    log.info("%s filters: %s", chat, describe(sub))
+    where = wording.this(request.terms) if here else chat.title
+    return Reply(text=wording.filter_set(where, describe(sub)))
+
+
+async def format_(desk: CommandDesk, request: Request) -> Reply:
+    chat, here, rest = await desk.target(request)
+    refusal = await desk.refusal(request, chat, here, needs_bot=False)
+    if refusal:
+        return Reply(text=refusal, private=True)
+    current = await desk.queries.settings(chat)
+    if current is None:
+        text = wording.subscribe_first(subject(request, chat, here), "format")
+        return Reply(text=text, private=True)
+    style = current.style
+    for word in (arg.casefold() for arg in rest):
+        if word in FORMATS:
+            style = replace(style, format=word)
+        elif word in ("silent", "loud"):
+            style = replace(style, silent=word == "silent")
+        elif word in ("publish", "local"):
+            style = replace(style, publish=word == "publish")
+        else:
+            raise UsageError(wording.FORMAT_USAGE)
+    if not rest:
+        raise UsageError(wording.FORMAT_USAGE)
+    sub = await desk.subscriptions.set_style(chat, style)
+    if sub is None:  # unsubscribed in the meantime
+        text = wording.subscribe_first(subject(request, chat, here), "format")
+        return Reply(text=text, private=True)
+    log.info("%s format: %s", chat, wording.describe_style(sub.style))
+    where = wording.this(request.terms) if here else chat.title
+    return Reply(text=wording.style_set(where, sub.style))
+
+
+async def unsubscribe(desk: CommandDesk, request: Request) -> Reply:
+    chat, here, _ = await desk.target(request)
+    refusal = await desk.refusal(request, chat, here, needs_bot=False)
+    if refusal:
+        return Reply(text=refusal, private=True)
+    if not await desk.subscriptions.unsubscribe(chat):
+        return Reply(text=wording.was_not_subscribed(subject(request, chat, here)),
+                     private=True)
+    log.info("%s unsubscribed", chat)
+    return Reply(text=wording.unsubscribed(None if here else chat.title))
+
+
+async def settings(desk: CommandDesk, request: Request) -> Reply:
+    chat, here, _ = await desk.target(request)
+    if not here:
+        refusal = await desk.refusal(request, chat, here, needs_bot=False)
+        if refusal:
+            return Reply(text=refusal, private=True)
+    sub = await desk.queries.settings(chat)
+    named = subject(request, chat, here)
+    if sub is None:
+        return Reply(text=wording.not_subscribed(named), private=True)
+    if sub.dead:
+        reason = sub.dead_reason[:200]
+        return Reply(text=wording.delivery_stopped(named, describe(sub), reason), private=True)
+    return Reply(text=wording.receives(named, describe(sub)), private=True)
+
+
+HANDLERS: dict[str, Handler] = {
+    "subscribe": subscribe,
+    "unsubscribe": unsubscribe,
+    "filter": filter_,
+    "format": format_,
+    "settings": settings,
+}

@@ -80,7 +80,7 @@ class ConsoleAdapter(Adapter):
     #: the console is a terminal, not a chat: it still keeps stories short
     excerpt_limit: ClassVar[int] = 600
     terms: ClassVar[Terms] = Terms(
-        noun="console", moderators="you, at this terminal,", moderator="the owner"
+        noun="console", moderators="you, at this terminal,", moderator="its owner"
     )
 
     def __init__(

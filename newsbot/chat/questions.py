@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 async def help_(desk: CommandDesk, request: Request) -> Reply:
-    commands = [(spec.name, spec.args, spec.summary) for spec in desk.specs]
+    commands = [(spec.name, spec.args, spec.summary, spec.moderator_only) for spec in desk.specs]
     return Reply(text=wording.help_text(commands, request.terms, request.private), private=True)
 
 

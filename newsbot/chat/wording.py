@@ -209,12 +209,18 @@ def not_a_destination(reference: str) -> str:
 # -- help ---------------------------------------------------------------------------
 
 
-def help_text(commands: Iterable[tuple[str, str, str]], terms: Terms, private: bool) -> str:
-    """About the bot, one line per command (name, arguments, what it does), and who
-    may change settings; `private` adds how to configure another destination."""
+def help_text(
+    commands: Iterable[tuple[str, str, str, bool]], terms: Terms, private: bool
+) -> str:
+    """About the bot, one line per command (name, arguments, what it does, whether only
+    moderators may use it), and who they are; `private` adds how to configure another
+    destination."""
+    commands = list(commands)
     lines = [ABOUT, ""]
-    lines += [f"/{name} {args}".rstrip() + f" — {summary}" for name, args, summary in commands]
-    lines += ["", f"Only {terms.moderators} can /subscribe and /unsubscribe."]
+    lines += [f"/{name} {args}".rstrip() + f" — {summary}" for name, args, summary, _ in commands]
+    moderated = [f"/{name}" for name, _, _, moderators in commands if moderators]
+    if moderated:
+        lines += ["", f"Only {terms.moderators} can use {join(moderated)}."]
     if private and terms.reference_example:
         lines.append(
             f"To subscribe a channel or group, send me /subscribe {terms.reference_example} "

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -246,6 +247,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc), EXIT_CONFIG)
     except StoreError as exc:
         return _fail(f"store: {exc}", EXIT_CONFIG)
+    except BrokenPipeError:
+        # the reader went away (`newsbot check --json | head`): stop quietly, and keep
+        # Python from complaining again when it flushes stdout at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -165,3 +165,17 @@ def test_check_list_shows_status_held_and_unpublished(tmp_path, capsys):
     assert rows["_posts/2999-01-01-later.md"][0] == "held"
     assert rows["_posts/2020-01-02-off.md"][0] == "unpublished"
     assert rows["_posts/2020-01-01-old.md"][-1] == "https://example.org/2020/01/01/old.html"
+
+
+def test_check_json_into_a_closed_pipe_stops_quietly(tmp_path):
+    config = make_config(tmp_path)
+    body = "A paragraph long enough to fill the pipe. " * 12 + "\n"
+    for number in range(400):  # far more than a pipe's buffer holds
+        write_post(config.site.posts_dir, f"2026-02-01-p{number}.md", f"Post {number}",
+                   body=body)
+    shell = (f"{sys.executable} -m newsbot check --json --config {tmp_path / 'newsbot.toml'}"
+             " | head -n 1")
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True,
+                          text=True, timeout=60)
+    assert done.stdout.count("\n") == 1 and '"path"' in done.stdout
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr

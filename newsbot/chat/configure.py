@@ -1,8 +1,9 @@
 """The commands moderators use to shape a destination: /subscribe (tags in and out, a
 first batch), /filter, /format, /unsubscribe, and /settings, which shows it all.
 
-Each finds the destination (`desk.target`), asks the platform whether the sender
-may change it (`desk.refusal`), and writes through `Subscriptions`.
+Each finds the destination and asks the platform whether the sender may change it
+(`desk.moderated`; /settings only for another destination), then writes through
+`Subscriptions`.
 """
 
 from __future__ import annotations
@@ -26,9 +27,15 @@ log = logging.getLogger(__name__)
 FIRST_BATCH_MAX = 10
 
 
+def place(request: Request, chat: Chat, here: bool) -> str:
+    """How a sentence names `chat`: "this chat", or its title."""
+    return wording.this(request.terms) if here else chat.title
+
+
 def subject(request: Request, chat: Chat, here: bool) -> str:
     """How a sentence starts when it is about `chat`: "This chat", or its title."""
-    return wording.this(request.terms).capitalize() if here else chat.title
+    named = place(request, chat, here)
+    return named[:1].upper() + named[1:]
 
 
 def describe(sub: Subscription) -> str:
@@ -47,10 +54,7 @@ def first_batch_size(args: tuple[str, ...]) -> tuple[int, tuple[str, ...]]:
 
 
 async def subscribe(desk: CommandDesk, request: Request) -> Reply:
-    chat, here, rest = await desk.target(request)
-    refusal = await desk.refusal(request, chat, here, needs_bot=True)
-    if refusal:
-        return Reply(text=refusal, private=True)
+    chat, here, rest = await desk.moderated(request, needs_bot=True)
     last, rest = first_batch_size(rest)
     known = [item.tag for item in await desk.queries.tags()]
     typed = split_tags(" ".join(rest), known)
@@ -60,7 +64,7 @@ async def subscribe(desk: CommandDesk, request: Request) -> Reply:
     sub = await desk.subscriptions.subscribe(chat, wanted, exclude)
     words = describe(sub)
     log.info("%s subscribed to %s", chat, words)
-    where = wording.this(request.terms) if here else chat.title
+    where = place(request, chat, here)
     said = [wording.subscribed(where, words), *(notes + more)[:NOTES_MAX]]
     if last:
         said.append(wording.first_batch(*await desk.subscriptions.queue_newest(sub, last)))
@@ -69,10 +73,7 @@ async def subscribe(desk: CommandDesk, request: Request) -> Reply:
 
 
 async def filter_(desk: CommandDesk, request: Request) -> Reply:
-    chat, here, rest = await desk.target(request)
-    refusal = await desk.refusal(request, chat, here, needs_bot=False)
-    if refusal:
-        return Reply(text=refusal, private=True)
+    chat, here, rest = await desk.moderated(request, needs_bot=False)
     text = " ".join(rest).strip()
     if not text:
         raise UsageError(wording.FILTER_USAGE)
@@ -85,15 +86,12 @@ async def filter_(desk: CommandDesk, request: Request) -> Reply:
         text = wording.subscribe_first(subject(request, chat, here), "filter")
         return Reply(text=text, private=True)
     log.info("%s filters: %s", chat, describe(sub))
-    where = wording.this(request.terms) if here else chat.title
+    where = place(request, chat, here)
     return Reply(text=wording.filter_set(where, describe(sub)))
 
 
 async def format_(desk: CommandDesk, request: Request) -> Reply:
-    chat, here, rest = await desk.target(request)
-    refusal = await desk.refusal(request, chat, here, needs_bot=False)
-    if refusal:
-        return Reply(text=refusal, private=True)
+    chat, here, rest = await desk.moderated(request, needs_bot=False)
     current = await desk.queries.settings(chat)
     if current is None:
         text = wording.subscribe_first(subject(request, chat, here), "format")
@@ -115,15 +113,12 @@ async def format_(desk: CommandDesk, request: Request) -> Reply:
         text = wording.subscribe_first(subject(request, chat, here), "format")
         return Reply(text=text, private=True)
     log.info("%s format: %s", chat, wording.describe_style(sub.style))
-    where = wording.this(request.terms) if here else chat.title
+    where = place(request, chat, here)
     return Reply(text=wording.style_set(where, sub.style))
 
 
 async def unsubscribe(desk: CommandDesk, request: Request) -> Reply:
-    chat, here, _ = await desk.target(request)
-    refusal = await desk.refusal(request, chat, here, needs_bot=False)
-    if refusal:
-        return Reply(text=refusal, private=True)
+    chat, here, _ = await desk.moderated(request)
     if not await desk.subscriptions.unsubscribe(chat):
         return Reply(text=wording.was_not_subscribed(subject(request, chat, here)),
                      private=True)
@@ -133,10 +128,8 @@ async def unsubscribe(desk: CommandDesk, request: Request) -> Reply:
 
 async def settings(desk: CommandDesk, request: Request) -> Reply:
     chat, here, _ = await desk.target(request)
-    if not here:
-        refusal = await desk.refusal(request, chat, here, needs_bot=False)
-        if refusal:
-            return Reply(text=refusal, private=True)
+    if not here:  # anyone may see what their own chat gets
+        chat, here, _ = await desk.moderated(request)
     sub = await desk.queries.settings(chat)
     named = subject(request, chat, here)
     if sub is None:

@@ -93,6 +93,17 @@ class CommandDesk:
             raise UsageError(wording.not_a_destination(args[0]))
         return found.chat, False, args[1:]
 
+    async def moderated(
+        self, request: Request, *, needs_bot: bool = False
+    ) -> tuple[Chat, bool, tuple[str, ...]]:
+        """`target`, for a command only moderators may use: a refusal is a `UsageError`,
+        which the person sees and which changes nothing."""
+        chat, here, rest = await self.target(request)
+        refusal = await self.refusal(request, chat, here, needs_bot=needs_bot)
+        if refusal:
+            raise UsageError(refusal)
+        return chat, here, rest
+
     async def refusal(
         self, request: Request, chat: Chat, here: bool, *, needs_bot: bool
     ) -> str | None:

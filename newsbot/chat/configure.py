@@ -128,8 +128,9 @@ async def unsubscribe(desk: CommandDesk, request: Request) -> Reply:
 
 async def settings(desk: CommandDesk, request: Request) -> Reply:
     chat, here, _ = await desk.target(request)
-    if not here:  # anyone may see what their own chat gets
-        chat, here, _ = await desk.moderated(request)
+    refusal = None if here else await desk.refusal(request, chat, here, needs_bot=False)
+    if refusal:  # anyone may see what their own chat gets; another's, only its moderators
+        raise UsageError(refusal)
     sub = await desk.queries.settings(chat)
     named = subject(request, chat, here)
     if sub is None:

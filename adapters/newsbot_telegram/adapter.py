@@ -4,6 +4,8 @@ Built on python-telegram-bot's `Application`, pointed at `telegram.api_url` (the
 library's `base_url`), which is how a self-hosted Bot API server, or the tests'
 fake one, is reached. `send` paces itself to Telegram's limits and reports
 failures as the core's `DeliveryError`s; retrying is the core's (`newsbot.delivery.retry`).
+A forum topic's destination id (`"<chat>#<thread>"`, see `topics.py`) is sent as
+the chat's id with `message_thread_id`; pacing counts the chat, as Telegram does.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from newsbot_telegram.flood_limits import Pacer
 from newsbot_telegram.permissions import Gatekeeper
 from newsbot_telegram.render import Payload, plain_story, story_payload, text_payload
 from newsbot_telegram.settings import TelegramSettings
+from newsbot_telegram.topics import Destination
 
 if TYPE_CHECKING:
     from newsbot.chat.desk import CommandDesk
@@ -37,14 +40,6 @@ log = logging.getLogger(__name__)
 #: updates the bot asks for: commands typed in chats and posted in channels
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CHANNEL_POST]
 COMMAND_FILTER = filters.COMMAND & (filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST)
-
-def _chat_ref(chat_id: str) -> int | str:
-    """Telegram ids are integers; an `@channel` name stays a string."""
-    try:
-        return int(chat_id)
-    except ValueError:
-        return chat_id
-
 
 class TelegramAdapter(Adapter):
     platform: ClassVar[str] = "telegram"
@@ -174,50 +169,55 @@ class TelegramAdapter(Adapter):
     async def send(self, chat_id: str, summary: Summary, style: Style = PLAIN) -> str:
         if self._app is None:
             raise TransientError("telegram adapter is not running")
-        chat = _chat_ref(chat_id)
+        where = Destination.parse(chat_id)
         payload = self.payload(summary, style)
         try:
             if payload.method == "sendPhoto":
-                message = await self._send_photo(chat, summary, style, payload)
+                message = await self._send_photo(where, summary, style, payload)
             else:
-                message = await self._send_text(chat, summary, style, payload)
+                message = await self._send_text(where, summary, style, payload)
         except tg.TelegramError as exc:
             raise errors.delivery_error(exc) from exc
         return str(message.message_id)
 
     async def _send_photo(
-        self, chat: int | str, summary: Summary, style: Style, payload: Payload
+        self, where: Destination, summary: Summary, style: Style, payload: Payload
     ) -> Message:
         assert self._app is not None
         try:
-            return await self._app.bot.send_photo(chat_id=chat, **payload.params)
+            return await self._app.bot.send_photo(
+                chat_id=where.chat, message_thread_id=where.thread, **payload.params
+            )
         except tg.BadRequest as exc:
             if not errors.photo_refused(exc):
                 raise
             level = logging.INFO if errors.known_photo_problem(exc) else logging.WARNING
             log.log(level, "telegram: picture of %s refused in %s (%s); sending text",
-                    summary.post_id, chat, exc.message)
+                    summary.post_id, where, exc.message)
         text = text_payload(summary, self.text_limit, style)
-        return await self._send_text(chat, summary, style, text)
+        return await self._send_text(where, summary, style, text)
 
     async def _send_text(
-        self, chat: int | str, summary: Summary, style: Style, payload: Payload
+        self, where: Destination, summary: Summary, style: Style, payload: Payload
     ) -> Message:
         assert self._app is not None
         params = dict(payload.params)
         if "link_preview_options" in params:  # JSON in the payload, an object for PTB
             params["link_preview_options"] = LinkPreviewOptions(**params["link_preview_options"])
         try:
-            return await self._app.bot.send_message(chat_id=chat, **params)
+            return await self._app.bot.send_message(
+                chat_id=where.chat, message_thread_id=where.thread, **params
+            )
         except tg.BadRequest as exc:
             if errors.chat_closed(exc):
                 raise
             # Our HTML was refused (a bug, not the story's fault): send it bare.
             log.warning("telegram: %s refused in %s (%s); sending plain text",
-                        summary.post_id, chat, exc.message)
+                        summary.post_id, where, exc.message)
         try:
             return await self._app.bot.send_message(
-                chat_id=chat, text=plain_story(summary, self.text_limit, style),
+                chat_id=where.chat, message_thread_id=where.thread,
+                text=plain_story(summary, self.text_limit, style),
                 **({"disable_notification": True} if style.silent else {}),
             )
         except tg.BadRequest as exc:

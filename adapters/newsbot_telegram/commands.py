@@ -1,13 +1,17 @@
 """Telegram messages in, the core desk's replies out as one HTML message each.
 
-Commands work in private chats, groups (`/latest@botname` too) and channels
-(channel posts). This module only translates: the message becomes a neutral
-`Request` (who may change which chat is answered by `permissions.py`), and the
-`Reply` is rendered by `render.py`. Every word of the answers is the core's.
+Commands work in private chats, groups (`/latest@botname` too), forum topics
+and channels (channel posts). A command typed in a forum topic is about that
+topic, a destination of its own (see `topics.py`), and is answered there.
+
+This module only translates: the message becomes a neutral `Request` (who may
+change which chat is answered by `permissions.py`), and the `Reply` is rendered
+by `render.py`. Every word of the answers is the core's.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 
@@ -20,6 +24,7 @@ from newsbot.chat.commands import split_command
 from newsbot.chat.desk import CommandDesk
 from newsbot.chat.requests import Request, Terms
 from newsbot.types import Chat
+from newsbot_telegram import topics
 from newsbot_telegram.permissions import Gatekeeper, MessageAccess
 from newsbot_telegram.render import reply_html
 
@@ -35,13 +40,13 @@ TERMS = Terms(
     chat_reference=re.compile(r"@[A-Za-z][A-Za-z0-9_]{3,31}|-\d{1,20}"),
     reference_example="@channel",
 )
+#: in a forum topic the answers speak of "this topic"
+TOPIC_TERMS = dataclasses.replace(TERMS, noun="topic")
 
 
-def chat_title(message: Message) -> str:
-    chat = message.chat
-    if chat.type == ChatType.PRIVATE:
-        return chat.full_name or (f"@{chat.username}" if chat.username else "")
-    return chat.title or (f"@{chat.username}" if chat.username else "")
+def destination(message: Message) -> Chat:
+    """The destination a command is about: the forum topic it was typed in, else its chat."""
+    return Chat(PLATFORM, str(topics.destination(message)), topics.title(message))
 
 
 class UpdateHandler:
@@ -67,14 +72,15 @@ class UpdateHandler:
             return  # a command for some other bot in the group
         request = Request(
             command=name,
-            chat=Chat(PLATFORM, str(message.chat.id), chat_title(message)),
+            chat=destination(message),
             args=tuple(args),
             access=MessageAccess(self.gate, message),
-            terms=TERMS,
+            terms=TOPIC_TERMS if topics.topic_id(message) else TERMS,
             private=private,
         )
         reply = await self.desk.answer(request)
         try:
+            # in a forum topic PTB answers in the same topic (its `message_thread_id`)
             await message.reply_text(
                 reply_html(reply, self.text_limit),
                 parse_mode=ParseMode.HTML,
@@ -82,4 +88,4 @@ class UpdateHandler:
                 do_quote=message.chat.type in GROUPS,
             )
         except TelegramError as exc:
-            log.warning("cannot answer /%s in chat %s: %s", name, message.chat.id, exc)
+            log.warning("cannot answer /%s in chat %s: %s", name, request.chat.id, exc)

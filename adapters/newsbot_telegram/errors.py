@@ -41,6 +41,18 @@ CHAT_CLOSED = (
     "bot can't send messages to bots",
 )
 
+#: 400 answers that mean a forum topic is closed to the bot: only sent with a
+#: `message_thread_id`, so only that topic's destination is given up, not its group.
+#: The Bot API server answers "message thread not found" when its check of the
+#: topic fails (deleted, or never a topic); Telegram's own errors pass through as
+#: "Bad Request: TOPIC_CLOSED" and the like when the server sends them.
+TOPIC_GONE = (
+    "message thread not found",
+    "topic_closed",
+    "topic_deleted",
+    "topic_id_invalid",
+)
+
 #: 400 answers to sendPhoto that are the picture's fault; anything else not about
 #: the chat is treated the same way, since the story must not be lost to its picture
 PHOTO_REFUSED = (
@@ -57,11 +69,13 @@ PHOTO_REFUSED = (
 
 
 def chat_closed(exc: tg.TelegramError) -> bool:
-    """True when the error says the bot can no longer write to the chat."""
+    """True when the error says the bot can no longer write to the chat (or its topic)."""
     if isinstance(exc, tg.Forbidden):
         return True
     text = exc.message.casefold()
-    return isinstance(exc, tg.BadRequest) and any(marker in text for marker in CHAT_CLOSED)
+    return isinstance(exc, tg.BadRequest) and any(
+        marker in text for marker in (*CHAT_CLOSED, *TOPIC_GONE)
+    )
 
 
 def photo_refused(exc: tg.TelegramError) -> bool:

@@ -1,9 +1,10 @@
 """Who may change a chat's subscription, asked of Telegram with `getChatMember`.
 
 Private chat: its user. Group: its administrators and creator, including an
-anonymous administrator (a message sent as the group itself). Channel: anyone
-who can post in it (only administrators can), or, from a private chat, a user
-who is an administrator of the channel when the bot can also post there.
+anonymous administrator (a message sent as the group itself); a forum topic is
+the group's to configure, so the same people. Channel: anyone who can post in
+it (only administrators can), or, from a private chat, a user who is an
+administrator of the channel when the bot can also post there.
 
 Answers are cached for a short while: a burst of commands in a busy group
 costs one lookup per person, and a demoted admin loses the right within a minute.
@@ -21,6 +22,7 @@ from telegram.error import TelegramError
 
 from newsbot.chat.requests import Access, Found
 from newsbot.types import Chat
+from newsbot_telegram.topics import Destination, destination
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +106,8 @@ class MessageAccess(Access):
         self._types: dict[str, str] = {}  # chat id → Telegram chat type, from find_chat
 
     def _here(self, chat: Chat) -> bool:
-        return chat.id == str(self.message.chat.id)
+        """Is `chat` where the message was typed (its forum topic, if it was in one)?"""
+        return chat.id == str(destination(self.message))
 
     async def may_moderate(self, chat: Chat) -> bool | None:
         if self.gate is None:
@@ -112,13 +115,14 @@ class MessageAccess(Access):
         if self._here(chat):
             return await self.gate.may_configure_here(self.message)
         user = self.message.from_user
-        return None if user is None else await self.gate.is_admin(int(chat.id), user.id)
+        base = Destination.parse(chat.id).chat  # a topic's rights are its group's
+        return None if user is None else await self.gate.is_admin(base, user.id)
 
     async def bot_missing(self, chat: Chat) -> tuple[str, ...]:
         if self.gate is None or self._here(chat):
             return ()  # where a command was typed, sending is found out by sending
         chat_type = self._types.get(chat.id, ChatType.CHANNEL)
-        if await self.gate.bot_can_post(int(chat.id), chat_type):
+        if await self.gate.bot_can_post(Destination.parse(chat.id).chat, chat_type):
             return ()
         # Telegram's own names for the rights, as an admin sees them in the chat settings
         return ("Post Messages",) if chat_type == ChatType.CHANNEL else ("Send Messages",)

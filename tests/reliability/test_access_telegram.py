@@ -18,6 +18,7 @@ from newsbot.app import Newsroom
 from newsbot.types import Chat
 from tests.reliability.snapshot import store_rows
 from tests.telegram import conftest as telegram_fixtures
+from tests.telegram.bot_api_topics import forum
 from tests.telegram.fake_bot_api import (
     BOT_ID,
     BOT_USERNAME,
@@ -121,6 +122,38 @@ async def test_configuration_without_the_right_is_refused_and_changes_nothing(
     reply = await fake.ask(message)
     assert reply.visible == answer
     assert "politics" not in reply.visible and "economy" not in reply.visible  # nothing told
+    assert await store_rows(configured.store) == before
+
+
+TOPIC_ONLY = "Only administrators can change this topic's subscription."
+FORUM = forum(-100670, "Forum")
+IN_TOPIC = [
+    (BOB, "/subscribe"), (BOB, "/subscribe politics"), (BOB, "/unsubscribe"),
+    (BOB, '/filter "the vote"'), (BOB, "/filter off"), (BOB, "/format compact silent"),
+    (EVE, "/subscribe"), (EVE, "/unsubscribe"), (None, "/unsubscribe"), (None, "/subscribe"),
+]
+
+
+@pytest.mark.parametrize(("sender", "text"), IN_TOPIC,
+                         ids=[f"{s.first_name if s else 'as-channel'}:{t}" for s, t in IN_TOPIC])
+async def test_a_topic_without_the_right_is_refused_and_changes_nothing(
+    configured: Newsroom, fake: FakeBotAPI, sender: User | None, text: str
+) -> None:
+    """A forum topic is its group's to configure: whoever opened the topic, a member who
+    is not an administrator cannot change it, nor can someone posting as a channel."""
+    fake.set_member(FORUM.id, ANN.id, "administrator")
+    fake.set_member(FORUM.id, BOB.id, "member")
+    topic = fake.open_topic(FORUM, "Economy", BOB)
+    await configured.subscriptions.subscribe(
+        Chat("telegram", f"{FORUM.id}#{topic.thread_id}"), ["economy"])
+    before = await store_rows(configured.store)
+    if sender is None:
+        message = command(FORUM, text, sender=ANONYMOUS, sender_chat=OTHER, topic=topic)
+    else:
+        message = command(FORUM, text, sender=sender, topic=topic)
+    reply = await fake.ask(message)
+    assert reply.visible == TOPIC_ONLY
+    assert reply.params["message_thread_id"] == topic.thread_id
     assert await store_rows(configured.store) == before
 
 

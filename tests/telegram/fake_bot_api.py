@@ -18,7 +18,12 @@ the refusals are kept in `throttled`. Off by default: most tests are not
 about pacing.
 
 Updates are built from real python-telegram-bot objects (`person`, `group`,
-`channel`, `command`), serialised the way Telegram sends them.
+`channel`, `command`; `forum` in `bot_api_topics.py`), serialised the way
+Telegram sends them.
+
+Forum supergroups have topics (`open_topic`, `close_topic`, `delete_topic`; see
+`bot_api_topics.py`): a command can be typed in one, and a send with
+`message_thread_id` lands there or is refused as Telegram refuses it.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ from telegram import (
 
 from tests.telegram.bot_api_answers import ApiError, FloodGate, FloodLimits
 from tests.telegram.bot_api_checks import SpecChecker, telegram_html, utf16
+from tests.telegram.bot_api_topics import Topic, thread_answer
 
 TOKEN = "123456789:AAFakeTokenForNewsbotTests_abcdefghij"
 BOT_ID = 123456789
@@ -88,11 +94,14 @@ def channel(chat_id: int, title: str = "News channel", username: str | None = No
 
 
 def command(chat: Chat, text: str, *, sender: User | None = None,
-            sender_chat: Chat | None = None) -> Message:
+            sender_chat: Chat | None = None, topic: Topic | None = None,
+            reply_to: Message | None = None) -> Message:
     """A message starting with a command, as Telegram delivers it (entity included).
 
     In a channel the sender is the channel; `sender_chat=chat` in a group is an
-    anonymous administrator.
+    anonymous administrator. With `topic` it is typed in that forum topic (as an
+    answer to `reply_to`, else to nothing, which Telegram shows as a reply to the
+    topic's first message); without, in a forum's General topic.
     """
     if chat.type == Chat.CHANNEL:
         sender, sender_chat = None, chat
@@ -100,17 +109,32 @@ def command(chat: Chat, text: str, *, sender: User | None = None,
         sender = person(chat.id, chat.first_name or "Ann", chat.username)
     head = text.split()[0]
     entity = MessageEntity(MessageEntity.BOT_COMMAND, 0, len(head.encode("utf-16-le")) // 2)
+    placed: dict[str, Any] = {}
+    if topic is not None:
+        assert topic.chat.id == chat.id, "a topic of another chat"
+        placed = topic.placed(reply_to)
+    elif reply_to is not None:
+        placed = {"reply_to_message": reply_to}
+        if chat.type == Chat.SUPERGROUP:  # a chain of replies: its first message's id
+            placed["message_thread_id"] = reply_to.message_thread_id or reply_to.message_id
     return Message(next(_ids), datetime.now(UTC), chat, from_user=sender,
-                   sender_chat=sender_chat, text=text, entities=[entity])
+                   sender_chat=sender_chat, text=text, entities=[entity], **placed)
 
 
 def update_json(update_id: int, message: Message) -> dict[str, Any]:
     key = "channel_post" if message.chat.type == Chat.CHANNEL else "message"
     data = Update(update_id, **{key: message}).to_dict()  # type: ignore[arg-type]
-    for flag in _TRUE_ONLY_FLAGS:  # Telegram leaves out True-only flags that are false
-        if data[key].get(flag) is False:
-            del data[key][flag]
+    _drop_false_flags(data[key])
     return data
+
+
+def _drop_false_flags(message: dict[str, Any]) -> None:
+    """Telegram leaves out True-only flags that are false, also in the replied message."""
+    for flag in _TRUE_ONLY_FLAGS:
+        if message.get(flag) is False:
+            del message[flag]
+    if isinstance(message.get("reply_to_message"), dict):
+        _drop_false_flags(message["reply_to_message"])
 
 
 @dataclass
@@ -135,6 +159,7 @@ class Call:
     status: int = 200
     result: Any = None
     visible: str | None = None  # text or caption as Telegram would show it
+    description: str = ""  # the error Telegram answered with
     at: float = field(default_factory=time.perf_counter)  # when it arrived
 
     @property
@@ -167,6 +192,8 @@ class FakeBotAPI:
     limits: FloodLimits | None = None
     #: messages refused with 429 because they broke `limits`
     throttled: list[Call] = field(default_factory=list)
+    #: forum topics by (chat id, message_thread_id)
+    topics: dict[tuple[int, int], Topic] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._flood = None if self.limits is None else FloodGate(self.limits)
@@ -204,6 +231,20 @@ class FakeBotAPI:
 
     def add_chat(self, chat: Chat) -> None:
         self.chats[chat.id] = chat
+
+    def open_topic(self, chat: Chat, name: str, creator: User) -> Topic:
+        """A person creates a topic in a forum the bot is in."""
+        assert chat.is_forum, "topics need a forum supergroup: forum(...)"
+        self.add_chat(chat)
+        topic = Topic(chat, name, creator)
+        self.topics[(chat.id, topic.thread_id)] = topic
+        return topic
+
+    def close_topic(self, topic: Topic) -> None:
+        topic.closed = True
+
+    def delete_topic(self, topic: Topic) -> None:
+        topic.deleted = True
 
     def set_member(self, chat_id: int, user_id: int, status: str, *,
                    can_post_messages: bool = False) -> None:
@@ -281,6 +322,7 @@ class FakeBotAPI:
         async with self._changed:
             if isinstance(outcome, ApiError):
                 call.status, body = outcome.status, outcome.body()
+                call.description = outcome.description
             else:
                 call.result, body = outcome, {"ok": True, "result": outcome}
             self.calls.append(call)
@@ -382,12 +424,19 @@ class FakeBotAPI:
         if utf16(text) > limit:
             what = "message caption" if key == "caption" else "message"
             return ApiError(400, f"Bad Request: {what} is too long")
-        extra: dict[str, Any] = {key: text}
+        placed = thread_answer(chat, call.params.get("message_thread_id"), self.topics,
+                               replying="reply_parameters" in call.params)
+        if isinstance(placed, ApiError):
+            return placed
+        extra: dict[str, Any] = {key: text, **placed}
         if key == "caption":
             extra["photo"] = [PhotoSize("AgAD-fake", "fake-unique", 800, 600)]
         sender = None if chat.type == Chat.CHANNEL else BOT
-        return Message(next(self._message_ids), datetime.now(UTC), Chat(chat.id, chat.type),
-                       from_user=sender, **extra).to_dict()
+        shown = Chat(chat.id, chat.type, is_forum=chat.is_forum or None)
+        message = Message(next(self._message_ids), datetime.now(UTC), shown,
+                          from_user=sender, **extra).to_dict()
+        _drop_false_flags(message)
+        return message
 
 
 def _decode(name: str, value: Any) -> Any:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
+import pytest
+from telegram import Chat
+
+from tests.telegram.bot_api_answers import ApiError
 from tests.telegram.bot_api_checks import SpecChecker, telegram_html
+from tests.telegram.bot_api_topics import Topic, forum, thread_answer
+from tests.telegram.fake_bot_api import command, group, person, update_json
 
 
 @pytest.mark.parametrize(
@@ -67,3 +73,47 @@ def test_spec_checker_passes_what_ptb_sends(checker: SpecChecker) -> None:
     assert checker.check("getUpdates", {"offset": "3", "timeout": "10",
                                         "allowed_updates": '["message"]'}) == []
     assert checker.check("getMe", {}) == []
+
+
+def test_topic_updates_are_what_the_spec_describes(checker: SpecChecker) -> None:
+    """A command in a forum topic, serialised as the fake sends it, is a valid Update."""
+    readers = forum(-100555)
+    topic = Topic(readers, "Sport", person(7))
+    data = update_json(1, command(readers, "/settings", sender=person(8), topic=topic))
+    assert checker._value("update", data, ["Update"]) == []
+    message = data["message"]
+    assert message["is_topic_message"] is True
+    assert message["message_thread_id"] == topic.thread_id
+    assert message["chat"]["is_forum"] is True
+    assert message["reply_to_message"]["forum_topic_created"]["name"] == "Sport"
+    general = update_json(2, command(readers, "/settings", sender=person(8)))["message"]
+    assert "message_thread_id" not in general and "is_topic_message" not in general
+
+
+@pytest.mark.parametrize(
+    ("chat", "thread", "answer"),
+    [
+        (forum(-100556), 1, "Bad Request: message thread not found"),  # General
+        (forum(-100556), 999, "Bad Request: message thread not found"),
+        (forum(-100556), "open", {"message_thread_id": True, "is_topic_message": True}),
+        (forum(-100556), "closed", "Bad Request: TOPIC_CLOSED"),
+        (forum(-100556), "deleted", "Bad Request: message thread not found"),
+        (group(-100557), 5, {}),  # not a forum: the server sends to the chat
+        (group(-100557), None, {}),
+    ],
+    ids=["general", "unknown", "open", "closed", "deleted", "not-a-forum", "none"],
+)
+def test_thread_ids_are_answered_as_the_bot_api_does(
+    chat: Chat, thread: Any, answer: Any
+) -> None:
+    topic = Topic(chat, "Sport", person(7), closed=thread == "closed", deleted=thread == "deleted")
+    known = {(chat.id, topic.thread_id): topic}
+    got = thread_answer(chat, topic.thread_id if isinstance(thread, str) else thread, known,
+                        replying=False)
+    if isinstance(answer, str):
+        assert isinstance(got, ApiError) and (got.status, got.description) == (400, answer)
+    elif answer:
+        assert isinstance(got, dict) and got["message_thread_id"] == topic.thread_id
+        assert got["reply_to_message"].forum_topic_created.name == "Sport"
+    else:
+        assert got == {}

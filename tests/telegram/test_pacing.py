@@ -82,3 +82,17 @@ async def test_flood_wait_is_raised_to_the_caller_and_holds_every_message() -> N
     assert sent.sent == ["lookup"]
     assert not held.done()
     held.cancel()
+
+
+async def test_topics_of_a_group_share_its_pace() -> None:
+    """Telegram's limits are per chat: a forum's topics are one chat to them."""
+    pacer, sent = Pacer(chat_interval=60, group_per_minute=0), Recorder()
+    data = {"chat_id": -100800, "message_thread_id": 5}
+    await pacer.process_request(sent, ("topic 5",), {}, "sendMessage", data, None)
+    held = asyncio.create_task(pacer.process_request(
+        sent, ("topic 6",), {}, "sendMessage", {**data, "message_thread_id": 6}, None))
+    await settle()
+    await request(pacer, sent, "other chat", -100900)
+    assert sent.sent == ["topic 5", "other chat"]
+    assert not held.done()
+    held.cancel()

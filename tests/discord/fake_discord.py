@@ -11,6 +11,11 @@ The gateway says HELLO, accepts IDENTIFY, sends READY and a GUILD_CREATE with
 channels, roles and the bot's member, acknowledges heartbeats, and lets a test
 inject INTERACTION_CREATE events built from the commands the adapter synced.
 
+Besides text channels the server has an announcement channel, a forum with tags
+and a thread, served as `fake_places.py` describes (channel lookups, forum posts,
+crossposts with Discord's hourly limit, locked and archived threads); a channel
+option of a command arrives resolved, with the member's permissions there.
+
 When `NEWSBOT_API_SPECS` is set, every REST request is also checked against the
 official OpenAPI description (see `openapi.py`); any problem, like a request to a
 route the fake does not serve, is kept in `problems` and fails the test.

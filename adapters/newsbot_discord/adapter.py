@@ -1,5 +1,8 @@
 """The Discord adapter: one embed per story, slash commands, errors in the core's terms.
 
+A story goes to a channel or a thread as a message, to a forum as a new post, and
+from an announcement channel on to following servers when asked (see `places.py`).
+
 discord.py does the platform work: REST with its per-route buckets (it waits out
 a 429's `retry_after` itself, up to `max_ratelimit_timeout`), and the gateway
 with heartbeats and reconnects. This class builds a client on `start`, syncs the
@@ -33,6 +36,7 @@ from newsbot.delivery.errors import (
 from newsbot.logs import register_secret
 from newsbot.types import Style, Summary
 from newsbot_discord.commands import NewsTree, build_tree
+from newsbot_discord.places import Places, post_in_forum, publish
 from newsbot_discord.render import (
     NO_MENTIONS,
     EmbedLimits,
@@ -53,8 +57,10 @@ log = logging.getLogger(__name__)
 #: Discord error codes meaning "this channel is closed to the bot": mark it dead.
 #: 10003 Unknown Channel, 50001 Missing Access, 50013 Missing Permissions,
 #: 50007 Cannot send messages to this user, 50008 Cannot send messages in a non-text channel,
-#: 50083 Thread is archived (a new /subscribe there revives it)
-CHANNEL_CLOSED = frozenset({10003, 50001, 50013, 50007, 50008, 50083})
+#: 50083 operation on an archived thread (a send only gets it when the thread is also
+#: locked: an archived thread that is not wakes up), 160005 Thread is locked.
+#: A new /subscribe there revives the destination.
+CHANNEL_CLOSED = frozenset({10003, 50001, 50013, 50007, 50008, 50083, 160005})
 
 
 class DiscordStartError(ConfigError):
@@ -100,6 +106,7 @@ class DiscordAdapter(Adapter):
         self.guild_id = guild_id
         self._client: discord.Client | None = None
         self._tree: NewsTree | None = None
+        self._places: Places | None = None
         self._gateway: asyncio.Task[None] | None = None
         self._running = False
 
@@ -122,7 +129,8 @@ class DiscordAdapter(Adapter):
     @classmethod
     def preview(cls, summary: Summary, style: Style = PLAIN, chat_id: str | None = None) -> str:
         """The message body as JSON; with `chat_id`, byte for byte what `send` posts there
-        (the body for a channel adds that channel's `nonce` and `enforce_nonce`)."""
+        (the body for a channel adds that channel's `nonce` and `enforce_nonce`). In a
+        forum the body without a channel, less `tts`, is the new post's first message."""
         payload = message_payload(summary, chat_id, style)
         return json.dumps(payload, indent=2, ensure_ascii=False)
 
@@ -139,7 +147,7 @@ class DiscordAdapter(Adapter):
         )
         route_client(client, self.api_url, self.gateway_url)
         tree = build_tree(client, self.desk)
-        self._client, self._tree = client, tree
+        self._client, self._tree, self._places = client, tree, Places(client)
         try:
             await self._connect(client, tree)
         except BaseException:
@@ -221,7 +229,7 @@ class DiscordAdapter(Adapter):
 
     async def stop(self) -> None:
         client, gateway = self._client, self._gateway
-        self._client = self._tree = self._gateway = None
+        self._client = self._tree = self._gateway = self._places = None
         self._running = False
         if client is not None:
             await client.close()
@@ -233,15 +241,18 @@ class DiscordAdapter(Adapter):
     # -- delivery ---------------------------------------------------------------
 
     async def send(self, chat_id: str, summary: Summary, style: Style = PLAIN) -> str:
-        client = self._client
-        if client is None or client.is_closed():
+        client, places = self._client, self._places
+        if client is None or places is None or client.is_closed():
             raise TransientError("the Discord adapter is not running")
         try:
-            channel = client.get_partial_messageable(int(chat_id))
+            channel_id = int(chat_id)
         except ValueError:
             raise PermanentError(f"{chat_id!r} is not a Discord channel id") from None
         try:
-            message = await channel.send(
+            place = await places.find(channel_id)
+            if place.is_forum:
+                return await post_in_forum(client, channel_id, place, summary, style)
+            message = await client.get_partial_messageable(channel_id).send(
                 embed=story_embed(summary, style),
                 allowed_mentions=NO_MENTIONS,
                 nonce=delivery_nonce(chat_id, summary.post_id),
@@ -253,6 +264,8 @@ class DiscordAdapter(Adapter):
             raise delivery_error(exc) from None
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise TransientError(f"network error talking to Discord: {exc!r}") from None
+        if style.publish and place.can_publish:
+            await publish(message, summary.post_id)
         return str(message.id)
 
 

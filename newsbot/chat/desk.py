@@ -78,10 +78,16 @@ class CommandDesk:
     async def target(self, request: Request) -> tuple[Chat, bool, tuple[str, ...]]:
         """The destination, whether it is where the command was typed, and the other args.
 
-        A first argument in the platform's reference syntax (`@channel`) names another
-        destination, which is only understood in a private chat with the bot.
+        A destination the platform resolved (`request.target`) is taken as it is; it
+        is "here" when it is where the command was typed. Otherwise a first argument
+        in the platform's reference syntax (`@channel`) names another destination,
+        which is only understood in a private chat with the bot.
         """
         pattern, args = request.terms.chat_reference, request.args
+        if request.target is not None:
+            here = (request.target.platform, request.target.id) == (
+                request.chat.platform, request.chat.id)
+            return request.target, here, args
         if pattern is None or not args or not pattern.fullmatch(args[0]):
             return request.chat, True, args
         if not request.private:

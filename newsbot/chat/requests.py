@@ -78,7 +78,9 @@ class Request:
     `chat` is where it was typed; `private` says that is a one-to-one chat with
     the bot; `command` is the name without `/` (empty when the text was not a
     command at all); `args` are its arguments as the platform split them (a
-    Discord option with spaces stays one argument).
+    Discord option with spaces stays one argument). `target` is a destination the
+    platform itself let the sender pick (Discord's `channel` option), already
+    resolved: the command is about it instead of `chat`.
     """
 
     command: str
@@ -87,6 +89,7 @@ class Request:
     access: Access = field(default_factory=Everyone)
     terms: Terms = field(default_factory=Terms)
     private: bool = False
+    target: Chat | None = None
 
 
 @dataclass(frozen=True, slots=True)

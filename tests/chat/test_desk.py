@@ -209,3 +209,34 @@ async def test_a_failing_handler_gets_an_apology_and_a_log_line(
     assert reply == Reply(text="Sorry, something went wrong on my side. Please try again later.",
                           private=True)
     assert any(r.getMessage() == "/latest failed" and r.exc_info for r in caplog.records)
+
+
+async def test_a_destination_the_platform_resolved_is_the_one_configured(
+    room: Newsroom,
+) -> None:
+    """A platform's own picker (Discord's `channel` option) names the destination, in a
+    group too; only that destination's rights are asked about."""
+
+    async def pick(text: str, target: Chat, rights: Rights) -> Reply:
+        name, *args = text.lstrip("/").split()
+        return await room.desk.answer(Request(name, HERE, tuple(args), access=rights,
+                                              terms=TERMS, target=target))
+
+    stranger = Rights({HERE.id: True, CHANNEL.id: False})
+    refused = await pick("/subscribe uk", CHANNEL, stranger)
+    assert refused == Reply(text="You are not an admin of World news.", private=True)
+    assert await room.queries.subscriptions() == []
+    assert stranger.asked == [f"moderate {CHANNEL.id}", f"bot {CHANNEL.id}"]
+
+    owner = Rights({CHANNEL.id: True})
+    done = await pick("/subscribe uk", CHANNEL, owner)
+    assert done.text == "Subscribed: World news will receive stories tagged uk."
+    assert HERE.id not in "".join(owner.asked)
+    formatted = await pick("/format headline", CHANNEL, owner)
+    assert formatted.text == "Format saved: World news receives stories as headlines."
+    [sub] = await room.queries.subscriptions()
+    assert (sub.chat.id, sub.style.format) == (CHANNEL.id, "headline")
+
+    here = await pick("/subscribe", Chat("scripted", HERE.id, "other title"),
+                      Rights({HERE.id: False}))
+    assert here == Reply(text="Only admins can change this group's subscription.", private=True)

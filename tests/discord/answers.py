@@ -23,6 +23,22 @@ ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
     "unknown_channel": (404, {"message": "Unknown Channel", "code": 10003}),
     "unavailable": (503, {"message": "upstream connect error", "code": 0}),
     "invalid_form_body": (400, {"message": "Invalid Form Body", "code": 50035}),
+    # threads: a locked one takes no message from a bot without Manage Threads; an
+    # archived and locked one answers as archived (an archived one alone wakes up)
+    "thread_locked": (400, {"message": "Thread is locked", "code": 160005}),
+    "archived_thread": (
+        400, {"message": "Cannot perform this operation on an archived thread", "code": 50083}),
+    # a forum takes posts (threads), not messages
+    "forum_message": (400, {"message": "Cannot send a message in a forum channel",
+                            "code": 40058}),
+    "unknown_message": (404, {"message": "Unknown Message", "code": 10008}),
+    "already_crossposted": (400, {"message": "This message has already been crossposted.",
+                                  "code": 40033}),
+    "wrong_channel_type": (400, {"message": "Cannot execute action on this channel type",
+                                 "code": 50024}),
+    "unknown_tag": (400, {"message": "Invalid Form Body", "code": 50035,
+                          "errors": {"applied_tags": {"_errors": [
+                              {"code": "UNKNOWN_TAG", "message": "Unknown tag"}]}}}),
 }
 
 
@@ -33,6 +49,11 @@ class RateLimits:
     channel_messages: int = 5
     channel_period: float = 5.0
     global_per_second: int = 50
+
+
+#: Discord's crosspost limit, always enforced: 10 published messages an hour per
+#: announcement channel
+CROSSPOSTS_PER_HOUR = 10
 
 
 def json_response(

@@ -11,6 +11,11 @@ The gateway says HELLO, accepts IDENTIFY, sends READY and a GUILD_CREATE with
 channels, roles and the bot's member, acknowledges heartbeats, and lets a test
 inject INTERACTION_CREATE events built from the commands the adapter synced.
 
+Besides text channels the server has an announcement channel, a forum with tags
+and a thread, served as `fake_places.py` describes (channel lookups, forum posts,
+crossposts with Discord's hourly limit, locked and archived threads); a channel
+option of a command arrives resolved, with the member's permissions there.
+
 When `NEWSBOT_API_SPECS` is set, every REST request is also checked against the
 official OpenAPI description (see `openapi.py`); any problem, like a request to a
 route the fake does not serve, is kept in `problems` and fails the test.
@@ -42,17 +47,25 @@ from tests.discord.answers import (
     json_response,
     rate_limited,
 )
+from tests.discord.fake_places import API_PREFIX, FakePlaces
 from tests.discord.objects import (
     ANNOUNCE,
+    ANNOUNCEMENT,
     APP_ID,
-    EMBED_LINKS,
+    BOT_CAN_POST,
+    BULLETIN,
     EPHEMERAL,
+    FORUM,
+    FORUM_TAGS,
+    FORUM_TYPE,
     GUILD_ID,
     MEMBER,
     NEWS,
-    SEND_MESSAGES,
+    PUBLIC_THREAD,
+    SEND_IN_THREADS,
     SPORT,
     STAFF,
+    THREAD,
     TOKEN,
     VIEW_CHANNEL,
     Channel,
@@ -61,12 +74,14 @@ from tests.discord.objects import (
     guild,
     message,
     ready,
+    resolved_channel,
 )
 from tests.discord.objects import interaction as interaction_payload
 from tests.discord.openapi import OpenAPI, load_spec
 from tests.rate_limits import FixedWindow, TokenBucket
 
-API_PREFIX = "/api/v10"
+#: the application command option type of a channel
+CHANNEL_OPTION = 7
 
 @dataclass
 class Request:
@@ -89,7 +104,7 @@ class Interaction:
     callbacks: list[dict[str, Any]] = field(default_factory=list)
 
 
-class FakeDiscord:
+class FakeDiscord(FakePlaces):
     """Start with `await fake.start()`, stop with `await fake.close()`."""
 
     def __init__(self, spec: OpenAPI | None = None, limits: RateLimits | None = None) -> None:
@@ -110,8 +125,13 @@ class FakeDiscord:
                 Channel(SPORT, "sport"),
                 Channel(STAFF, "staff", bot_permissions=0),
                 Channel(ANNOUNCE, "announcements", bot_permissions=VIEW_CHANNEL),
+                Channel(BULLETIN, "bulletin", type=ANNOUNCEMENT),
+                Channel(FORUM, "stories", type=FORUM_TYPE, tags=FORUM_TAGS),
+                Channel(THREAD, "election night", BOT_CAN_POST | SEND_IN_THREADS,
+                        type=PUBLIC_THREAD, parent_id=NEWS),
             )
         }
+        self._init_places()
         self.requests: list[Request] = []
         self.problems: list[str] = []
         self.identify: list[dict[str, Any]] = []
@@ -139,6 +159,7 @@ class FakeDiscord:
         r.add_put(API_PREFIX + "/applications/{app}/commands", self._sync)
         r.add_put(API_PREFIX + "/applications/{app}/guilds/{guild}/commands", self._sync)
         r.add_post(API_PREFIX + "/channels/{channel}/messages", self._create_message)
+        self._place_routes(r)
         r.add_post(API_PREFIX + "/interactions/{id}/{token}/callback", self._callback)
         r.add_post(API_PREFIX + "/webhooks/{app}/{token}", self._followup)
         r.add_route("*", API_PREFIX + "/webhooks/{app}/{token}/messages/@original", self._original)
@@ -262,15 +283,8 @@ class FakeDiscord:
         pending = self.failures.get(channel_id)
         kind = pending.popleft() if pending else None
         channel = self.channels.get(channel_id)
-        if kind is None and channel is None:
-            kind = "unknown_channel"
-        elif kind is None and channel is not None:
-            if not channel.bot_permissions & VIEW_CHANNEL:
-                kind = "missing_access"
-            elif (channel.bot_permissions & (SEND_MESSAGES | EMBED_LINKS)) != (
-                SEND_MESSAGES | EMBED_LINKS
-            ):
-                kind = "missing_permissions"
+        if kind is None:
+            kind = self.posting_refusal(channel)
         if kind == "disconnect":  # the connection drops before any answer
             assert request.transport is not None
             request.transport.close()
@@ -289,6 +303,8 @@ class FakeDiscord:
                 bucket.remaining, bucket.reset_after(), self.limits.channel_messages
             )
         body = await request.json()
+        if channel is not None and channel.archived:  # a message wakes an archived thread
+            channel.archived = False
         return json_response(self._message(channel_id, body), headers=headers)
 
     def _bucket(self, channel_id: str) -> FixedWindow:
@@ -366,7 +382,7 @@ class FakeDiscord:
         return next((i for i in self.interactions.values() if i.token == token), None)
 
     def _message(self, channel_id: str, body: dict[str, Any], interaction: bool = False) -> dict:
-        return message(str(next(self._ids)), channel_id, body, interaction)
+        return self._keep(message(str(next(self._ids)), channel_id, body, interaction))
 
     # -- gateway ----------------------------------------------------------------
 
@@ -432,15 +448,23 @@ class FakeDiscord:
         channel: str = NEWS,
         permissions: int = MEMBER,
         focused: str | None = None,
+        elsewhere: int | None = None,
     ) -> Interaction:
-        """A member types `/name option:value` in `channel` (autocomplete if `focused`)."""
+        """A member types `/name option:value` in `channel` (autocomplete if `focused`);
+        a channel option's channel comes resolved, with the member's permissions there
+        (`elsewhere`, else the same as in `channel`)."""
         command = self.command(name)
         kinds = {o["name"]: o["type"] for o in command.get("options") or []}
         given = []
+        resolved = []
         for key, value in (options or {}).items():
             if key not in kinds:
                 raise AssertionError(f"/{name} has no option {key!r}")
             given.append({"name": key, "type": kinds[key], "value": value})
+            if kinds[key] == CHANNEL_OPTION:
+                named = self.channels.get(value, Channel(value, "unknown", 0))
+                there = permissions if elsewhere is None else elsewhere
+                resolved.append(resolved_channel(named, there))
             if key == focused:
                 given[-1]["focused"] = True
         interaction_id = str(next(self._ids))
@@ -448,7 +472,7 @@ class FakeDiscord:
         target = self.channels.get(channel, Channel(channel, "unknown", 0))
         payload = interaction_payload(
             interaction_id, token, command, given, autocomplete=focused is not None,
-            channel=channel, target=target, permissions=permissions,
+            channel=channel, target=target, permissions=permissions, resolved=resolved,
         )
         interaction = Interaction(interaction_id, token, payload)
         self.interactions[interaction_id] = interaction

@@ -7,6 +7,7 @@ fixed snowflakes so tests can name them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,12 +20,19 @@ MEMBER_ID = "1300000000000000002"
 #: the fake guild's text channels: the bot may post in NEWS and SPORT, cannot see
 #: STAFF, and may only read ANNOUNCE
 NEWS, SPORT, STAFF, ANNOUNCE = (f"140000000000000000{i}" for i in range(1, 5))
+#: more places: BULLETIN an announcement channel, FORUM a forum channel (with tags),
+#: THREAD a public thread in NEWS
+BULLETIN, FORUM, THREAD = (f"140000000000000000{i}" for i in range(5, 8))
+#: the forum's tags, (id, name)
+FORUM_TAGS = (("1410000000000000001", "Politics"), ("1410000000000000002", "UK"),
+              ("1410000000000000003", "Sport"))
 
 # Permission bits, from Discord's documentation.
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
 EMBED_LINKS = 1 << 14
 MANAGE_CHANNELS = 1 << 4
+SEND_IN_THREADS = 1 << 38
 ADMINISTRATOR = 1 << 3
 READ_HISTORY = 1 << 16
 USE_COMMANDS = 1 << 31
@@ -36,13 +44,97 @@ EPHEMERAL = 1 << 6
 _MENTION = re.compile(r"@(everyone|here)|<@!?(\d+)>|<@&(\d+)>")
 
 
+#: Discord's channel types
+TEXT, ANNOUNCEMENT, FORUM_TYPE = 0, 5, 15
+ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD = 10, 11, 12
+THREAD_TYPES = (ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD)
+#: message flags
+CROSSPOSTED = 1 << 0
+
+
 @dataclass
 class Channel:
     id: str
     name: str
     #: the bot's resolved permissions in the channel
     bot_permissions: int = BOT_CAN_POST
-    type: int = 0  # GUILD_TEXT
+    type: int = TEXT
+    #: a thread's channel, or the category of a channel
+    parent_id: str | None = None
+    #: a thread's state: an archived thread takes a message (and wakes up) unless locked
+    archived: bool = False
+    locked: bool = False
+    #: a forum's tags, (id, name)
+    tags: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def is_thread(self) -> bool:
+        return self.type in THREAD_TYPES
+
+
+def channel_object(c: Channel, *, permissions: int | None = None) -> dict[str, Any]:
+    """The channel object Discord answers `GET /channels/{id}` with (and lists in
+    GUILD_CREATE); with `permissions`, as an interaction carries it (`permissions` =
+    the member's in that channel)."""
+    data: dict[str, Any] = {
+        "id": c.id,
+        "type": c.type,
+        "guild_id": GUILD_ID,
+        "name": c.name,
+        "parent_id": c.parent_id,
+        "nsfw": False,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "flags": 0,
+    }
+    if c.is_thread:
+        data |= {
+            "owner_id": MEMBER_ID,
+            "message_count": 0,
+            "member_count": 1,
+            "total_message_sent": 0,
+            "thread_metadata": {
+                "archived": c.archived,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": "2026-01-03T00:00:00+00:00",
+                "locked": c.locked,
+                "create_timestamp": "2026-01-03T00:00:00+00:00",
+            },
+        }
+    else:
+        allow, deny = str(c.bot_permissions), str(~c.bot_permissions & BOT_CAN_POST)
+        data |= {
+            "position": 0,
+            "topic": None,
+            "permission_overwrites": [{"id": APP_ID, "type": 1, "allow": allow, "deny": deny}],
+        }
+    if c.type == FORUM_TYPE:
+        data |= {
+            "available_tags": [
+                {"id": tag_id, "name": name, "moderated": False, "emoji_id": None,
+                 "emoji_name": None}
+                for tag_id, name in c.tags
+            ],
+            "default_reaction_emoji": None,
+            "default_sort_order": None,
+            "default_forum_layout": 0,
+            "default_thread_rate_limit_per_user": 0,
+            "default_auto_archive_duration": 1440,
+        }
+    if permissions is not None:
+        data["permissions"] = str(permissions)
+    return data
+
+
+def resolved_channel(c: Channel, permissions: int) -> dict[str, Any]:
+    """A channel named by an option, as the interaction's `resolved` data carries it: a
+    partial channel (id, name, type, and the member's permissions there; a thread adds
+    its metadata and parent)."""
+    full = channel_object(c, permissions=permissions)
+    keep = {"id", "name", "type", "permissions"}
+    if c.is_thread:
+        keep |= {"thread_metadata", "parent_id"}
+    return {k: v for k, v in full.items() if k in keep}
 
 
 def user(user_id: str, name: str, *, bot: bool = False) -> dict[str, Any]:
@@ -165,25 +257,14 @@ def guild(channels: list[Channel]) -> dict[str, Any]:
     """GUILD_CREATE: channels (with the bot's overwrites), roles and the bot's member."""
     everyone_perms = MEMBER
     listed: list[dict[str, Any]] = []
+    threads: list[dict[str, Any]] = []
     for c in channels:
-        allow, deny = str(c.bot_permissions), str(~c.bot_permissions & BOT_CAN_POST)
-        listed.append(
-            {
-                "id": c.id,
-                "type": c.type,
-                "guild_id": GUILD_ID,
-                "name": c.name,
-                "position": len(listed),
-                "parent_id": None,
-                "nsfw": False,
-                "topic": None,
-                "last_message_id": None,
-                "rate_limit_per_user": 0,
-                "permission_overwrites": [
-                    {"id": APP_ID, "type": 1, "allow": allow, "deny": deny}
-                ],
-            }
-        )
+        data = channel_object(c)
+        if c.is_thread:
+            if not c.archived:  # Discord syncs active threads only
+                threads.append(data)
+        else:
+            listed.append({**data, "position": len(listed)})
     return {
         "id": GUILD_ID,
         "name": "Newsroom",
@@ -200,7 +281,7 @@ def guild(channels: list[Channel]) -> dict[str, Any]:
             role("1210000000000000002", "newsbot", BOT_CAN_POST, 2, managed=True),
         ],
         "channels": listed,
-        "threads": [],
+        "threads": threads,
         "members": [
             {
                 "user": bot_user(),
@@ -239,8 +320,10 @@ def interaction(
     channel: str,
     target: Channel,
     permissions: int,
+    resolved: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
-    """INTERACTION_CREATE for a synced `command`, used by a member in a guild channel."""
+    """INTERACTION_CREATE for a synced `command`, used by a member in a guild channel;
+    `resolved` are the channels its options name (see `resolved_channel`)."""
     return {
         "id": interaction_id,
         "application_id": APP_ID,
@@ -250,25 +333,13 @@ def interaction(
             "name": command["name"],
             "type": 1,
             "options": options,
+            **({"resolved": {"channels": {c["id"]: c for c in resolved}}} if resolved else {}),
             **({"guild_id": command["guild_id"]} if "guild_id" in command else {}),
         },
         "guild_id": GUILD_ID,
         "guild": {"id": GUILD_ID, "locale": "en-GB", "features": []},
         "channel_id": channel,
-        "channel": {
-            "id": channel,
-            "type": target.type,
-            "guild_id": GUILD_ID,
-            "name": target.name,
-            "position": 0,
-            "permissions": str(permissions),
-            "nsfw": False,
-            "parent_id": None,
-            "rate_limit_per_user": 0,
-            "last_message_id": None,
-            "topic": None,
-            "flags": 0,
-        },
+        "channel": channel_object(target, permissions=permissions),
         "member": {
             "user": user(MEMBER_ID, "reader"),
             "roles": [],

@@ -62,6 +62,12 @@ async def test_commands_are_synced_globally_from_the_shared_list(
     tag = {o["name"]: o for o in synced["tag"]["options"]}
     assert tag["tag"]["required"] is True and tag["tag"]["autocomplete"] is True
     assert tag["count"]["min_value"] == 1 and tag["count"]["max_value"] == 20
+    for name in ("subscribe", "unsubscribe", "filter", "format", "settings"):
+        [channel] = [o for o in synced[name]["options"] if o["type"] == 7]
+        assert channel["name"] == "channel" and channel["required"] is False
+        assert channel["channel_types"] == [0, 5, 15]  # text, announcement, forum
+    for name in ("latest", "tag", "tags", "help"):
+        assert all(o["type"] != 7 for o in synced[name].get("options") or [])
     assert GUILD_ID not in fake.commands
 
 
@@ -288,7 +294,7 @@ async def test_unexpected_failure_gets_an_ephemeral_apology(
 async def test_filter_takes_its_text_in_one_option(room: Newsroom, fake: FakeDiscord) -> None:
     await ask(fake, "subscribe", {"tags": "uk, -economy"}, permissions=MODERATOR)
     synced = fake.command("filter")
-    assert [(o["name"], o["type"]) for o in synced["options"]] == [("text", 3)]
+    assert [(o["name"], o["type"]) for o in synced["options"]] == [("text", 3), ("channel", 7)]
     answer = await ask(fake, "filter", {"text": 'vote "budget day" -/^Ad/'},
                        permissions=MODERATOR)
     assert text(answer) == (

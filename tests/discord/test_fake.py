@@ -17,6 +17,7 @@ needs_spec = pytest.mark.skipif(
 )
 MESSAGES = "/channels/1/messages"
 CALLBACK = "/interactions/1/token/callback"
+THREADS = "/channels/1/threads"
 
 
 @needs_spec
@@ -32,6 +33,11 @@ CALLBACK = "/interactions/1/token/callback"
         ("POST", CALLBACK, {"type": 8, "data": {"choices": [{"name": "a"}]}}, "'value'"),
         ("POST", CALLBACK, {"data": {"content": "hi"}}, "matches no allowed form"),
         ("DELETE", "/users/@me", None, "method not allowed"),
+        # a forum post's message takes no `tts`, and at most five tags
+        ("POST", THREADS, {"name": "x", "message": {"tts": False}}, "unknown field 'tts'"),
+        ("POST", THREADS, {"name": "x", "message": {}, "applied_tags": list("123456")},
+         "more than 5 items"),
+        ("POST", THREADS, {"name": "x" * 101, "message": {}}, "longer than 100"),
         ("GET", "/channels/1/frobnicate", None, "no such route"),
     ],
 )
@@ -53,6 +59,9 @@ def test_spec_catches_what_discord_rejects(
         ("POST", CALLBACK, {"with_response": "1"},
          {"type": 4, "data": {"content": "hi", "flags": 64, "allowed_mentions": {"parse": []}}}),
         ("POST", CALLBACK, {}, {"type": 8, "data": {"choices": []}}),
+        ("POST", THREADS, {}, {"name": "x", "applied_tags": ["1"], "message": {
+            "content": None, "embeds": [{"title": "x"}], "components": [], "flags": 4096,
+            "allowed_mentions": {"parse": []}}}),
         ("PUT", "/applications/1/guilds/2/commands", {}, [{"name": "x", "nsfw": False}]),
     ],
 )

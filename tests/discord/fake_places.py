@@ -1,0 +1,167 @@
+"""The fake Discord's places besides text channels: threads, forums, announcement channels.
+
+Part of `FakeDiscord` (a mixin, so `fake_discord.py` stays readable). It serves:
+
+- `GET /channels/{id}`: the channel object (a thread with its `thread_metadata`, a
+  forum with its `available_tags`); Unknown Channel and Missing Access as Discord.
+- who may post where (`posting_refusal`): a forum takes no message (40058), a thread
+  needs Send Messages in Threads instead of Send Messages, a locked thread refuses
+  the bot (160005, or 50083 when it is also archived), and an archived thread that
+  is not locked takes the message and wakes up (Discord's "Threads" topic).
+- `POST /channels/{forum}/threads`: a forum post, a public thread whose starter
+  message has the thread's id; `applied_tags` must be the forum's own tags.
+- `POST /channels/{id}/messages/{message}/crosspost`: publishing a message of an
+  announcement channel to following servers, at most `crossposts_per_hour` per
+  channel (Discord's 10), a 429 with the wait beyond that.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import defaultdict
+from typing import Any
+
+from aiohttp import web
+
+from tests.discord.answers import (
+    CROSSPOSTS_PER_HOUR,
+    ERRORS,
+    bucket_headers,
+    json_response,
+    rate_limited,
+)
+from tests.discord.objects import (
+    ANNOUNCEMENT,
+    CROSSPOSTED,
+    EMBED_LINKS,
+    FORUM_TYPE,
+    PUBLIC_THREAD,
+    SEND_IN_THREADS,
+    SEND_MESSAGES,
+    VIEW_CHANNEL,
+    Channel,
+    channel_object,
+    message,
+)
+from tests.rate_limits import FixedWindow
+
+API_PREFIX = "/api/v10"
+HOUR = 3600.0
+
+
+class FakePlaces:
+    """Threads, forums and announcement channels for `FakeDiscord`."""
+
+    channels: dict[str, Channel]
+    requests: list[Any]
+    _ids: itertools.count[int]
+
+    def _init_places(self) -> None:
+        #: every message Discord holds, by id (what a crosspost may name)
+        self.messages: dict[str, dict[str, Any]] = {}
+        self.crossposts_per_hour = CROSSPOSTS_PER_HOUR
+        self._crosspost_windows: dict[str, FixedWindow] = defaultdict(
+            lambda: FixedWindow(self.crossposts_per_hour, HOUR, time.perf_counter)
+        )
+
+    def _place_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_get(API_PREFIX + "/channels/{channel}", self._get_channel)
+        router.add_post(API_PREFIX + "/channels/{channel}/threads", self._create_thread)
+        router.add_post(API_PREFIX + "/channels/{channel}/messages/{message}/crosspost",
+                        self._crosspost)
+
+    # -- what tests look at -----------------------------------------------------
+
+    def posts(self, forum_id: str) -> list[dict[str, Any]]:
+        """Bodies of the forum posts Discord accepted in this forum."""
+        path = f"/channels/{forum_id}/threads"
+        return [r.body for r in self.requests if r.path == path and r.status == 201]
+
+    def crossposts(self, channel_id: str) -> list[tuple[str, int]]:
+        """(message id, status) of every crosspost asked for in this channel."""
+        prefix = f"/channels/{channel_id}/messages/"
+        return [(r.path.split("/")[4], r.status) for r in self.requests
+                if r.path.startswith(prefix) and r.path.endswith("/crosspost")]
+
+    # -- rules --------------------------------------------------------------------
+
+    def posting_refusal(self, channel: Channel | None) -> str | None:
+        """Why a message to `channel` is refused (a key of ERRORS), or None."""
+        if channel is None:
+            return "unknown_channel"
+        if not channel.bot_permissions & VIEW_CHANNEL:
+            return "missing_access"
+        if channel.type == FORUM_TYPE:
+            return "forum_message"
+        send = SEND_IN_THREADS if channel.is_thread else SEND_MESSAGES
+        if (channel.bot_permissions & (send | EMBED_LINKS)) != send | EMBED_LINKS:
+            return "missing_permissions"
+        if channel.locked:
+            return "archived_thread" if channel.archived else "thread_locked"
+        return None
+
+    def _refused(self, kind: str) -> web.Response:
+        status, body = ERRORS[kind]
+        return json_response(body, status=status)
+
+    def _keep(self, data: dict[str, Any]) -> dict[str, Any]:
+        self.messages[data["id"]] = data
+        return data
+
+    # -- handlers -----------------------------------------------------------------
+
+    async def _get_channel(self, request: web.Request) -> web.Response:
+        channel = self.channels.get(request.match_info["channel"])
+        if channel is None:
+            return self._refused("unknown_channel")
+        if not channel.bot_permissions & VIEW_CHANNEL:
+            return self._refused("missing_access")
+        return json_response(channel_object(channel))
+
+    async def _create_thread(self, request: web.Request) -> web.Response:
+        forum = self.channels.get(request.match_info["channel"])
+        if forum is None:
+            return self._refused("unknown_channel")
+        if not forum.bot_permissions & VIEW_CHANNEL:
+            return self._refused("missing_access")
+        if forum.type != FORUM_TYPE:  # threads in text channels are not served
+            raise web.HTTPNotFound()
+        if (forum.bot_permissions & (SEND_MESSAGES | EMBED_LINKS)) != SEND_MESSAGES | EMBED_LINKS:
+            return self._refused("missing_permissions")
+        body = await request.json()
+        known = {tag_id for tag_id, _ in forum.tags}
+        if any(tag not in known for tag in body.get("applied_tags") or []):
+            return self._refused("unknown_tag")
+        thread_id = str(next(self._ids))
+        thread = Channel(thread_id, body["name"], forum.bot_permissions | SEND_IN_THREADS,
+                         type=PUBLIC_THREAD, parent_id=forum.id)
+        self.channels[thread_id] = thread
+        starter = self._keep(message(thread_id, thread_id, body["message"]))
+        data = {**channel_object(thread), "applied_tags": body.get("applied_tags") or [],
+                "message": starter}
+        return json_response(data, status=201, headers=bucket_headers())
+
+    async def _crosspost(self, request: web.Request) -> web.Response:
+        channel_id, message_id = request.match_info["channel"], request.match_info["message"]
+        channel = self.channels.get(channel_id)
+        if channel is None:
+            return self._refused("unknown_channel")
+        if not channel.bot_permissions & VIEW_CHANNEL:
+            return self._refused("missing_access")
+        if channel.type != ANNOUNCEMENT:
+            return self._refused("wrong_channel_type")
+        found = self.messages.get(message_id)
+        if found is None or found["channel_id"] != channel_id:
+            return self._refused("unknown_message")
+        if found["flags"] & CROSSPOSTED:
+            return self._refused("already_crossposted")
+        window, now = self._crosspost_windows[channel_id], time.perf_counter()
+        wait = window.wait(now)
+        if wait > 0:
+            return rate_limited(wait, bucket_headers(0, wait, self.crossposts_per_hour))
+        window.admit(now)
+        found["flags"] |= CROSSPOSTED
+        headers = bucket_headers(window.limit - window.count, window.reset_after(now),
+                                 self.crossposts_per_hour)
+        return json_response(found, headers=headers)

@@ -14,8 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
 from typing import Any
 
 import re2
@@ -82,7 +81,6 @@ def parse_filters(text: str) -> Filters:
                                                              drop_patterns)))
 
 
-@lru_cache(maxsize=4096)
 def compile_pattern(pattern: str) -> Any:
     """The compiled pattern, or `FilterError` saying in one line why it cannot be used."""
     if len(pattern) > PATTERN_MAX_LEN:
@@ -116,39 +114,69 @@ class Story:
         return cls(frozenset(label.casefold() for label in post.labels), fold(text), text)
 
 
+#: compiled patterns by their text, shared by the destinations prepared together
+Compiled = dict[str, Any]
+
+
 @dataclass(frozen=True, slots=True)
 class Wants:
-    """A destination's wishes, ready to be asked about story after story."""
+    """A destination's wishes, ready to be asked about story after story (its patterns
+    compiled)."""
 
     tags: frozenset[str] = frozenset()
     exclude: frozenset[str] = frozenset()
-    filters: Filters = field(default_factory=Filters)
+    keep: tuple[str, ...] = ()
+    drop: tuple[str, ...] = ()
+    patterns: tuple[Any, ...] = ()
+    drop_patterns: tuple[Any, ...] = ()
 
     @classmethod
-    def of(cls, tags: Iterable[str], exclude: Iterable[str], filters: Filters) -> Wants:
-        return cls(frozenset(t.casefold() for t in tags),
-                   frozenset(t.casefold() for t in exclude), filters)
+    def of(
+        cls,
+        tags: Iterable[str],
+        exclude: Iterable[str],
+        filters: Filters,
+        compiled: Compiled | None = None,
+    ) -> Wants:
+        """`compiled` lets destinations prepared together share their compiled patterns."""
+        compiled = {} if compiled is None else compiled
+        return cls(
+            frozenset(t.casefold() for t in tags),
+            frozenset(t.casefold() for t in exclude),
+            filters.keep,
+            filters.drop,
+            _compiled(filters.patterns, compiled),
+            _compiled(filters.drop_patterns, compiled),
+        )
 
     def __call__(self, story: Story) -> bool:
         if self.tags and self.tags.isdisjoint(story.labels):
             return False
         if self.exclude and not self.exclude.isdisjoint(story.labels):
             return False
-        f = self.filters
-        if not f:
-            return True
-        if any(f" {word} " in story.words for word in f.drop):
+        if any(f" {word} " in story.words for word in self.drop):
             return False
-        if any(_search(p, story.text) for p in f.drop_patterns):
+        if any(p.search(story.text) is not None for p in self.drop_patterns):
             return False
-        if not (f.keep or f.patterns):
+        if not (self.keep or self.patterns):
             return True
-        return any(f" {word} " in story.words for word in f.keep) or any(
-            _search(p, story.text) for p in f.patterns)
+        return any(f" {word} " in story.words for word in self.keep) or any(
+            p.search(story.text) is not None for p in self.patterns)
 
 
-def _search(pattern: str, text: str) -> bool:
-    try:
-        return compile_pattern(pattern).search(text) is not None
-    except FilterError:
-        return False  # stored before a bound was tightened: it matches nothing
+class _Never:
+    """A stored pattern that no longer compiles (a bound was tightened since): it
+    matches nothing, so a filter that keeps only its matches lets nothing through."""
+
+    def search(self, text: str) -> None:
+        return None
+
+
+def _compiled(patterns: Iterable[str], compiled: Compiled) -> tuple[Any, ...]:
+    for pattern in patterns:
+        if pattern not in compiled:
+            try:
+                compiled[pattern] = compile_pattern(pattern)
+            except FilterError:
+                compiled[pattern] = _Never()
+    return tuple(compiled[pattern] for pattern in patterns)

@@ -60,6 +60,8 @@ class SiteConfig(Section):
     _jekyll_taken: dict[str, Any] = PrivateAttr(default_factory=dict)
     #: the whole `_config.yml`, which Liquid in excerpts sees as `site`
     _jekyll_config: dict[str, Any] = PrivateAttr(default_factory=dict)
+    # the site's `_data` files as read last, kept until one changes (see jekyll_site)
+    _data_cache: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @field_validator("url")
     @classmethod
@@ -118,6 +120,11 @@ class SiteConfig(Section):
     @property
     def jekyll_config(self) -> dict[str, Any]:
         return self._jekyll_config
+
+    @property
+    def data_cache(self) -> dict[str, Any]:
+        """Where the site's `_data` is kept between posts, by whoever reads them."""
+        return self._data_cache
 
 
 class StoreConfig(Section):

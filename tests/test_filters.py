@@ -103,3 +103,9 @@ def test_filters_survive_the_store_as_json() -> None:
     filters = parse_filters('a "b c" -d /e/ -/f/')
     assert Filters.from_json(filters.to_json()) == filters
     assert Filters.from_json({}) == Filters() and Filters.from_json(None) == Filters()
+
+
+def test_a_stored_pattern_that_no_longer_compiles_matches_nothing() -> None:
+    stored = Filters(patterns=("a" * 300,))  # longer than patterns may be today
+    assert not Wants.of((), (), stored)(Story.of(post("a" * 300)))
+    assert Wants.of((), (), Filters(drop_patterns=("b" * 300,)))(Story.of(post("b" * 300)))

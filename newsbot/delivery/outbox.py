@@ -19,7 +19,7 @@ from datetime import UTC, datetime, tzinfo
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from newsbot.filters import Story, Wants
+from newsbot.filters import Compiled, Story, Wants
 from newsbot.store import Store, schema, utcnow
 from newsbot.store.database import SUBSCRIPTIONS_CHANGED, chunks
 from newsbot.store.rows import (
@@ -98,7 +98,9 @@ class Outbox:
         key = (await self.store.get_meta(conn, SUBSCRIPTIONS_CHANGED), tuple(sorted(platforms)))
         if self._wishes is None or self._wishes[0] != key:
             subs = await self._live_subscriptions(conn, platforms)
-            wishes = [(s.chat, s.style, Wants.of(s.tags, s.exclude, s.filters)) for s in subs]
+            compiled: Compiled = {}
+            wishes = [(s.chat, s.style, Wants.of(s.tags, s.exclude, s.filters, compiled))
+                      for s in subs]
             self._wishes = (key, wishes)
         return self._wishes[1]
 

@@ -36,7 +36,6 @@ DATA_EXTENSIONS = (".yml", ".yaml", ".json", ".csv", ".tsv")
 MAX_DATA_BYTES = 2 * 1024 * 1024
 
 _YamlLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_data_cache: dict[str, tuple[tuple[tuple[str, int, int], ...], dict[str, Any]]] = {}
 
 
 class JekyllConfigError(Exception):
@@ -92,24 +91,27 @@ def site_values(config: Mapping[str, Any], file: Path) -> dict[str, Any]:
     return values
 
 
-def site_payload(source: Path | None, config: Mapping[str, Any], url: str) -> dict[str, Any]:
-    """Liquid's `site`: the configuration, `url`/`baseurl`, `time` and `data`."""
+def site_payload(
+    source: Path | None, config: Mapping[str, Any], url: str, cache: dict[str, Any]
+) -> dict[str, Any]:
+    """Liquid's `site`: the configuration, `url`/`baseurl`, `time` and `data` (`_data`
+    read once into `cache` and read again only when one of its files changes)."""
     payload = dict(config)
     payload.setdefault("url", url)
     payload.setdefault("baseurl", "")
     payload["time"] = datetime.now(UTC)
     payload["data"] = {} if source is None else site_data(source / str(
-        config.get("data_dir") or "_data"))
+        config.get("data_dir") or "_data"), cache)
     return payload
 
 
-def site_data(folder: Path) -> dict[str, Any]:
-    """The files of `_data` as Jekyll nests them (`_data/a/b.yml` is `data.a.b`), cached
-    until a file changes."""
+def site_data(folder: Path, cache: dict[str, Any]) -> dict[str, Any]:
+    """The files of `_data` as Jekyll nests them (`_data/a/b.yml` is `data.a.b`), kept in
+    `cache` until a file changes."""
     files = _data_files(folder)
     key = os.fspath(folder)
     signature = tuple(files)
-    cached = _data_cache.get(key)
+    cached = cache.get(key)
     if cached is not None and cached[0] == signature:
         return cached[1]
     data: dict[str, Any] = {}
@@ -130,7 +132,7 @@ def site_data(folder: Path) -> dict[str, Any]:
             child = node.setdefault(parent, {})
             node = child if isinstance(child, dict) else {}
         node[name] = value
-    _data_cache[key] = (signature, data)
+    cache[key] = (signature, data)
     return data
 
 

@@ -230,7 +230,7 @@ def _excerpt(meta: Mapping[str, Any], body: str, site: SiteConfig,
     def liquid(markdown: str) -> str:
         if not liquid_render.has_liquid(markdown):
             return markdown
-        payload = site_payload(site.source, site.jekyll_config, site.url)
+        payload = site_payload(site.source, site.jekyll_config, site.url, site.data_cache)
         rendered = liquid_render.render(markdown, page, payload)
         return strip_liquid(markdown) if rendered is None else rendered
 

@@ -24,6 +24,8 @@ from datetime import datetime
 
 from newsbot import registry
 from newsbot.adapter import Adapter
+from newsbot.chat import manage
+from newsbot.chat.commands import MANAGE
 from newsbot.chat.desk import CommandDesk
 from newsbot.chat.queries import Queries
 from newsbot.config import AppConfig, ConfigError
@@ -33,6 +35,7 @@ from newsbot.ingest.indexer import Indexer, ScanReport, aware_utcnow
 from newsbot.ingest.watcher import rescan_periodically, watch_folder
 from newsbot.store import Store, StoreError, store_trouble
 from newsbot.store.subscriptions import Subscriptions
+from newsbot.web.tokens import LINK_SECONDS, SignIn
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,8 @@ class Newsroom:
         self._stop = asyncio.Event()
         self._started: list[Adapter] = []
         self._store: Store | None = None
+        #: sign-in links and sessions of the moderators' web page, when it is on
+        self.sign_in: SignIn | None = None
         #: the store trouble that stops the bot, once one was met
         self.failure: StoreError | None = None
         self._failed = asyncio.Event()
@@ -106,6 +111,10 @@ class Newsroom:
         self.outbox = Outbox(self.store, tz)
         self.subscriptions = Subscriptions(self.store)
         self.desk = CommandDesk(self.queries, self.subscriptions, queued=self._wake_dispatchers)
+        web = self.config.web
+        if web.enabled:
+            self.sign_in = await SignIn.open(self.store, web.base_url)
+            self.desk.add(MANAGE, manage.handler(self.sign_in.link, LINK_SECONDS // 60))
         if self.make_adapters is not None:
             self.adapters = self.make_adapters(self.desk)
         else:

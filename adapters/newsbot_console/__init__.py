@@ -69,7 +69,7 @@ def render_reply(reply: Reply) -> str:
         return "\n".join(rows)
     if reply.items:
         return f"{reply.heading}: " + ", ".join(reply.items)
-    return reply.text
+    return reply.direct or reply.text  # only the person at the terminal sees it
 
 
 class ConsoleAdapter(Adapter):
@@ -156,7 +156,8 @@ class ConsoleAdapter(Adapter):
         """Answer one typed line, print the answer and return it."""
         parsed = split_command(line)
         name, args = parsed if parsed is not None else ("", [])
-        request = Request(name, self.chat, tuple(args), terms=self.terms, private=True)
+        request = Request(name, self.chat, tuple(args), terms=self.terms, private=True,
+                          sender=CHAT_ID)
         answer = render_reply(await self.desk.answer(request))
         self._print(answer)
         return answer

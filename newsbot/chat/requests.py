@@ -78,7 +78,9 @@ class Request:
     `chat` is where it was typed; `private` says that is a one-to-one chat with
     the bot; `command` is the name without `/` (empty when the text was not a
     command at all); `args` are its arguments as the platform split them (a
-    Discord option with spaces stays one argument).
+    Discord option with spaces stays one argument); `sender` is the platform's id of
+    the person who typed it ("" when the platform does not say, as for a message
+    sent as a channel).
     """
 
     command: str
@@ -87,6 +89,7 @@ class Request:
     access: Access = field(default_factory=Everyone)
     terms: Terms = field(default_factory=Terms)
     private: bool = False
+    sender: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +100,10 @@ class Reply:
     `stories` or of `items` (one line each, such as a tag with its count);
     `suggestions` are close tags offered for a misspelt one; `private` asks for
     the answer to be shown only to the person who asked, where the platform can.
+    `direct` is for the sender's eyes alone (a sign-in link): an adapter shows it
+    instead of `text` where only they see the answer (a private chat, an ephemeral
+    reply), else sends it to them privately and shows `text` where they asked; it
+    is never logged.
     """
 
     text: str = ""
@@ -105,3 +112,4 @@ class Reply:
     items: tuple[str, ...] = ()
     suggestions: tuple[str, ...] = ()
     private: bool = False
+    direct: str = ""

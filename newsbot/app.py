@@ -1,7 +1,8 @@
 """The running bot: one store, one posts folder, every adapter that is turned on.
 
 `Newsroom` wires the parts together and owns their lifecycle:
-start = open and migrate the store → index the folder → start adapters →
+start = open and migrate the store → index the folder → serve the moderators' page
+(when `web.listen` is set) → start adapters →
 start one outbox dispatcher per adapter → watch the folder;
 stop = the reverse, letting sends in flight finish for a moment.
 Tests drive it directly (`scan()`, `drain()`); `newsbot run` wraps it with signals.
@@ -35,6 +36,8 @@ from newsbot.ingest.indexer import Indexer, ScanReport, aware_utcnow
 from newsbot.ingest.watcher import rescan_periodically, watch_folder
 from newsbot.store import Store, StoreError, store_trouble
 from newsbot.store.subscriptions import Subscriptions
+from newsbot.web.moderation import Moderation
+from newsbot.web.server import WebServer
 from newsbot.web.tokens import LINK_SECONDS, SignIn
 
 log = logging.getLogger(__name__)
@@ -81,6 +84,7 @@ class Newsroom:
         self._store: Store | None = None
         #: sign-in links and sessions of the moderators' web page, when it is on
         self.sign_in: SignIn | None = None
+        self.web: WebServer | None = None
         #: the store trouble that stops the bot, once one was met
         self.failure: StoreError | None = None
         self._failed = asyncio.Event()
@@ -135,6 +139,10 @@ class Newsroom:
             report.files, report.parsed, len(report.problems),
             "; first run, nothing pushed" if report.first_run else "",
         )
+        if self.sign_in is not None:  # before the adapters: the console prints a link
+            self.web = WebServer(self.config.web, self.sign_in,
+                                 Moderation(self.desk, self.adapters))
+            await self.web.start()
         for adapter in self.adapters.values():
             await adapter.start()
             self._started.append(adapter)
@@ -211,6 +219,9 @@ class Newsroom:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        if self.web is not None:
+            await self.web.stop()
+            self.web = None
         for dispatcher in self.dispatchers.values():
             await dispatcher.stop()
         self.dispatchers.clear()

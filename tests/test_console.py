@@ -106,6 +106,8 @@ async def test_manage_in_the_console_prints_a_link_for_its_owner(tmp_path: Path)
     room, console = console_room(config)
     await room.start()
     try:
+        printed = console().output.getvalue()  # at start, the way in is shown at once
+        assert "Your page with every chat you moderate: http://localhost:8080/signin" in printed
         answer = await console().handle("/manage")
         token = answer.split("http://localhost:8080/signin?token=")[1].split()[0]
         assert room.sign_in is not None

@@ -109,6 +109,9 @@ class ConsoleAdapter(Adapter):
     def preview(cls, summary: Summary, style: Style = PLAIN) -> str:
         return render(summary, cls.excerpt_limit, style)
 
+    async def may_moderate(self, user_id: str, chat_id: str) -> bool | None:
+        return user_id == CHAT_ID  # the person at the terminal owns the console
+
     def closed(self) -> asyncio.Event:
         return self._closed
 
@@ -121,6 +124,8 @@ class ConsoleAdapter(Adapter):
         if self.read_input:
             self._reader = asyncio.create_task(self._read_lines())
             self._print("newsbot console: type /help for commands, Ctrl-D to quit.")
+        if self.desk.knows("manage"):  # the moderators' page is on: here is the way in
+            await self.handle("/manage")
 
     async def stop(self) -> None:
         if self._reader is not None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import html
 from typing import TYPE_CHECKING, ClassVar
 
 from newsbot.types import Style, Summary
@@ -50,6 +51,19 @@ class Adapter(abc.ABC):
     @abc.abstractmethod
     def preview(cls, summary: Summary, style: Style = PLAIN) -> str:
         """The exact payload `send` would deliver for this summary, as text."""
+
+    @classmethod
+    def preview_html(cls, summary: Summary, style: Style = PLAIN) -> str:
+        """`preview` as HTML that looks like the platform shows it, for the moderators'
+        page (safe to insert: everything from the story is escaped)."""
+        return f'<pre class="plain-preview">{html.escape(cls.preview(summary, style))}</pre>'
+
+    async def may_moderate(self, user_id: str, chat_id: str) -> bool | None:
+        """May that user (a platform user id, as in `Request.sender`) change the
+        destination's settings right now? Asked of the platform every time the
+        moderators' page shows or changes one; None when it could not be checked.
+        Nobody, unless the adapter says otherwise."""
+        return False
 
     @abc.abstractmethod
     async def start(self) -> None:

@@ -1,7 +1,8 @@
 """The running bot: one store, one posts folder, every adapter that is turned on.
 
 `Newsroom` wires the parts together and owns their lifecycle:
-start = open and migrate the store → index the folder → start adapters →
+start = open and migrate the store → index the folder → serve the moderators' page
+(when `web.listen` is set) → start adapters →
 start one outbox dispatcher per adapter → watch the folder;
 stop = the reverse, letting sends in flight finish for a moment.
 Tests drive it directly (`scan()`, `drain()`); `newsbot run` wraps it with signals.
@@ -24,6 +25,8 @@ from datetime import datetime
 
 from newsbot import registry
 from newsbot.adapter import Adapter
+from newsbot.chat import manage
+from newsbot.chat.commands import MANAGE
 from newsbot.chat.desk import CommandDesk
 from newsbot.chat.queries import Queries
 from newsbot.config import AppConfig, ConfigError
@@ -33,6 +36,9 @@ from newsbot.ingest.indexer import Indexer, ScanReport, aware_utcnow
 from newsbot.ingest.watcher import rescan_periodically, watch_folder
 from newsbot.store import Store, StoreError, store_trouble
 from newsbot.store.subscriptions import Subscriptions
+from newsbot.web.moderation import Moderation
+from newsbot.web.server import WebServer
+from newsbot.web.tokens import LINK_SECONDS, SignIn
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +82,9 @@ class Newsroom:
         self._stop = asyncio.Event()
         self._started: list[Adapter] = []
         self._store: Store | None = None
+        #: sign-in links and sessions of the moderators' web page, when it is on
+        self.sign_in: SignIn | None = None
+        self.web: WebServer | None = None
         #: the store trouble that stops the bot, once one was met
         self.failure: StoreError | None = None
         self._failed = asyncio.Event()
@@ -106,6 +115,10 @@ class Newsroom:
         self.outbox = Outbox(self.store, tz)
         self.subscriptions = Subscriptions(self.store)
         self.desk = CommandDesk(self.queries, self.subscriptions, queued=self._wake_dispatchers)
+        web = self.config.web
+        if web.enabled:
+            self.sign_in = await SignIn.open(self.store, web.base_url)
+            self.desk.add(MANAGE, manage.handler(self.sign_in.link, LINK_SECONDS // 60))
         if self.make_adapters is not None:
             self.adapters = self.make_adapters(self.desk)
         else:
@@ -126,6 +139,10 @@ class Newsroom:
             report.files, report.parsed, len(report.problems),
             "; first run, nothing pushed" if report.first_run else "",
         )
+        if self.sign_in is not None:  # before the adapters: the console prints a link
+            self.web = WebServer(self.config.web, self.sign_in,
+                                 Moderation(self.desk, self.adapters))
+            await self.web.start()
         for adapter in self.adapters.values():
             await adapter.start()
             self._started.append(adapter)
@@ -202,6 +219,9 @@ class Newsroom:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        if self.web is not None:
+            await self.web.stop()
+            self.web = None
         for dispatcher in self.dispatchers.values():
             await dispatcher.stop()
         self.dispatchers.clear()

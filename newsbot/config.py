@@ -33,7 +33,7 @@ from pydantic import (
 )
 
 from newsbot import registry
-from newsbot.sections import LogConfig, Section, SiteConfig, StoreConfig
+from newsbot.sections import LogConfig, Section, SiteConfig, StoreConfig, WebConfig
 
 if TYPE_CHECKING:
     from newsbot.adapter import Adapter
@@ -53,6 +53,7 @@ class AppConfig(Section):
     site: SiteConfig = SiteConfig()
     store: StoreConfig = StoreConfig()
     log: LogConfig = LogConfig()
+    web: WebConfig = WebConfig()
     #: each adapter's validated section, by adapter name (read one with `section`)
     adapter_sections: dict[str, SerializeAsAny[Section]] = Field(default_factory=dict)
     #: the file the configuration came from, if any (for messages)
@@ -66,7 +67,7 @@ class AppConfig(Section):
         return value
 
 
-CORE_SECTIONS = ("site", "store", "log")
+CORE_SECTIONS = ("site", "store", "log", "web")
 
 
 def find_config_file(path: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path | None:

@@ -25,6 +25,12 @@ def register_secret(value: str) -> None:
             _secrets.add(value)
 
 
+def forget_secret(value: str) -> None:
+    """`value` no longer needs hiding (a sign-in link that expired)."""
+    with _lock:
+        _secrets.discard(value)
+
+
 def redact(text: str) -> str:
     """`text` with every registered secret replaced."""
     for secret in _secrets:
@@ -64,7 +70,6 @@ def configure(level: str = "INFO", stream: TextIO | None = None) -> None:
     handler._newsbot = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
-    if level != "DEBUG":
-        # one INFO line per HTTP request drowns the bot's own messages
-        for name in ("httpx", "httpcore", "discord.gateway", "discord.client", "alembic"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+    # one INFO line per HTTP request drowns the bot's own messages (at DEBUG, all is wanted)
+    for name in ("httpx", "httpcore", "discord.gateway", "discord.client", "alembic"):
+        logging.getLogger(name).setLevel(logging.NOTSET if level == "DEBUG" else logging.WARNING)

@@ -1,4 +1,4 @@
-"""The core's own configuration sections: `site`, `store` and `log`, and the `Section`
+"""The core's own configuration sections: `site`, `store`, `log` and `web`, and the `Section`
 base every section (the adapters' too) is built on.
 
 `newsbot.config` reads, merges and validates them; this module only says what
@@ -148,3 +148,49 @@ class LogConfig(Section):
         if value.upper() not in LOG_LEVELS:
             raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
         return value.upper()
+
+
+class WebConfig(Section):
+    """The moderators' web page (`newsbot.web`): off unless `listen` is set."""
+
+    #: host:port the page is served on ("" = no page, and no /manage command; port 0: any)
+    listen: str = ""
+    #: what sign-in links point at (a reverse proxy's https URL); unset: http://<listen>
+    public_url: str = ""
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        if value == "":
+            return value
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not (port.isdigit() and 0 <= int(port) < 65536):
+            raise ValueError("must be host:port, such as 127.0.0.1:8080")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        return http_url(value, allow_empty=True).rstrip("/")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.listen)
+
+    @property
+    def host(self) -> str:
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
+
+    @property
+    def base_url(self) -> str:
+        """Where links point: `public_url`, else the listening address itself."""
+        return self.public_url or f"http://{self.listen}"
+
+    @property
+    def secure(self) -> bool:
+        """Cookies are only sent over https when the page is reached over https."""
+        return self.base_url.startswith("https://")

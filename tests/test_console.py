@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from newsbot.web.tokens import Identity
 from tests.helpers import console_room, make_config, write_post
 
 
@@ -95,3 +98,20 @@ async def test_format_command_and_compact_delivery(console):
         "Format saved: this console receives stories as headlines.")
     assert await adapter.handle("/settings") == (
         "This console receives every new story, as headlines.")
+
+
+async def test_manage_in_the_console_prints_a_link_for_its_owner(tmp_path: Path) -> None:
+    config = make_config(tmp_path, sections={"web": {"listen": "127.0.0.1:0",
+                                                     "public_url": "http://localhost:8080"}})
+    room, console = console_room(config)
+    await room.start()
+    try:
+        printed = console().output.getvalue()  # at start, the way in is shown at once
+        assert "Your page with every chat you moderate: http://localhost:8080/signin" in printed
+        answer = await console().handle("/manage")
+        token = answer.split("http://localhost:8080/signin?token=")[1].split()[0]
+        assert room.sign_in is not None
+        session, _ = await room.sign_in.redeem(token)
+        assert session.identity == Identity("console", "console")
+    finally:
+        await room.stop()

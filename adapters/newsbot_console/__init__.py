@@ -69,7 +69,7 @@ def render_reply(reply: Reply) -> str:
         return "\n".join(rows)
     if reply.items:
         return f"{reply.heading}: " + ", ".join(reply.items)
-    return reply.text
+    return reply.direct or reply.text  # only the person at the terminal sees it
 
 
 class ConsoleAdapter(Adapter):
@@ -109,6 +109,9 @@ class ConsoleAdapter(Adapter):
     def preview(cls, summary: Summary, style: Style = PLAIN) -> str:
         return render(summary, cls.excerpt_limit, style)
 
+    async def may_moderate(self, user_id: str, chat_id: str) -> bool | None:
+        return user_id == CHAT_ID  # the person at the terminal owns the console
+
     def closed(self) -> asyncio.Event:
         return self._closed
 
@@ -121,6 +124,8 @@ class ConsoleAdapter(Adapter):
         if self.read_input:
             self._reader = asyncio.create_task(self._read_lines())
             self._print("newsbot console: type /help for commands, Ctrl-D to quit.")
+        if self.desk.knows("manage"):  # the moderators' page is on: here is the way in
+            await self.handle("/manage")
 
     async def stop(self) -> None:
         if self._reader is not None:
@@ -156,7 +161,8 @@ class ConsoleAdapter(Adapter):
         """Answer one typed line, print the answer and return it."""
         parsed = split_command(line)
         name, args = parsed if parsed is not None else ("", [])
-        request = Request(name, self.chat, tuple(args), terms=self.terms, private=True)
+        request = Request(name, self.chat, tuple(args), terms=self.terms, private=True,
+                          sender=CHAT_ID)
         answer = render_reply(await self.desk.answer(request))
         self._print(answer)
         return answer

@@ -51,6 +51,7 @@ from newsbot_discord.routing import (
     route_client,
 )
 from newsbot_discord.settings import DiscordSettings
+from newsbot_discord.web_preview import discord_embed
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,30 @@ class DiscordAdapter(Adapter):
         forum the body without a channel, less `tts`, is the new post's first message."""
         payload = message_payload(summary, chat_id, style)
         return json.dumps(payload, indent=2, ensure_ascii=False)
+
+    @classmethod
+    def preview_html(cls, summary: Summary, style: Style = PLAIN) -> str:
+        return discord_embed(message_payload(summary, None, style))
+
+    async def may_moderate(self, user_id: str, chat_id: str) -> bool | None:
+        """Manage Channels (or Administrator) in that channel, as Discord resolves the
+        member's roles and the channel's overwrites now."""
+        client = self._client
+        if client is None or not user_id.isdigit():
+            return None
+        try:
+            channel = client.get_channel(int(chat_id)) or await client.fetch_channel(
+                int(chat_id))
+            guild = getattr(channel, "guild", None)
+            if guild is None:
+                return False
+            member = await guild.fetch_member(int(user_id))
+        except (discord.NotFound, discord.Forbidden):
+            return False
+        except (discord.HTTPException, ValueError):
+            return None
+        perms = channel.permissions_for(member)  # type: ignore[union-attr]
+        return perms.administrator or perms.manage_channels
 
     # -- lifecycle --------------------------------------------------------------
 

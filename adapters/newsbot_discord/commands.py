@@ -135,6 +135,7 @@ async def ask(interaction: discord.Interaction, desk: CommandDesk, name: str,
         terms=TERMS,
         private=interaction.guild_id is None,
         target=picked_chat(interaction, channel) if channel is not None else None,
+        sender=str(interaction.user.id),
     )
     await show(interaction, await desk.answer(request))
 
@@ -237,6 +238,10 @@ async def show(interaction: discord.Interaction, reply: Reply) -> None:
     if reply.stories:
         for embeds in batches(story_embed(s, brief=True) for s in reply.stories):
             await _respond(interaction, embeds=embeds, ephemeral=reply.private)
+        return
+    if reply.direct:  # for the sender's eyes: an ephemeral answer is
+        await _respond(interaction, content=fit(reply.direct, EmbedLimits.content),
+                       ephemeral=True)
         return
     text = f"{reply.heading}: " + ", ".join(reply.items) if reply.items else reply.text
     await _respond(interaction, content=fit(text, EmbedLimits.content), ephemeral=reply.private)

@@ -30,6 +30,7 @@ from newsbot_telegram.permissions import Gatekeeper
 from newsbot_telegram.render import Payload, plain_story, story_payload, text_payload
 from newsbot_telegram.settings import TelegramSettings
 from newsbot_telegram.topics import Destination
+from newsbot_telegram.web_preview import telegram_bubble
 
 if TYPE_CHECKING:
     from newsbot.chat.desk import CommandDesk
@@ -86,6 +87,19 @@ class TelegramAdapter(Adapter):
     def preview(cls, summary: Summary, style: Style = PLAIN) -> str:
         """The payload as JSON: `{"method": ..., "params": {...}}`; `chat_id` is added per chat."""
         return cls.payload(summary, style).to_json()
+
+    @classmethod
+    def preview_html(cls, summary: Summary, style: Style = PLAIN) -> str:
+        return telegram_bubble(cls.payload(summary, style))
+
+    async def may_moderate(self, user_id: str, chat_id: str) -> bool | None:
+        gate = self.updates.gate
+        if gate is None or not user_id.isdigit():
+            return None
+        if chat_id == user_id:
+            return True  # their own private chat with the bot
+        # a forum topic is its group's to configure
+        return await gate.is_admin(Destination.parse(chat_id).chat, int(user_id))
 
     # -- lifecycle ---------------------------------------------------------------------
 

@@ -20,13 +20,14 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from newsbot.chat import wording
 from newsbot.chat.commands import split_command
 from newsbot.chat.desk import CommandDesk
-from newsbot.chat.requests import Request, Terms
+from newsbot.chat.requests import Reply, Request, Terms
 from newsbot.types import Chat
 from newsbot_telegram import topics
 from newsbot_telegram.permissions import Gatekeeper, MessageAccess
-from newsbot_telegram.render import reply_html
+from newsbot_telegram.render import escape, reply_html
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,14 @@ TOPIC_TERMS = dataclasses.replace(TERMS, noun="topic")
 def destination(message: Message) -> Chat:
     """The destination a command is about: the forum topic it was typed in, else its chat."""
     return Chat(PLATFORM, str(topics.destination(message)), topics.title(message))
+
+
+def sender_id(message: Message) -> str:
+    """The user who typed the command; "" when it was sent as a chat (a channel post,
+    an anonymous administrator), which names nobody."""
+    if message.sender_chat is not None or message.from_user is None:
+        return ""
+    return str(message.from_user.id)
 
 
 class UpdateHandler:
@@ -77,8 +86,11 @@ class UpdateHandler:
             access=MessageAccess(self.gate, message),
             terms=TOPIC_TERMS if topics.topic_id(message) else TERMS,
             private=private,
+            sender=sender_id(message),
         )
         reply = await self.desk.answer(request)
+        if reply.direct:
+            reply = await self._direct(context, message, reply)
         try:
             # in a forum topic PTB answers in the same topic (its `message_thread_id`)
             await message.reply_text(
@@ -89,3 +101,22 @@ class UpdateHandler:
             )
         except TelegramError as exc:
             log.warning("cannot answer /%s in chat %s: %s", name, request.chat.id, exc)
+
+    async def _direct(
+        self, context: ContextTypes.DEFAULT_TYPE, message: Message, reply: Reply
+    ) -> Reply:
+        """What to answer where the command was typed, once `reply.direct` went to the
+        sender: in a private chat it is the answer; elsewhere it is sent to them
+        privately, and the chat is told so (or how to make that possible)."""
+        if message.chat.type == ChatType.PRIVATE:
+            return Reply(text=reply.direct, private=True)
+        assert message.from_user is not None  # the desk only fills `direct` for a sender
+        try:
+            await context.bot.send_message(
+                message.from_user.id, escape(reply.direct), parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except TelegramError as exc:  # never started a chat with the bot, or blocked it
+            log.info("cannot write privately to a user of chat %s: %s", message.chat.id, exc)
+            return Reply(text=wording.MANAGE_START_FIRST, private=True)
+        return reply

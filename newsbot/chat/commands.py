@@ -39,6 +39,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("settings", "", "what this chat is subscribed to"),
     CommandSpec("help", "", "what the bot does and its commands"),
 )
+#: offered only when the moderators' web page is on (`web.listen`)
+MANAGE = CommandSpec("manage", "", "a private link to a web page with every chat you moderate")
 #: other names people type for a command (Telegram sends /start when a chat opens)
 ALIASES = {"start": "help"}
 

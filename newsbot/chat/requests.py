@@ -80,7 +80,9 @@ class Request:
     command at all); `args` are its arguments as the platform split them (a
     Discord option with spaces stays one argument). `target` is a destination the
     platform itself let the sender pick (Discord's `channel` option), already
-    resolved: the command is about it instead of `chat`.
+    resolved: the command is about it instead of `chat`. `sender` is the platform's
+    id of the person who typed it ("" when the platform does not say, as for a
+    message sent as a channel).
     """
 
     command: str
@@ -90,6 +92,7 @@ class Request:
     terms: Terms = field(default_factory=Terms)
     private: bool = False
     target: Chat | None = None
+    sender: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +103,10 @@ class Reply:
     `stories` or of `items` (one line each, such as a tag with its count);
     `suggestions` are close tags offered for a misspelt one; `private` asks for
     the answer to be shown only to the person who asked, where the platform can.
+    `direct` is for the sender's eyes alone (a sign-in link): an adapter shows it
+    instead of `text` where only they see the answer (a private chat, an ephemeral
+    reply), else sends it to them privately and shows `text` where they asked; it
+    is never logged.
     """
 
     text: str = ""
@@ -108,3 +115,4 @@ class Reply:
     items: tuple[str, ...] = ()
     suggestions: tuple[str, ...] = ()
     private: bool = False
+    direct: str = ""

@@ -26,6 +26,21 @@ CONFIGURE_IN_PRIVATE = "To configure another chat, send me the command in privat
 ASK_WHICH_TAG = "Which tag? For example: /tag politics"
 
 
+MANAGE_SENT = "I sent you a private message with your link."
+MANAGE_START_FIRST = (
+    "I cannot write to you privately yet: open a private chat with me, press Start, "
+    "and send /manage there."
+)
+MANAGE_WHO = "I cannot tell who sent this; send /manage to me in a private chat."
+
+
+def manage_link(link: str, minutes: int) -> str:
+    return (
+        f"Your page with every chat you moderate: {link}\n"
+        f"The link works once, for you only, for {minutes} minutes. Do not share it."
+    )
+
+
 def unknown_command(name: str) -> str:
     return f"Unknown command /{name[:32]}. Type /help for the list."
 

@@ -42,6 +42,11 @@ class ApiError:
         return cls(403, "Forbidden: bot was blocked by the user")
 
     @classmethod
+    def cannot_initiate(cls) -> ApiError:
+        """A user who never pressed Start in a private chat with the bot."""
+        return cls(403, "Forbidden: bot can't initiate conversation with a user")
+
+    @classmethod
     def kicked(cls) -> ApiError:
         return cls(403, "Forbidden: bot was kicked from the supergroup chat")
 

@@ -1,0 +1,183 @@
+"""The moderators' page over HTTP: who sees what, sessions, CSRF, rights asked again
+at every change, and settings stored exactly as the chat commands store them."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from newsbot.app import Newsroom
+from newsbot.chat.requests import Request
+from newsbot.sections import WebConfig
+from newsbot.store import schema
+from newsbot.types import Chat
+from tests.helpers import write_post
+from tests.web.conftest import NEWS, SPORT, Moderated, Visitor
+
+
+async def test_nobody_signed_in_sees_nothing(visitor: Visitor) -> None:
+    status, page = await visitor.get()
+    assert status == 200 and "Send /manage to the bot" in page
+    assert NEWS.title not in page and SPORT.title not in page
+    for path in ("/save", "/resume", "/preview"):
+        status, _ = await visitor.post(path, {"chat": NEWS.id, "tags": "x"})
+        assert status == 403
+
+
+async def test_opening_a_link_spends_nothing_until_the_button(visitor: Visitor) -> None:
+    link = await visitor.link("ann")
+    async with visitor.http.get(link) as response:
+        assert response.status == 200 and "Open my page" in await response.text()
+    token = link.partition("token=")[2]
+    async with visitor.http.post(visitor.base + "/signin", data={"token": token},
+                                 allow_redirects=False) as response:
+        assert response.status == 303
+        cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Max-Age=86400" in cookie
+    assert "Secure" not in cookie  # served over http: a Secure cookie would never come back
+    _, page = await visitor.get()
+    assert NEWS.title in page and SPORT.title not in page  # Ann runs only the news chat
+    async with visitor.http.post(visitor.base + "/signin", data={"token": token}) as again:
+        assert again.status == 403 and "used already" in await again.text()
+
+
+async def test_a_forged_or_foreign_link_opens_nothing(room: Newsroom, visitor: Visitor) -> None:
+    assert room.sign_in is not None
+    other = (await visitor.link("ann", platform="telegram")).partition("token=")[2]
+    status, _ = await visitor.post("/signin", {"token": other[:-3] + "AAA"})
+    assert status == 403
+    await visitor.post("/signin", {"token": other})  # a telegram user on another platform
+    status, page = await visitor.get()
+    assert NEWS.title not in page and "Nothing to manage" in page
+
+
+async def test_each_person_sees_only_what_they_moderate(
+    visitor: Visitor, stranger: Visitor
+) -> None:
+    await visitor.sign_in("ann")
+    await stranger.sign_in("carol")  # moderates nothing
+    _, ann = await visitor.get()
+    _, carol = await stranger.get()
+    assert NEWS.title in ann and SPORT.title not in ann
+    assert NEWS.title not in carol and SPORT.title not in carol
+    # another person's destination cannot be changed by naming it
+    status, _ = await visitor.post("/save", {"csrf": await visitor.csrf(), "chat": SPORT.id,
+                                             "tags": "economy", "format": "full"})
+    assert status == 404
+
+
+async def test_changes_need_the_session_csrf_token(room: Newsroom, visitor: Visitor) -> None:
+    await visitor.sign_in("ann")
+    form = {"chat": NEWS.id, "tags": "economy", "format": "headline"}
+    assert (await visitor.post("/save", form))[0] == 403
+    assert (await visitor.post("/save", {**form, "csrf": "forged"}))[0] == 403
+    async with visitor.http.post(visitor.base + "/preview", json=form) as response:
+        assert response.status == 403
+    sub = await room.queries.settings(NEWS)
+    assert sub is not None and sub.tags == () and sub.style.format == "full"
+    status, _ = await visitor.post("/save", {**form, "csrf": await visitor.csrf()})
+    assert status == 303
+    sub = await room.queries.settings(NEWS)
+    assert sub is not None and sub.tags == ("economy",) and sub.style.format == "headline"
+
+
+async def test_rights_are_asked_again_at_every_change(
+    room: Newsroom, visitor: Visitor, platform: Moderated
+) -> None:
+    await visitor.sign_in("ann")
+    csrf = await visitor.csrf()
+    platform.moderators[NEWS.id].discard("ann")  # an admin demoted her meanwhile
+    platform.asked.clear()
+    status, _ = await visitor.post("/save", {"csrf": csrf, "chat": NEWS.id,
+                                             "tags": "economy", "format": "full"})
+    assert status == 404 and ("ann", NEWS.id) in platform.asked
+    sub = await room.queries.settings(NEWS)
+    assert sub is not None and sub.tags == ()
+    _, page = await visitor.get()
+    assert NEWS.title not in page
+
+
+async def test_what_the_page_saves_equals_what_the_commands_store(
+    room: Newsroom, visitor: Visitor, platform: Moderated
+) -> None:
+    other = Chat("scripted", "-300", "Commands")
+    await room.subscriptions.subscribe(other)
+    tags, words = "Politics, -economy, #UK", 'vote "interest rates" -sponsored /ru?ble/'
+    for command, args in (("subscribe", tags), ("filter", words),
+                          ("format", "compact silent publish")):
+        await room.desk.answer(Request(command, other, tuple(args.split())))
+    await visitor.sign_in("ann")
+    status, _ = await visitor.post("/save", {
+        "csrf": await visitor.csrf(), "chat": NEWS.id, "tags": tags, "filters": words,
+        "format": "compact", "silent": "on", "publish": "on"})
+    assert status == 303
+    by_page, by_commands = await room.queries.settings(NEWS), await room.queries.settings(other)
+    assert by_page is not None and by_commands is not None
+    assert (by_page.tags, by_page.exclude, by_page.filters, by_page.style) == (
+        by_commands.tags, by_commands.exclude, by_commands.filters, by_commands.style)
+    assert by_page.tags == ("politics", "uk") and by_page.exclude == ("economy",)
+
+
+async def test_a_bad_pattern_is_explained_beside_its_field(
+    room: Newsroom, visitor: Visitor
+) -> None:
+    await visitor.sign_in("ann")
+    status, page = await visitor.post("/save", {
+        "csrf": await visitor.csrf(), "chat": NEWS.id, "tags": "", "filters": "/ru?ble",
+        "format": "full"})
+    assert status == 400
+    assert 'data-for="filters">The pattern /ru?ble needs a closing /' in page
+    assert 'value="/ru?ble"' in page  # what they typed stays in the field
+    sub = await room.queries.settings(NEWS)
+    assert sub is not None and not sub.filters
+
+
+async def test_the_preview_follows_the_settings(room: Newsroom, visitor: Visitor) -> None:
+    await visitor.sign_in("ann")
+    csrf = await visitor.csrf()
+    ask = {"csrf": csrf, "chat": NEWS.id, "filters": "", "format": "full",
+           "silent": False, "publish": False}
+    async with visitor.http.post(visitor.base + "/preview", json={**ask, "tags": "economy"},
+                                 headers={"X-CSRF-Token": csrf}) as response:
+        answer = await response.json()
+    assert "Budget day" in answer["html"] and answer["errors"] == {}
+    async with visitor.http.post(visitor.base + "/preview",
+                                 json={**ask, "tags": "", "filters": "/(/"}) as response:
+        answer = await response.json()
+    assert "filters" in answer["errors"]
+
+
+async def test_deliveries_and_resuming_a_dead_destination(
+    room: Newsroom, visitor: Visitor
+) -> None:
+    write_post(room.config.site.root, "2026-02-01-new.md", "A new story", tags=["uk"])
+    await room.scan()
+    await room.drain()
+    await room.outbox.mark_dead("scripted", NEWS.id, "Forbidden: bot was kicked")
+    await visitor.sign_in("ann")
+    _, page = await visitor.get()
+    assert "A new story" in page and "state-sent" in page
+    assert "Delivery stopped: Forbidden: bot was kicked" in page
+    status, _ = await visitor.post("/resume", {"csrf": await visitor.csrf(), "chat": NEWS.id})
+    assert status == 303
+    sub = await room.queries.settings(NEWS)
+    assert sub is not None and not sub.dead
+
+
+async def test_a_waiting_delivery_shows_why(room: Newsroom, visitor: Visitor) -> None:
+    o = schema.outbox
+    write_post(room.config.site.root, "2026-02-02-held.md", "Held back", tags=["uk"])
+    await room.scan()
+    await room.drain()
+    async with room.store.engine.begin() as conn:
+        await conn.execute(update(o).where(o.c.chat_id == NEWS.id).values(
+            status="pending", attempts=2, last_error="Too Many Requests: retry after 5"))
+    await visitor.sign_in("ann")
+    _, page = await visitor.get()
+    assert "retrying: Too Many Requests: retry after 5" in page
+
+
+def test_cookies_are_secure_when_the_page_is_reached_over_https() -> None:
+    behind_proxy = WebConfig(listen="127.0.0.1:8080", public_url="https://bot.example.org/")
+    assert behind_proxy.secure and behind_proxy.base_url == "https://bot.example.org"
+    assert not WebConfig(listen="127.0.0.1:8080").secure
+    assert not WebConfig().enabled

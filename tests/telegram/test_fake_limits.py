@@ -20,8 +20,9 @@ async def test_two_stories_to_one_chat_are_a_second_apart(
 ) -> None:
     monkeypatch.setattr(TelegramAdapter, "chat_interval", 1.0)  # as shipped
     # The pacer spaces sends a second apart as they leave; the fake measures arrivals,
-    # which a busy machine can bring a few milliseconds closer: allow for that here.
-    fake = FakeBotAPI(spec=spec, limits=FloodLimits(chat_interval=0.95))
+    # which a busy machine (two test runs on two cores) can bring a few hundred
+    # milliseconds closer: allow for that here. Unpaced, they would be milliseconds apart.
+    fake = FakeBotAPI(spec=spec, limits=FloodLimits(chat_interval=0.75))
     await fake.start()
     room = telegram_room(telegram_config(tmp_path, fake))
     try:
@@ -36,4 +37,4 @@ async def test_two_stories_to_one_chat_are_a_second_apart(
         await fake.close()
     sent = fake.delivered(-1001234)
     assert len(sent) == 2 and fake.throttled == [] and fake.violations == []
-    assert sent[1].at - sent[0].at >= 0.95
+    assert sent[1].at - sent[0].at >= 0.75

@@ -4,7 +4,8 @@ Routes: `/` (the page, or a sign-in hint), `/signin` (a link from /manage: GET s
 button, POST uses the link, so a chat app fetching the link for a preview spends
 nothing), `/save`, `/resume`, `/preview` (the page's script asks for a preview as
 settings change), `/signout`, `/static/…`. Every change needs the session's CSRF
-token and asks the platform again whether the person still moderates the destination.
+token and asks the platform again whether the person still moderates the destination;
+no POST made from another site is taken, a sign-in included.
 No query string is ever logged: a sign-in link travels in one.
 """
 
@@ -14,9 +15,11 @@ import hashlib
 import hmac
 import json
 import logging
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -65,6 +68,41 @@ async def headers(request: web.Request, handler: Any) -> web.StreamResponse:
     return response
 
 
+#: what browsers say (`Sec-Fetch-Site`) of a request made from the page itself, or typed
+SAME_SITE = frozenset({"same-origin", "none"})
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".casefold()
+
+
+def same_origin(allowed: Callable[[], Collection[str]]) -> Any:
+    """Refuse any POST another site made the browser send: a change, and also a sign-in
+    (which could otherwise sign a visitor into the attacker's own session). Browsers
+    say where a request comes from (`Sec-Fetch-Site`, `Origin`) and pages cannot lie
+    about it; `allowed` gives the page's own origins (its public URL, where it listens)."""
+
+    @web.middleware
+    async def check(request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.method == "POST" and not _from_here(request, allowed()):
+            raise web.HTTPForbidden(text="This form came from another site.")
+        return await handler(request)
+
+    return check
+
+
+def _from_here(request: web.Request, allowed: Collection[str]) -> bool:
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:  # every current browser sends it
+        return fetch_site in SAME_SITE
+    origin = request.headers.get("Origin")
+    if origin is None or origin == "null":  # the page's no-referrer policy sends "null"
+        return True  # not a browser that says: the CSRF token still guards every change
+    own = {_origin(url) for url in allowed} | {f"{request.scheme}://{request.host}".casefold()}
+    return origin.casefold() in own
+
+
 class WebServer:
     def __init__(self, config: WebConfig, sign_in: SignIn, moderation: Moderation) -> None:
         self.config = config
@@ -75,7 +113,8 @@ class WebServer:
         self.port = 0
 
     def app(self) -> web.Application:
-        app = web.Application(middlewares=[headers], client_max_size=64 * 1024)
+        own = same_origin(lambda: (self.sign_in.base_url,))
+        app = web.Application(middlewares=[headers, own], client_max_size=64 * 1024)
         r = app.router
         r.add_get("/", self.page)
         r.add_get("/signin", self.signin_form)

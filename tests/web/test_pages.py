@@ -181,3 +181,25 @@ def test_cookies_are_secure_when_the_page_is_reached_over_https() -> None:
     assert behind_proxy.secure and behind_proxy.base_url == "https://bot.example.org"
     assert not WebConfig(listen="127.0.0.1:8080").secure
     assert not WebConfig().enabled
+
+
+async def test_no_post_from_another_site_is_taken_not_even_a_sign_in(visitor: Visitor) -> None:
+    """Another site could otherwise sign a visitor into the attacker's own session (with
+    the attacker's link) or replay a form: browsers say where a request comes from."""
+    token = (await visitor.link("ann")).partition("token=")[2]
+    for headers in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"},
+                    {"Sec-Fetch-Site": "same-site"}):
+        async with visitor.http.post(visitor.base + "/signin", data={"token": token},
+                                     headers=headers, allow_redirects=False) as response:
+            assert response.status == 403 and "another site" in await response.text()
+    _, page = await visitor.get()
+    assert NEWS.title not in page  # not signed in, and the link is still unspent:
+    own = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}  # as Chromium sends it here
+    async with visitor.http.post(visitor.base + "/signin", data={"token": token},
+                                 headers=own, allow_redirects=False) as response:
+        assert response.status == 303
+    csrf = await visitor.csrf()
+    async with visitor.http.post(visitor.base + "/save", data={"chat": NEWS.id, "csrf": csrf,
+                                 "tags": "x"}, headers={"Origin": "https://evil.example"},
+                                 allow_redirects=False) as response:
+        assert response.status == 403

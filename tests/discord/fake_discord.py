@@ -47,6 +47,7 @@ from tests.discord.answers import (
     json_response,
     rate_limited,
 )
+from tests.discord.fake_members import FakeMembers
 from tests.discord.fake_places import API_PREFIX, FakePlaces
 from tests.discord.objects import (
     ANNOUNCE,
@@ -104,7 +105,7 @@ class Interaction:
     callbacks: list[dict[str, Any]] = field(default_factory=list)
 
 
-class FakeDiscord(FakePlaces):
+class FakeDiscord(FakePlaces, FakeMembers):
     """Start with `await fake.start()`, stop with `await fake.close()`."""
 
     def __init__(self, spec: OpenAPI | None = None, limits: RateLimits | None = None) -> None:
@@ -132,6 +133,7 @@ class FakeDiscord(FakePlaces):
             )
         }
         self._init_places()
+        self._init_members()
         self.requests: list[Request] = []
         self.problems: list[str] = []
         self.identify: list[dict[str, Any]] = []
@@ -160,6 +162,7 @@ class FakeDiscord(FakePlaces):
         r.add_put(API_PREFIX + "/applications/{app}/guilds/{guild}/commands", self._sync)
         r.add_post(API_PREFIX + "/channels/{channel}/messages", self._create_message)
         self._place_routes(r)
+        self._member_routes(r)
         r.add_post(API_PREFIX + "/interactions/{id}/{token}/callback", self._callback)
         r.add_post(API_PREFIX + "/webhooks/{app}/{token}", self._followup)
         r.add_route("*", API_PREFIX + "/webhooks/{app}/{token}/messages/@original", self._original)

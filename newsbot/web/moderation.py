@@ -26,7 +26,7 @@ from newsbot.store import schema
 from newsbot.store.database import from_db_time
 from newsbot.store.rows import post_from_row
 from newsbot.types import FORMATS, Chat, Filters, Style, Subscription, Summary
-from newsbot.web.tokens import Identity
+from newsbot.web.tokens import Identity, Session
 
 log = logging.getLogger(__name__)
 
@@ -109,14 +109,26 @@ class Moderation:
             log.exception("asking %s who moderates %s failed", chat.platform, chat)
             return False
 
-    async def destinations(self, who: Identity) -> list[Subscription]:
-        """Every subscribed destination of the user's platform that they moderate."""
-        subs = await self.desk.queries.subscriptions(who.platform)
-        return [sub for sub in subs if await self.may_moderate(who, sub.chat)]
+    async def destinations(self, session: Session) -> list[Subscription]:
+        """Every subscribed destination, on each platform signed in, that its person
+        moderates."""
+        found: list[Subscription] = []
+        for who in session.identities:
+            subs = await self.desk.queries.subscriptions(who.platform)
+            found += [sub for sub in subs if await self.may_moderate(who, sub.chat)]
+        return found
 
-    async def find(self, who: Identity, chat_id: str) -> Subscription | None:
-        """The destination, if it is subscribed and the platform says they moderate it now."""
-        sub = await self.desk.queries.settings(Chat(who.platform, chat_id))
+    async def find(self, session: Session, destination: str) -> Subscription | None:
+        """The destination a form names (`platform:chat id`, or a chat id on the first
+        platform signed in), if it is subscribed and the platform says the person signed
+        in there moderates it now."""
+        platform, colon, chat_id = destination.partition(":")
+        if not colon:
+            platform, chat_id = session.identity.platform, destination
+        who = session.on(platform)
+        if who is None:
+            return None
+        sub = await self.desk.queries.settings(Chat(platform, chat_id))
         if sub is None or not await self.may_moderate(who, sub.chat):
             return None
         return sub

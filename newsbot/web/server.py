@@ -164,7 +164,9 @@ class WebServer:
     async def signin(self, request: web.Request) -> web.StreamResponse:
         data = await request.post()
         try:
-            session, cookie = await self.sign_in.redeem(str(data.get("token", "")))
+            session, cookie = await self.sign_in.redeem(
+                str(data.get("token", "")), request.cookies.get(COOKIE)
+            )
         except BadToken as exc:
             return render("message.html", status=403, title="This link does not work",
                           text=f"{str(exc).capitalize()}. Send /manage to the bot for a new one.")
@@ -192,7 +194,7 @@ class WebServer:
 
     async def _page(self, session: Session, forms: dict[str, Form] | None = None,
                     status: int = 200) -> web.Response:
-        subs = await self.moderation.destinations(session.identity)
+        subs = await self.moderation.destinations(session)
         cards = []
         for sub in subs:
             form = (forms or {}).get(sub.chat.id) or Form.of(sub)
@@ -201,7 +203,8 @@ class WebServer:
                 "preview": await self._preview_html(sub.chat.platform, sub, form),
                 "history": await self.moderation.history(sub.chat),
             })
-        return render("page.html", status=status, cards=cards, identity=session.identity,
+        who = ", ".join(f"{i.platform} user {i.user}" for i in session.identities)
+        return render("page.html", status=status, cards=cards, who=who,
                       csrf=self.sign_in.signer.csrf(session))
 
     async def _preview_html(self, platform: str, sub: Subscription, form: Form) -> str:
@@ -221,7 +224,7 @@ class WebServer:
                                                        style.publish))
 
     async def _subscription(self, session: Session, data: Any) -> Subscription:
-        sub = await self.moderation.find(session.identity, str(data.get("chat", "")))
+        sub = await self.moderation.find(session, str(data.get("chat", "")))
         if sub is None:  # not subscribed, or no longer theirs: nothing to say about it
             raise web.HTTPNotFound(text="No such destination among yours.")
         return sub

@@ -3,9 +3,12 @@
 A link (`/manage`) carries who asked (platform and user id), when it stops working
 (15 minutes) and a random id; it is signed with the install's secret, and its id is
 written to the store when it is used, so it opens one session only. A session
-cookie carries the same identity and a day's expiry, signed the same way (with
-another purpose, so a link can never pass for a cookie). The CSRF token of a
-session is derived from it, so a form from another site cannot carry one.
+cookie carries the identities signed in (one per platform: a link used while signed
+in adds its platform's, so one page shows a person's Telegram and Discord
+destinations) and the session's expiry (a day from the first sign-in, never
+extended), signed the same way with another purpose, so a link can never pass for a
+cookie. The CSRF token of a session is derived from it, so a form from another site
+cannot carry one.
 """
 
 from __future__ import annotations
@@ -50,10 +53,20 @@ class Identity:
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    identity: Identity
+    #: who is signed in, one identity per platform, the first one first
+    identities: tuple[Identity, ...]
     expires: int
     #: random per session: the CSRF token is derived from it
     id: str
+
+    @property
+    def identity(self) -> Identity:
+        """The identity signed in first (a link holds only one)."""
+        return self.identities[0]
+
+    def on(self, platform: str) -> Identity | None:
+        """Who is signed in on `platform`, if anyone."""
+        return next((i for i in self.identities if i.platform == platform), None)
 
 
 def _b64(data: bytes) -> str:
@@ -75,10 +88,14 @@ class Signer:
         digest = hmac.new(self._secret, f"{purpose}:{body}".encode(), hashlib.sha256).digest()
         return _b64(digest)
 
-    def sign(self, purpose: str, identity: Identity, seconds: int) -> str:
-        expires = int(self.clock()) + seconds
-        fields = (identity.platform, identity.user, str(expires), secrets.token_hex(8))
-        body = _b64("|".join(fields).encode())
+    def sign(
+        self, purpose: str, identities: tuple[Identity, ...], seconds: int,
+        *, expires: int | None = None,
+    ) -> str:
+        """A token for `identities`, good for `seconds` (or until `expires`)."""
+        until = int(self.clock()) + seconds if expires is None else expires
+        who = ",".join(f"{i.platform}:{i.user}" for i in identities)
+        body = _b64("|".join((who, str(until), secrets.token_hex(8))).encode())
         return f"{body}.{self._mac(purpose, body)}"
 
     def check(self, purpose: str, token: str) -> Session:
@@ -86,13 +103,14 @@ class Signer:
         if not dot or not hmac.compare_digest(mac, self._mac(purpose, body)):
             raise BadToken("this link is not one of mine")
         try:
-            platform, user, expires, token_id = _unb64(body).decode().split("|")
+            who, expires, token_id = _unb64(body).decode().split("|")
+            identities = tuple(Identity(*i.split(":", 1)) for i in who.split(","))
             when = int(expires)
-        except (ValueError, binascii.Error, UnicodeDecodeError):
+        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
             raise BadToken("this link is not one of mine") from None
         if when <= self.clock():
             raise BadToken("this link has expired")
-        return Session(Identity(platform, user), when, token_id)
+        return Session(identities, when, token_id)
 
     def csrf(self, session: Session) -> str:
         return self._mac("csrf", session.id)
@@ -122,13 +140,17 @@ class SignIn:
     async def link(self, platform: str, user: str) -> str:
         """A one-time sign-in link for that user, redacted from every log line until it
         expires (the platform libraries log what they send at DEBUG)."""
-        token = self.signer.sign("link", Identity(platform, user), LINK_SECONDS)
+        if not (platform.isidentifier() and user and not set(user) & set(":,|")):
+            raise ValueError(f"cannot sign in {platform!r} user {user!r}")
+        token = self.signer.sign("link", (Identity(platform, user),), LINK_SECONDS)
         register_secret(token)
         asyncio.get_running_loop().call_later(LINK_SECONDS, forget_secret, token)
         return f"{self.base_url}/signin?token={token}"
 
-    async def redeem(self, token: str) -> tuple[Session, str]:
-        """A fresh session (and its cookie value) for a link not used before."""
+    async def redeem(self, token: str, cookie: str | None = None) -> tuple[Session, str]:
+        """The session (and its cookie value) a link not used before opens: a fresh one,
+        or, with the `cookie` of a session still open, that session with the link's
+        identity added (replacing one on the same platform), expiring when it did."""
         link = self.signer.check("link", token)
         now = int(self.signer.clock())
         m = schema.meta
@@ -144,8 +166,14 @@ class SignIn:
             done = await conn.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
             if not done.rowcount:
                 raise BadToken("this link was used already")
-        cookie = self.signer.sign("session", link.identity, SESSION_SECONDS)
-        return self.signer.check("session", cookie), cookie
+        current = self.session(cookie)
+        if current is None:
+            fresh = self.signer.sign("session", link.identities, SESSION_SECONDS)
+        else:
+            kept = tuple(i for i in current.identities if i.platform != link.identity.platform)
+            fresh = self.signer.sign("session", (*kept, link.identity), SESSION_SECONDS,
+                                     expires=current.expires)
+        return self.signer.check("session", fresh), fresh
 
     def session(self, cookie: str | None) -> Session | None:
         """The session a cookie holds, or None (missing, forged, expired)."""

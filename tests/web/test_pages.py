@@ -3,6 +3,11 @@ at every change, and settings stored exactly as the chat commands store them."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
 from sqlalchemy import update
 
 from newsbot.app import Newsroom
@@ -10,7 +15,7 @@ from newsbot.chat.requests import Request
 from newsbot.sections import WebConfig
 from newsbot.store import schema
 from newsbot.types import Chat
-from tests.helpers import write_post
+from tests.helpers import make_config, two_posts, write_post
 from tests.web.conftest import NEWS, SPORT, Moderated, Visitor
 
 
@@ -203,3 +208,50 @@ async def test_no_post_from_another_site_is_taken_not_even_a_sign_in(visitor: Vi
                                  "tags": "x"}, headers={"Origin": "https://evil.example"},
                                  allow_redirects=False) as response:
         assert response.status == 403
+
+
+class Elsewhere(Moderated):
+    """A second platform, where Ann runs another chat."""
+
+    platform = "elsewhere"
+
+
+ELSEWHERE = Chat("elsewhere", "e-1", "Another chat of Ann")
+
+
+@pytest.fixture
+async def two_platforms(tmp_path: Path, platform: Moderated) -> AsyncIterator[Newsroom]:
+    other = Elsewhere()
+    other.moderators = {ELSEWHERE.id: {"ann-e"}}
+    two_posts(tmp_path / "_posts")
+    config = make_config(tmp_path, sections={"web": {"listen": "127.0.0.1:0"}})
+    room = Newsroom(config, watch=False,
+                    make_adapters=lambda desk: {"scripted": platform, "elsewhere": other})
+    await room.start()
+    await room.subscriptions.subscribe(NEWS)
+    await room.subscriptions.subscribe(ELSEWHERE)
+    try:
+        yield room
+    finally:
+        await room.stop()
+
+
+async def test_one_page_shows_a_persons_destinations_on_every_platform_signed_in(
+    two_platforms: Newsroom,
+) -> None:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        visitor = Visitor(two_platforms, http)
+        await visitor.sign_in("ann")
+        _, page = await visitor.get()
+        assert NEWS.title in page and ELSEWHERE.title not in page
+        assert two_platforms.sign_in is not None
+        link = await two_platforms.sign_in.link("elsewhere", "ann-e")
+        await visitor.post("/signin", {"token": link.partition("token=")[2]})
+        _, page = await visitor.get()
+        assert NEWS.title in page and ELSEWHERE.title in page
+        csrf = await visitor.csrf()
+        status, _ = await visitor.post("/save", {"chat": "elsewhere:e-1", "csrf": csrf,
+                                                 "tags": "uk", "format": "headline"})
+        assert status == 303
+    sub = await two_platforms.queries.settings(ELSEWHERE)
+    assert sub is not None and sub.tags == ("uk",) and sub.style.format == "headline"

@@ -118,3 +118,28 @@ async def test_used_links_are_forgotten_once_expired(store: Store) -> None:
     async with store.engine.connect() as conn:
         used = (await conn.execute(select(m.c.key).where(m.c.key.like(USED_PREFIX + "%")))).all()
     assert len(used) == 1
+
+
+async def test_a_link_used_while_signed_in_adds_its_platform_without_extending(
+    store: Store,
+) -> None:
+    clock = Clock()
+    sign_in = await SignIn.open(store, "https://bot.example.org", clock)
+    first, cookie = await sign_in.redeem(token_of(await sign_in.link("telegram", "501")))
+    clock.now += 3600
+    both, cookie = await sign_in.redeem(token_of(await sign_in.link("discord", "77")), cookie)
+    assert both.identities == (Identity("telegram", "501"), Identity("discord", "77"))
+    assert both.expires == first.expires  # still a day from the first sign-in
+    other, _ = await sign_in.redeem(token_of(await sign_in.link("telegram", "502")), cookie)
+    assert other.identities == (Identity("discord", "77"), Identity("telegram", "502"))
+    clock.now = first.expires  # the session is over: a link opens a fresh one
+    fresh, _ = await sign_in.redeem(token_of(await sign_in.link("discord", "77")), cookie)
+    assert fresh.identities == (Identity("discord", "77"),)
+    assert fresh.expires == first.expires + SESSION_SECONDS
+
+
+async def test_a_link_cannot_name_two_people(store: Store) -> None:
+    sign_in = await SignIn.open(store, "https://bot.example.org")
+    for user in ("1,discord:2", "1:2", "a|b", ""):
+        with pytest.raises(ValueError):
+            await sign_in.link("telegram", user)

@@ -145,12 +145,12 @@ class WebServer:
 
     # -- sessions ---------------------------------------------------------------------
 
-    def session(self, request: web.Request) -> Session | None:
-        return self.sign_in.session(request.cookies.get(COOKIE))
+    async def session(self, request: web.Request) -> Session | None:
+        return await self.sign_in.open_session(request.cookies.get(COOKIE))
 
-    def checked(self, request: web.Request, data: Any) -> Session:
+    async def checked(self, request: web.Request, data: Any) -> Session:
         """The session of a change, whose CSRF token must come with it."""
-        session = self.session(request)
+        session = await self.session(request)
         if session is None:
             raise web.HTTPForbidden(text="Your session has ended: send /manage again.")
         sent = str(data.get("csrf") or request.headers.get("X-CSRF-Token") or "")
@@ -178,7 +178,8 @@ class WebServer:
         return response
 
     async def signout(self, request: web.Request) -> web.StreamResponse:
-        self.checked(request, await request.post())
+        session = await self.checked(request, await request.post())
+        await self.sign_in.revoke(session)  # a copy of the cookie signs nobody in again
         response = web.Response(status=303, headers={"Location": "/"})
         response.del_cookie(COOKIE, path="/")
         return response
@@ -186,7 +187,7 @@ class WebServer:
     # -- the page ---------------------------------------------------------------------
 
     async def page(self, request: web.Request) -> web.Response:
-        session = self.session(request)
+        session = await self.session(request)
         if session is None:
             return render("message.html", title="Moderators' page",
                           text="Send /manage to the bot for your sign-in link.")
@@ -231,7 +232,7 @@ class WebServer:
 
     async def save(self, request: web.Request) -> web.StreamResponse:
         data = await request.post()
-        session = self.checked(request, data)
+        session = await self.checked(request, data)
         sub = await self._subscription(session, data)
         form = Form.read({k: str(v) for k, v in data.items()})
         parsed = await self.moderation.parse(form)
@@ -243,14 +244,14 @@ class WebServer:
 
     async def resume(self, request: web.Request) -> web.StreamResponse:
         data = await request.post()
-        session = self.checked(request, data)
+        session = await self.checked(request, data)
         sub = await self._subscription(session, data)
         await self.moderation.resume(sub)
         log.info("%s: resumed on the web page", sub.chat)
         raise web.HTTPSeeOther(f"/#{anchor(sub.chat.id)}")
 
     async def preview(self, request: web.Request) -> web.Response:
-        if self.session(request) is None:
+        if await self.session(request) is None:
             raise web.HTTPForbidden(text="Your session has ended: send /manage again.")
         try:
             data = json.loads(await request.text())
@@ -258,7 +259,7 @@ class WebServer:
             raise web.HTTPBadRequest() from None
         if not isinstance(data, dict):
             raise web.HTTPBadRequest()
-        session = self.checked(request, data)
+        session = await self.checked(request, data)
         sub = await self._subscription(session, data)
         form = Form.read({k: str(v) for k, v in data.items() if k not in ("silent", "publish")})
         form.silent, form.publish = data.get("silent") is True, data.get("publish") is True

@@ -36,6 +36,8 @@ SESSION_SECONDS = 24 * 60 * 60
 SECRET_KEY = "web_secret"
 #: meta keys of used links: this prefix and the link's id, the value its expiry
 USED_PREFIX = "web_used:"
+#: meta keys of sessions signed out before their end: this prefix and the session's id
+REVOKED_PREFIX = "web_revoked:"
 
 
 class BadToken(Exception):
@@ -155,10 +157,10 @@ class SignIn:
         now = int(self.signer.clock())
         m = schema.meta
         async with self.store.engine.begin() as conn:
-            # forget the links that expired: they are refused by their date anyway
-            used = (await conn.execute(
-                select(m.c.key, m.c.value).where(m.c.key.like(USED_PREFIX + "%"))
-            )).all()
+            # forget the links and sessions that expired: refused by their date anyway
+            used = (await conn.execute(select(m.c.key, m.c.value).where(
+                m.c.key.like(USED_PREFIX + "%") | m.c.key.like(REVOKED_PREFIX + "%")
+            ))).all()
             stale = [row.key for row in used if not row.value.isdigit() or int(row.value) < now]
             if stale:
                 await conn.execute(delete(m).where(m.c.key.in_(stale)))
@@ -166,7 +168,7 @@ class SignIn:
             done = await conn.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
             if not done.rowcount:
                 raise BadToken("this link was used already")
-        current = self.session(cookie)
+        current = await self.open_session(cookie)
         if current is None:
             fresh = self.signer.sign("session", link.identities, SESSION_SECONDS)
         else:
@@ -174,6 +176,24 @@ class SignIn:
             fresh = self.signer.sign("session", (*kept, link.identity), SESSION_SECONDS,
                                      expires=current.expires)
         return self.signer.check("session", fresh), fresh
+
+    async def open_session(self, cookie: str | None) -> Session | None:
+        """The session a cookie holds, unless it is missing, forged, expired or was
+        signed out (`revoke`)."""
+        session = self.session(cookie)
+        if session is None:
+            return None
+        async with self.store.engine.connect() as conn:
+            revoked = await self.store.get_meta(conn, REVOKED_PREFIX + session.id)
+        return None if revoked is not None else session
+
+    async def revoke(self, session: Session) -> None:
+        """Sign the session out for good: its cookie opens nothing any more, wherever a
+        copy of it is."""
+        stmt = self.store.insert(schema.meta).values(
+            key=REVOKED_PREFIX + session.id, value=str(session.expires))
+        async with self.store.engine.begin() as conn:
+            await conn.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
 
     def session(self, cookie: str | None) -> Session | None:
         """The session a cookie holds, or None (missing, forged, expired)."""

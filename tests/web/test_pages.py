@@ -255,3 +255,22 @@ async def test_one_page_shows_a_persons_destinations_on_every_platform_signed_in
         assert status == 303
     sub = await two_platforms.queries.settings(ELSEWHERE)
     assert sub is not None and sub.tags == ("uk",) and sub.style.format == "headline"
+
+
+async def test_signing_out_ends_the_session_for_every_copy_of_its_cookie(
+    visitor: Visitor, room: Newsroom
+) -> None:
+    await visitor.sign_in("ann")
+    [kept] = [c.value for c in visitor.http.cookie_jar if c.key == "newsbot_session"]
+    csrf = await visitor.csrf()
+    status, _ = await visitor.post("/signout", {"csrf": csrf})
+    assert status == 303
+    base = visitor.base
+    async with aiohttp.ClientSession(cookies={"newsbot_session": kept}) as stolen:
+        async with stolen.get(base + "/") as page:
+            assert NEWS.title not in await page.text()  # the copy opens nothing
+        async with stolen.post(base + "/save", data={"chat": NEWS.id, "csrf": csrf,
+                                                     "tags": "x"}) as change:
+            assert change.status == 403
+    sub = await room.queries.settings(NEWS)
+    assert sub is not None and sub.tags == ()

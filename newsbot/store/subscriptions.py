@@ -47,6 +47,13 @@ class Subscriptions:
             row = (await conn.execute(select(s).where(*_chat_is(chat)))).one()
         return subscription_from_row(row)
 
+    async def set_tags(
+        self, chat: Chat, tags: Sequence[str], exclude: Sequence[str]
+    ) -> Subscription | None:
+        """Change the tags of a subscribed chat, leaving it as it was otherwise (a chat
+        marked dead stays so: `subscribe` is what revives one)."""
+        return await self._change(chat, tags=list(tags), exclude=list(exclude))
+
     async def set_filters(self, chat: Chat, filters: Filters) -> Subscription | None:
         """Replace the chat's word and pattern filters; None when it is not subscribed."""
         return await self._change(chat, filters=filters.to_json())

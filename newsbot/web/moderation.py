@@ -164,8 +164,9 @@ class Moderation:
         """Store what changed, through the commands' own methods."""
         chat = sub.chat
         if (parsed.tags, parsed.exclude) != (sub.tags, sub.exclude):
-            # as /subscribe does (which also resumes a destination marked dead)
-            await self.desk.subscriptions.subscribe(chat, parsed.tags, parsed.exclude)
+            # the tags /subscribe would store, without resuming a destination marked
+            # dead: that is the Resume button's to do
+            await self.desk.subscriptions.set_tags(chat, parsed.tags, parsed.exclude)
         if parsed.filters != sub.filters:
             await self.desk.subscriptions.set_filters(chat, parsed.filters)
         if parsed.style != sub.style:

@@ -162,7 +162,12 @@ async def test_deliveries_and_resuming_a_dead_destination(
     _, page = await visitor.get()
     assert "A new story" in page and "state-sent" in page
     assert "Delivery stopped: Forbidden: bot was kicked" in page
-    status, _ = await visitor.post("/resume", {"csrf": await visitor.csrf(), "chat": NEWS.id})
+    csrf = await visitor.csrf()
+    status, _ = await visitor.post("/save", {"csrf": csrf, "chat": NEWS.id, "tags": "uk"})
+    sub = await room.queries.settings(NEWS)
+    assert status == 303 and sub is not None and sub.tags == ("uk",)
+    assert sub.dead  # new tags are not a resume: that is the button's to do
+    status, _ = await visitor.post("/resume", {"csrf": csrf, "chat": NEWS.id})
     assert status == 303
     sub = await room.queries.settings(NEWS)
     assert sub is not None and not sub.dead

@@ -98,8 +98,9 @@ class TelegramAdapter(Adapter):
             return None
         if chat_id == user_id:
             return True  # their own private chat with the bot
-        # a forum topic is its group's to configure
-        return await gate.is_admin(Destination.parse(chat_id).chat, int(user_id))
+        # a forum topic is its group's to configure; the page asks Telegram every time,
+        # so rights taken away count at once
+        return await gate.is_admin(Destination.parse(chat_id).chat, int(user_id), fresh=True)
 
     # -- lifecycle ---------------------------------------------------------------------
 

@@ -43,12 +43,15 @@ class Gatekeeper:
         self.clock = clock
         self._cache: dict[tuple[int | str, int], tuple[float, ChatMember]] = {}
 
-    async def member(self, chat_id: int | str, user_id: int) -> ChatMember | None:
-        """The user's membership in the chat, or None when Telegram would not tell us."""
+    async def member(
+        self, chat_id: int | str, user_id: int, *, fresh: bool = False
+    ) -> ChatMember | None:
+        """The user's membership in the chat, or None when Telegram would not tell us;
+        `fresh` asks Telegram even when a recent answer is kept."""
         key = (chat_id, user_id)
         now = self.clock()
         cached = self._cache.get(key)
-        if cached is not None and cached[0] > now:
+        if cached is not None and cached[0] > now and not fresh:
             return cached[1]
         try:
             member = await self.bot.get_chat_member(chat_id, user_id)
@@ -60,9 +63,11 @@ class Gatekeeper:
         self._cache[key] = (now + self.ttl, member)
         return member
 
-    async def is_admin(self, chat_id: int | str, user_id: int) -> bool | None:
+    async def is_admin(
+        self, chat_id: int | str, user_id: int, *, fresh: bool = False
+    ) -> bool | None:
         """True for an administrator or the creator; None when it cannot be checked."""
-        member = await self.member(chat_id, user_id)
+        member = await self.member(chat_id, user_id, fresh=fresh)
         return None if member is None else member.status in ADMIN_STATUSES
 
     async def may_configure_here(self, message: Message) -> bool:

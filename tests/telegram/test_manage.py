@@ -6,11 +6,13 @@ import io
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from newsbot import logs
 from newsbot.app import Newsroom
 from newsbot.chat import wording
+from newsbot.types import Chat
 from newsbot.web.tokens import Identity
 from tests.helpers import make_config
 from tests.telegram.bot_api_answers import ApiError
@@ -93,3 +95,26 @@ async def test_manage_as_a_channel_names_nobody(room: Newsroom, fake: FakeBotAPI
     fake.add_chat(NEWS)
     said = await fake.ask(command(NEWS, "/manage"))
     assert said.visible == wording.MANAGE_WHO
+
+
+async def test_the_page_asks_telegram_again_at_every_change(
+    room: Newsroom, fake: FakeBotAPI
+) -> None:
+    """An administrator demoted a moment ago can change nothing: the page does not
+    trust the minute-long cache the chat commands use."""
+    fake.set_member(GROUP.id, ANN.id, "administrator")
+    await fake.ask(command(GROUP, "/subscribe", sender=ANN))
+    assert room.sign_in is not None and room.web is not None
+    session, cookie = await room.sign_in.redeem(
+        (await room.sign_in.link("telegram", str(ANN.id))).partition("token=")[2])
+    csrf = room.sign_in.signer.csrf(session)
+    base = f"http://127.0.0.1:{room.web.port}"
+    async with aiohttp.ClientSession(cookies={"newsbot_session": cookie}) as http:
+        async with http.get(base + "/") as page:
+            assert "Readers" in await page.text()
+        fake.set_member(GROUP.id, ANN.id, "member")  # demoted
+        async with http.post(base + "/save", data={"chat": str(GROUP.id), "csrf": csrf,
+                             "tags": "uk"}, allow_redirects=False) as change:
+            assert change.status == 404  # as for a chat that is not hers: nothing told
+    sub = await room.queries.settings(Chat("telegram", str(GROUP.id)))
+    assert sub is not None and sub.tags == ()

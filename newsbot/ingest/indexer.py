@@ -10,7 +10,9 @@ transaction, which also takes the last batch, settles the scan as a whole:
 files gone, held posts now due, the first-run marker, and the announcements:
 every live post not yet announced is announced, oldest first, together with
 its outbox rows, so the store never says "announced" without the deliveries,
-nor the reverse. That includes posts a scan cut short between two batches
+nor the reverse. A post already announced that changes in a way a reader sees
+gets an edit job per message delivered for it (`newsbot.delivery.edits`), in the
+transaction that writes the change. That includes posts a scan cut short between two batches
 wrote but never announced: the next scan announces them.
 
 Rules: the very first scan of a store indexes without announcing (no flood);
@@ -38,6 +40,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from newsbot.config import SiteConfig
+from newsbot.delivery.edits import EditJobs
 from newsbot.delivery.outbox import Outbox
 from newsbot.ingest import index_writes
 from newsbot.ingest.file_reads import FileRead, Wanted
@@ -67,6 +70,9 @@ class ScanReport:
     announced: list[Post] = field(default_factory=list)
     deleted: int = 0
     queued: int = 0
+    #: messages already delivered that this scan's corrections will edit
+    edits: int = 0
+    corrected: list[str] = field(default_factory=list)  # ids of posts corrected
     problems: list[Problem] = field(default_factory=list)
     first_run: bool = False
 
@@ -95,6 +101,8 @@ class Indexer:
         outbox: Outbox,
         platforms: Collection[str],
         clock: Callable[[], datetime] = aware_utcnow,
+        *,
+        edits: EditJobs | None = None,
     ) -> None:
         self.store = store
         self.site = site
@@ -102,6 +110,8 @@ class Indexer:
         self.outbox = outbox
         self.platforms = platforms
         self.clock = clock
+        #: where corrections of delivered posts go (None: `delivery.edits = "ignore"`)
+        self.edits = edits
         self._lock = asyncio.Lock()  # the watcher, the timer and `scan()` never overlap
 
     async def scan(self, only: Collection[str] | None = None) -> ScanReport:
@@ -232,10 +242,16 @@ class Indexer:
                 {"path": r.path, "size": r.size, "mtime_ns": r.mtime_ns,
                  "sha256": r.sha256, "post_id": post_id, "error": error}
             )
+        corrected = []
+        if self.edits is not None:
+            corrected = await index_writes.changed_visibly(conn, posts.values(), previous)
         await index_writes.upsert_files(self.store, conn, file_rows)
         await index_writes.upsert_posts(self.store, conn, posts.values(), previous, now,
                                         publish_future=self.site.future)
         state.seen.update(posts)
+        if corrected and self.edits is not None:  # same transaction: no correction lost
+            report.edits += await self.edits.queue(conn, corrected)
+            report.corrected += corrected
         if state.first_run:  # nothing is queued: the batch's posts are simply not news
             fresh = [
                 post for post in posts.values()

@@ -1,0 +1,144 @@
+"""Edit jobs: corrections of messages already delivered, kept in the store like deliveries.
+
+When a post that was delivered changes in a way a reader sees, `queue` writes one
+job per message sent for it (an `outbox` row "sent" with a message id), inside the
+transaction that records the change, so a crash loses no correction. A job holds
+no text: it renders the post as it is when the edit goes out, so several saves in
+a row need one edit per message. Each save bumps the job's `revision`; a job is
+marked done only if no save came after the version it read, so a save landing
+while its edit is on the way is edited again, never lost.
+
+Job states: pending → done | gone (the message no longer exists) | failed (the
+platform refuses it for good, or the post was withdrawn). A later change makes a
+done or failed job pending again; a gone one stays gone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, func, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from newsbot.store import Store, schema, utcnow
+from newsbot.store.database import chunks
+from newsbot.store.rows import style_from_row
+from newsbot.types import Post, Style, Summary
+
+#: what `edits.status` may be
+PENDING, DONE, GONE, FAILED = "pending", "done", "gone", "failed"
+
+
+def shown(post: Post) -> tuple[object, ...]:
+    """What a reader sees of a post in a delivered message, whitespace aside: two
+    versions with the same `shown` need no edit."""
+    summary = Summary.of(post)
+
+    def words(text: str) -> str:
+        return " ".join(text.split())
+
+    return (words(summary.title), words(summary.excerpt), words(summary.author),
+            summary.url, summary.image_url or None, summary.date, summary.tags)
+
+
+@dataclass(slots=True)
+class EditJob:
+    """A pending edit as the dispatcher holds it."""
+
+    id: int
+    post_id: str
+    chat_id: str
+    message_id: str
+    revision: int
+    attempts: int
+    next_attempt_at: datetime
+    style: Style = field(default_factory=Style)
+
+
+class EditJobs:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def queue(self, conn: AsyncConnection, post_ids: Collection[str]) -> int:
+        """One pending job per message sent for these posts (inside the caller's
+        transaction); returns how many messages the change touches."""
+        o, e = schema.outbox, schema.edits
+        now = utcnow()
+        count = 0
+        for chunk in chunks(list(post_ids)):
+            sent = (await conn.execute(
+                select(o.c.id, o.c.post_id, o.c.platform, o.c.chat_id, o.c.message_id)
+                .where(o.c.post_id.in_(chunk), o.c.status == "sent",
+                       o.c.message_id.is_not(None))
+                .order_by(o.c.id)
+            )).all()
+            rows = [
+                {"outbox_id": r.id, "post_id": r.post_id, "platform": r.platform,
+                 "chat_id": r.chat_id, "message_id": r.message_id, "status": PENDING,
+                 "revision": 1, "attempts": 0, "next_attempt_at": now,
+                 "created_at": now, "updated_at": now}
+                for r in sent
+            ]
+            if not rows:
+                continue
+            stmt = self.store.insert(e)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["outbox_id"],
+                set_={"status": PENDING, "revision": e.c.revision + 1, "attempts": 0,
+                      "next_attempt_at": now, "last_error": None, "updated_at": now},
+                where=e.c.status != GONE,
+            )
+            for part in chunks(rows):
+                await conn.execute(stmt, part)
+            count += len(rows)
+        return count
+
+    async def pending(self, platform: str) -> list[EditJob]:
+        """Pending jobs of a platform, oldest first, with the style of their delivery."""
+        e, o = schema.edits, schema.outbox
+        stmt = (
+            select(e.c.id, e.c.post_id, e.c.chat_id, e.c.message_id, e.c.revision,
+                   e.c.attempts, e.c.next_attempt_at, o.c.format, o.c.silent, o.c.publish)
+            .join(o, o.c.id == e.c.outbox_id)
+            .where(e.c.platform == platform, e.c.status == PENDING)
+            .order_by(e.c.id)
+        )
+        async with self.store.engine.connect() as conn:
+            rows = (await conn.execute(stmt)).all()
+        return [
+            EditJob(r.id, r.post_id, r.chat_id, r.message_id, r.revision, r.attempts,
+                    r.next_attempt_at, style_from_row(r))
+            for r in rows
+        ]
+
+    async def _set(self, job: EditJob, *, same_revision: bool, **values: object) -> bool:
+        e = schema.edits
+        where = and_(e.c.id == job.id, e.c.status == PENDING)
+        if same_revision:
+            where = and_(where, e.c.revision == job.revision)
+        async with self.store.engine.begin() as conn:
+            result = await conn.execute(
+                update(e).where(where).values(updated_at=utcnow(), **values)
+            )
+        return bool(result.rowcount)
+
+    async def finish(self, job: EditJob, status: str, error: str | None = None) -> bool:
+        """The job ended (done, gone, failed); False when a newer save made it pending
+        again meanwhile (it is then edited once more)."""
+        return await self._set(job, same_revision=True, status=status,
+                               last_error=None if error is None else error[:500])
+
+    async def postpone(self, job: EditJob, until: datetime, attempts: int, error: str) -> None:
+        """Keep the job pending, to be tried again at `until`."""
+        await self._set(job, same_revision=False, next_attempt_at=until, attempts=attempts,
+                        last_error=error[:500])
+
+    async def count(self, platforms: Collection[str], status: str = PENDING) -> int:
+        e = schema.edits
+        stmt = select(func.count()).where(
+            e.c.status == literal(status), e.c.platform.in_(list(platforms))
+        )
+        async with self.store.engine.connect() as conn:
+            return int((await conn.execute(stmt)).scalar_one())

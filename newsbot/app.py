@@ -114,7 +114,7 @@ class Newsroom:
         tz = self.config.site.tzinfo
         self.queries = Queries(self.store, tz)
         self.outbox = Outbox(self.store, tz)
-        self.edits = EditJobs(self.store)
+        self.edits = EditJobs(self.store, enabled=self.config.delivery.edits == "update")
         self.subscriptions = Subscriptions(self.store)
         self.desk = CommandDesk(self.queries, self.subscriptions, queued=self._wake_dispatchers)
         web = self.config.web
@@ -131,7 +131,7 @@ class Newsroom:
             )
         self.indexer = Indexer(
             self.store, self.config.site, self.outbox, set(self.adapters), self.clock,
-            edits=self.edits if self.config.delivery.edits == "update" else None,
+            edits=self.edits,
         )
         if self.watch:
             # Watch before the first scan: anything written while it runs is seen again.

@@ -33,7 +33,7 @@ from typing import Any
 
 from newsbot.adapter import Adapter
 from newsbot.delivery.chat_queues import ChatQueues
-from newsbot.delivery.edits import DONE, FAILED, GONE, EditJob, EditJobs
+from newsbot.delivery.edits import DONE, FAILED, GONE, EditJob, EditJobs, shown
 from newsbot.delivery.errors import (
     ChatMigrated,
     DeliveryError,
@@ -46,6 +46,7 @@ from newsbot.delivery.errors import (
 from newsbot.delivery.outbox import Delivery, Outbox
 from newsbot.delivery.retry import PlatformHealth, backoff, later
 from newsbot.store import utcnow
+from newsbot.types import Summary
 
 log = logging.getLogger(__name__)
 
@@ -308,6 +309,19 @@ class Dispatcher:
             self._answered()
             await self.outbox.mark_sent(row.id, message_id)
             self._queues.retire_head(chat, row)
+            await self._overtaken(row, summary)
+
+    async def _overtaken(self, row: Delivery, summary: Summary) -> None:
+        """If the post changed visibly while its story was on its way (too early for the
+        change to find the message sent), the message gets an edit now."""
+        if self._edits is None or not self._edits.enabled:
+            return
+        newest = await self.outbox.summary_for(row.post_id)
+        if newest is not None and shown(newest) != shown(summary):
+            log.info("%s: %s changed while being sent to %s; editing it", self.platform,
+                     row.post_id, row.chat_id)
+            await self._edits.queue_delivery(row.id)
+            self.wake()
 
     async def _postpone(self, row: Delivery, until: datetime, attempts: int, error: str) -> None:
         row.next_attempt_at, row.attempts = until, attempts

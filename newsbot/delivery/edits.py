@@ -11,6 +11,10 @@ while its edit is on the way is edited again, never lost.
 Job states: pending → done | gone (the message no longer exists) | failed (the
 platform refuses it for good, or the post was withdrawn). A later change makes a
 done or failed job pending again; a gone one stays gone.
+
+A change can also land while the story's first delivery is on its way (read
+before the change, confirmed after it): the dispatcher then compares what it sent
+with the post as it is now and queues the edit itself (`queue_delivery`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -31,10 +36,10 @@ from newsbot.types import Post, Style, Summary
 PENDING, DONE, GONE, FAILED = "pending", "done", "gone", "failed"
 
 
-def shown(post: Post) -> tuple[object, ...]:
+def shown(story: Post | Summary) -> tuple[object, ...]:
     """What a reader sees of a post in a delivered message, whitespace aside: two
     versions with the same `shown` need no edit."""
-    summary = Summary.of(post)
+    summary = Summary.of(story) if isinstance(story, Post) else story
 
     def words(text: str) -> str:
         return " ".join(text.split())
@@ -58,42 +63,54 @@ class EditJob:
 
 
 class EditJobs:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, enabled: bool = True) -> None:
         self.store = store
+        #: `delivery.edits = "update"`: changes write jobs (pending ones are sent either way)
+        self.enabled = enabled
 
     async def queue(self, conn: AsyncConnection, post_ids: Collection[str]) -> int:
         """One pending job per message sent for these posts (inside the caller's
         transaction); returns how many messages the change touches."""
-        o, e = schema.outbox, schema.edits
-        now = utcnow()
+        o = schema.outbox
         count = 0
         for chunk in chunks(list(post_ids)):
-            sent = (await conn.execute(
-                select(o.c.id, o.c.post_id, o.c.platform, o.c.chat_id, o.c.message_id)
-                .where(o.c.post_id.in_(chunk), o.c.status == "sent",
-                       o.c.message_id.is_not(None))
-                .order_by(o.c.id)
-            )).all()
-            rows = [
-                {"outbox_id": r.id, "post_id": r.post_id, "platform": r.platform,
-                 "chat_id": r.chat_id, "message_id": r.message_id, "status": PENDING,
-                 "revision": 1, "attempts": 0, "next_attempt_at": now,
-                 "created_at": now, "updated_at": now}
-                for r in sent
-            ]
-            if not rows:
-                continue
-            stmt = self.store.insert(e)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["outbox_id"],
-                set_={"status": PENDING, "revision": e.c.revision + 1, "attempts": 0,
-                      "next_attempt_at": now, "last_error": None, "updated_at": now},
-                where=e.c.status != GONE,
-            )
-            for part in chunks(rows):
-                await conn.execute(stmt, part)
-            count += len(rows)
+            count += await self._queue(conn, o.c.post_id.in_(chunk))
         return count
+
+    async def queue_delivery(self, outbox_id: int) -> None:
+        """One pending job for the message of that (sent) outbox row: its post changed
+        while the story was on its way, so the message shows an older version."""
+        async with self.store.engine.begin() as conn:
+            await self._queue(conn, schema.outbox.c.id == outbox_id)
+
+    async def _queue(self, conn: AsyncConnection, which: Any) -> int:
+        """A pending job for each sent message of the outbox rows `which` selects."""
+        o, e = schema.outbox, schema.edits
+        now = utcnow()
+        sent = (await conn.execute(
+            select(o.c.id, o.c.post_id, o.c.platform, o.c.chat_id, o.c.message_id)
+            .where(which, o.c.status == "sent", o.c.message_id.is_not(None))
+            .order_by(o.c.id)
+        )).all()
+        rows = [
+            {"outbox_id": r.id, "post_id": r.post_id, "platform": r.platform,
+             "chat_id": r.chat_id, "message_id": r.message_id, "status": PENDING,
+             "revision": 1, "attempts": 0, "next_attempt_at": now,
+             "created_at": now, "updated_at": now}
+            for r in sent
+        ]
+        if not rows:
+            return 0
+        stmt = self.store.insert(e)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["outbox_id"],
+            set_={"status": PENDING, "revision": e.c.revision + 1, "attempts": 0,
+                  "next_attempt_at": now, "last_error": None, "updated_at": now},
+            where=e.c.status != GONE,
+        )
+        for part in chunks(rows):
+            await conn.execute(stmt, part)
+        return len(rows)
 
     async def pending(self, platform: str) -> list[EditJob]:
         """Pending jobs of a platform, oldest first, with the style of their delivery."""

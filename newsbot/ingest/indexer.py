@@ -110,8 +110,8 @@ class Indexer:
         self.outbox = outbox
         self.platforms = platforms
         self.clock = clock
-        #: where corrections of delivered posts go (None: `delivery.edits = "ignore"`)
-        self.edits = edits
+        #: where corrections of delivered posts go (none unless enabled: `delivery.edits`)
+        self.edits = edits if edits is not None and edits.enabled else None
         self._lock = asyncio.Lock()  # the watcher, the timer and `scan()` never overlap
 
     async def scan(self, only: Collection[str] | None = None) -> ScanReport:

@@ -92,6 +92,12 @@ class Adapter(abc.ABC):
         cannot edit keep this default: the correction is dropped for their chats."""
         raise Undeliverable(f"{self.platform} cannot edit messages")
 
+    async def delete(self, chat_id: str, message_id: str) -> None:
+        """Delete the message `send` returned as `message_id` (its post was withdrawn).
+        A message already gone raises `MessageGone`; one the platform will not delete,
+        `Undeliverable`. Adapters that cannot delete keep this default."""
+        raise Undeliverable(f"{self.platform} cannot delete messages")
+
     def closed(self) -> asyncio.Event | None:
         """An event set when the adapter ended on its own (the console's input closed),
         which stops the whole bot. Platform adapters never end on their own: None."""

@@ -114,7 +114,9 @@ class Newsroom:
         tz = self.config.site.tzinfo
         self.queries = Queries(self.store, tz)
         self.outbox = Outbox(self.store, tz)
-        self.edits = EditJobs(self.store, enabled=self.config.delivery.edits == "update")
+        delivery = self.config.delivery
+        self.edits = EditJobs(self.store, enabled=delivery.edits == "update",
+                              deletions=delivery.deletions == "delete")
         self.subscriptions = Subscriptions(self.store)
         self.desk = CommandDesk(self.queries, self.subscriptions, queued=self._wake_dispatchers)
         web = self.config.web
@@ -204,6 +206,10 @@ class Newsroom:
         if report.edits:
             log.info("correcting %s: %d messages to edit",
                      ", ".join(report.corrected), report.edits)
+            self._wake_dispatchers()
+        if report.withdrawn:
+            log.info("%d posts withdrawn: %d messages to delete", report.deleted,
+                     report.withdrawn)
             self._wake_dispatchers()
         return report
 

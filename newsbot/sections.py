@@ -156,6 +156,9 @@ class DeliveryConfig(Section):
     #: "update": a visible change to a delivered post edits every message sent for it;
     #: "ignore": messages keep what they said when sent (the store still changes)
     edits: Literal["update", "ignore"] = "update"
+    #: "delete": the messages of a post deleted or unpublished are deleted where the
+    #: platform allows; "keep": they stay
+    deletions: Literal["keep", "delete"] = "keep"
 
 
 class WebConfig(Section):

@@ -148,6 +148,19 @@ async def edit_forum_post(
                               json={"name": post_title(summary)})
 
 
+async def delete_story(
+    client: discord.Client, channel_id: int, message_id: int, *, forum: bool
+) -> None:
+    """Delete a withdrawn story: its message, or in a forum the whole post (the thread,
+    whose id is its first message's)."""
+    if forum:
+        route = Route("DELETE", "/channels/{channel_id}", channel_id=message_id)
+    else:
+        route = Route("DELETE", "/channels/{channel_id}/messages/{message_id}",
+                      channel_id=channel_id, message_id=message_id)
+    await client.http.request(route)
+
+
 async def publish(message: discord.Message, post_id: str) -> None:
     """Crosspost a story just sent to an announcement channel, or say why it was not.
 

@@ -26,7 +26,7 @@ from newsbot.logs import redact, register_secret
 from newsbot.types import Style, Summary
 from newsbot_telegram import errors
 from newsbot_telegram.commands import UpdateHandler
-from newsbot_telegram.edits import edit_story
+from newsbot_telegram.edits import delete_story, edit_story
 from newsbot_telegram.flood_limits import Pacer
 from newsbot_telegram.permissions import Gatekeeper
 from newsbot_telegram.render import Payload, plain_story, story_payload, text_payload
@@ -207,6 +207,12 @@ class TelegramAdapter(Adapter):
             self.payload(summary, style),
             caption_limit=self.caption_limit, text_limit=self.text_limit,
         )
+
+    async def delete(self, chat_id: str, message_id: str) -> None:
+        """Delete a withdrawn story's message (see `edits.py` for what Telegram refuses)."""
+        if self._app is None:
+            raise TransientError("telegram adapter is not running")
+        await delete_story(self._app.bot, Destination.parse(chat_id), int(message_id))
 
     async def _send_photo(
         self, where: Destination, summary: Summary, style: Style, payload: Payload

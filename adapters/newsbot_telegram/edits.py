@@ -12,6 +12,10 @@ the adapter keeps no record of what it sent, so the message itself answers:
   back into text (the old picture stays).
 
 "message is not modified" is success: an edit applied twice is harmless.
+
+A withdrawn story's message is deleted with `deleteMessage`; Telegram refuses to
+delete a bot's messages older than 48 hours in groups ("message can't be
+deleted"): those stay, and the job ends failed instead of being retried.
 """
 
 from __future__ import annotations
@@ -32,10 +36,10 @@ from newsbot_telegram.topics import Destination
 log = logging.getLogger(__name__)
 
 NOT_MODIFIED = "message is not modified"
-GONE = ("message to edit not found", "message_id_invalid")
+GONE = ("message to edit not found", "message to delete not found", "message_id_invalid")
 NO_TEXT = "there is no text in the message to edit"
 #: refusals that mean this message can never take the edit
-CANNOT_EDIT = ("message can't be edited",)
+CANNOT_EDIT = ("message can't be edited", "message can't be deleted")
 
 
 def _says(exc: tg.TelegramError, *markers: str) -> bool:
@@ -96,5 +100,13 @@ async def edit_story(
                 chat_id=where.chat, message_id=message_id,
                 caption=story_html(summary, caption_limit), parse_mode=PARSE_MODE,
             ))
+    except tg.TelegramError as exc:
+        raise edit_error(exc) from exc
+
+
+async def delete_story(bot: Bot, where: Destination, message_id: int) -> None:
+    """Delete a withdrawn story's message; raises a `DeliveryError`."""
+    try:
+        await bot.delete_message(chat_id=where.chat, message_id=message_id)
     except tg.TelegramError as exc:
         raise edit_error(exc) from exc

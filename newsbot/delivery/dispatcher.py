@@ -11,7 +11,8 @@ A store that cannot be written (read-only, disk full) halts sending at once:
 `on_store_error` tells the newsroom, which stops the bot with one clear line.
 The sends in flight then are the only ones that can go out twice after the fix.
 
-Corrections (`newsbot.delivery.edits`) go through here too, under the same rules
+Corrections (`newsbot.delivery.edits`: edits, and deletions of withdrawn stories'
+messages) go through here too, under the same rules
 and in the same slots: a destination's pending edits are sent only once it has no
 new story waiting (a fix never delays news), one at a time per destination. An
 edit never gives a chat up: a refusal ends that edit (failed), a message gone
@@ -33,7 +34,7 @@ from typing import Any
 
 from newsbot.adapter import Adapter
 from newsbot.delivery.chat_queues import ChatQueues
-from newsbot.delivery.edits import DONE, FAILED, GONE, EditJob, EditJobs, shown
+from newsbot.delivery.edits import DELETE, DONE, FAILED, GONE, EditJob, EditJobs, shown
 from newsbot.delivery.errors import (
     ChatMigrated,
     DeliveryError,
@@ -343,12 +344,16 @@ class Dispatcher:
 
     async def _attempt_edit(self, chat: str, job: EditJob) -> None:
         assert self._edits is not None
+        # a deleted post put back before its deletion went out is edited instead
         summary = await self.outbox.summary_for(job.post_id)
-        if summary is None:
+        if summary is None and job.action != DELETE:
             await self._end_edit(job, FAILED, "post deleted or withdrawn")
             return
         try:
-            await self.adapter.edit(chat, job.message_id, summary, job.style)
+            if summary is None:
+                await self.adapter.delete(chat, job.message_id)
+            else:
+                await self.adapter.edit(chat, job.message_id, summary, job.style)
         except RetryAfter as exc:
             self._answered()
             until = later(exc.seconds)

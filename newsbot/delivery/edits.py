@@ -1,5 +1,10 @@
 """Edit jobs: corrections of messages already delivered, kept in the store like deliveries.
 
+A job's `action` is "edit" (show the post's newest version) or "delete" (the post
+was deleted or unpublished, and `delivery.deletions = "delete"`); a message has
+one job, whose action is the latest that applies (a post deleted, then put back
+before its deletion went out, is edited instead).
+
 When a post that was delivered changes in a way a reader sees, `queue` writes one
 job per message sent for it (an `outbox` row "sent" with a message id), inside the
 transaction that records the change, so a crash loses no correction. A job holds
@@ -34,6 +39,8 @@ from newsbot.types import Post, Style, Summary
 
 #: what `edits.status` may be
 PENDING, DONE, GONE, FAILED = "pending", "done", "gone", "failed"
+#: what `edits.action` may be
+EDIT, DELETE = "edit", "delete"
 
 
 def shown(story: Post | Summary) -> tuple[object, ...]:
@@ -60,21 +67,26 @@ class EditJob:
     attempts: int
     next_attempt_at: datetime
     style: Style = field(default_factory=Style)
+    action: str = EDIT
 
 
 class EditJobs:
-    def __init__(self, store: Store, *, enabled: bool = True) -> None:
+    def __init__(self, store: Store, *, enabled: bool = True, deletions: bool = False) -> None:
         self.store = store
         #: `delivery.edits = "update"`: changes write jobs (pending ones are sent either way)
         self.enabled = enabled
+        #: `delivery.deletions = "delete"`: withdrawn posts have their messages deleted
+        self.deletions = deletions
 
-    async def queue(self, conn: AsyncConnection, post_ids: Collection[str]) -> int:
+    async def queue(
+        self, conn: AsyncConnection, post_ids: Collection[str], action: str = EDIT
+    ) -> int:
         """One pending job per message sent for these posts (inside the caller's
         transaction); returns how many messages the change touches."""
         o = schema.outbox
         count = 0
         for chunk in chunks(list(post_ids)):
-            count += await self._queue(conn, o.c.post_id.in_(chunk))
+            count += await self._queue(conn, o.c.post_id.in_(chunk), action)
         return count
 
     async def queue_delivery(self, outbox_id: int) -> None:
@@ -83,7 +95,7 @@ class EditJobs:
         async with self.store.engine.begin() as conn:
             await self._queue(conn, schema.outbox.c.id == outbox_id)
 
-    async def _queue(self, conn: AsyncConnection, which: Any) -> int:
+    async def _queue(self, conn: AsyncConnection, which: Any, action: str = EDIT) -> int:
         """A pending job for each sent message of the outbox rows `which` selects."""
         o, e = schema.outbox, schema.edits
         now = utcnow()
@@ -95,7 +107,7 @@ class EditJobs:
         rows = [
             {"outbox_id": r.id, "post_id": r.post_id, "platform": r.platform,
              "chat_id": r.chat_id, "message_id": r.message_id, "status": PENDING,
-             "revision": 1, "attempts": 0, "next_attempt_at": now,
+             "action": action, "revision": 1, "attempts": 0, "next_attempt_at": now,
              "created_at": now, "updated_at": now}
             for r in sent
         ]
@@ -104,7 +116,8 @@ class EditJobs:
         stmt = self.store.insert(e)
         stmt = stmt.on_conflict_do_update(
             index_elements=["outbox_id"],
-            set_={"status": PENDING, "revision": e.c.revision + 1, "attempts": 0,
+            set_={"status": PENDING, "action": action, "revision": e.c.revision + 1,
+                  "attempts": 0,
                   "next_attempt_at": now, "last_error": None, "updated_at": now},
             where=e.c.status != GONE,
         )
@@ -117,7 +130,8 @@ class EditJobs:
         e, o = schema.edits, schema.outbox
         stmt = (
             select(e.c.id, e.c.post_id, e.c.chat_id, e.c.message_id, e.c.revision,
-                   e.c.attempts, e.c.next_attempt_at, o.c.format, o.c.silent, o.c.publish)
+                   e.c.attempts, e.c.next_attempt_at, o.c.format, o.c.silent, o.c.publish,
+                   e.c.action)
             .join(o, o.c.id == e.c.outbox_id)
             .where(e.c.platform == platform, e.c.status == PENDING)
             .order_by(e.c.id)
@@ -126,7 +140,7 @@ class EditJobs:
             rows = (await conn.execute(stmt)).all()
         return [
             EditJob(r.id, r.post_id, r.chat_id, r.message_id, r.revision, r.attempts,
-                    r.next_attempt_at, style_from_row(r))
+                    r.next_attempt_at, style_from_row(r), r.action)
             for r in rows
         ]
 

@@ -108,11 +108,13 @@ async def delete_files(conn: AsyncConnection, paths: list[str]) -> None:
         await conn.execute(delete(f).where(f.c.path.in_(chunk)))
 
 
-async def delete_orphans(conn: AsyncConnection, outbox: Outbox, post_ids: set[str]) -> int:
+async def delete_orphans(
+    conn: AsyncConnection, outbox: Outbox, post_ids: set[str]
+) -> list[str]:
     """Posts no file provides any more disappear from queries and from the outbox;
-    returns how many did."""
+    returns their ids."""
     if not post_ids:
-        return 0
+        return []
     f, p = schema.files, schema.posts
     ids = list(post_ids)
     still = set()
@@ -123,7 +125,7 @@ async def delete_orphans(conn: AsyncConnection, outbox: Outbox, post_ids: set[st
     for chunk in chunks(gone):
         await conn.execute(update(p).where(p.c.id.in_(chunk)).values(status="deleted"))
     await outbox.drop_for_posts(conn, gone)
-    return len(gone)
+    return gone
 
 
 async def release_held(conn: AsyncConnection, now: datetime) -> bool:

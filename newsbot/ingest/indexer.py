@@ -12,8 +12,10 @@ every live post not yet announced is announced, oldest first, together with
 its outbox rows, so the store never says "announced" without the deliveries,
 nor the reverse. A post already announced that changes in a way a reader sees
 gets an edit job per message delivered for it (`newsbot.delivery.edits`), in the
-transaction that writes the change. That includes posts a scan cut short between two batches
-wrote but never announced: the next scan announces them.
+transaction that writes the change (and, with `delivery.deletions = "delete"`,
+a deleted or unpublished one a deletion job per message). That includes posts a
+scan cut short between two batches wrote but never announced: the next scan
+announces them.
 
 Rules: the very first scan of a store indexes without announcing (no flood);
 it is the first run until that scan completes, so a first scan cut short
@@ -40,7 +42,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from newsbot.config import SiteConfig
-from newsbot.delivery.edits import EditJobs
+from newsbot.delivery.edits import DELETE, EditJobs
 from newsbot.delivery.outbox import Outbox
 from newsbot.ingest import index_writes
 from newsbot.ingest.file_reads import FileRead, Wanted
@@ -73,6 +75,8 @@ class ScanReport:
     #: messages already delivered that this scan's corrections will edit
     edits: int = 0
     corrected: list[str] = field(default_factory=list)  # ids of posts corrected
+    #: messages of deleted posts this scan will delete (`delivery.deletions = "delete"`)
+    withdrawn: int = 0
     problems: list[Problem] = field(default_factory=list)
     first_run: bool = False
 
@@ -112,6 +116,8 @@ class Indexer:
         self.clock = clock
         #: where corrections of delivered posts go (none unless enabled: `delivery.edits`)
         self.edits = edits if edits is not None and edits.enabled else None
+        #: where deletions of withdrawn posts' messages go (none unless enabled)
+        self.deletions = edits if edits is not None and edits.deletions else None
         self._lock = asyncio.Lock()  # the watcher, the timer and `scan()` never overlap
 
     async def scan(self, only: Collection[str] | None = None) -> ScanReport:
@@ -275,7 +281,10 @@ class Indexer:
             post_id for path in removed if (post_id := known[path][1]) is not None
         )
         orphans = state.orphans - state.seen
-        state.report.deleted = await index_writes.delete_orphans(conn, self.outbox, orphans)
+        gone = await index_writes.delete_orphans(conn, self.outbox, orphans)
+        state.report.deleted = len(gone)
+        if gone and self.deletions is not None:  # same transaction: no deletion lost
+            state.report.withdrawn += await self.deletions.queue(conn, gone, DELETE)
         state.released = await index_writes.release_held(conn, state.now)
         await self._announce(conn, await index_writes.unannounced(conn), state)
         if state.first_run:

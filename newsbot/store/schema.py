@@ -142,7 +142,8 @@ outbox = Table(
 #: one edit job per delivered message (`outbox` row) whose post changed visibly since it was
 #: sent; written in the transaction that records the change. Saves in a row bump `revision`
 #: of the one row, so they collapse into one edit that renders the newest version when sent.
-#: status: pending, done, gone (the message no longer exists), failed (refused for good)
+#: status: pending, done, gone (the message no longer exists), failed (refused for good);
+#: action: edit (show the newest version) or delete (the post was deleted or unpublished)
 edits = Table(
     "edits",
     metadata,
@@ -153,6 +154,7 @@ edits = Table(
     Column("chat_id", String(64), nullable=False),
     Column("message_id", String(64), nullable=False),
     Column("status", String(16), nullable=False),
+    Column("action", String(8), nullable=False, server_default="edit"),
     Column("revision", Integer, nullable=False, default=1),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", DateTime, nullable=False),

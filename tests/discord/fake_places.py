@@ -15,7 +15,8 @@ Part of `FakeDiscord` (a mixin, so `fake_discord.py` stays readable). It serves:
   channel (Discord's 10), a 429 with the wait beyond that.
 - `PATCH /channels/{id}/messages/{message}`: editing a message the bot sent (Unknown
   Message, 10008, when it is not there any more, see `delete_message`), and
-  `PATCH /channels/{thread}`: renaming a thread (a forum post's title).
+  `PATCH /channels/{thread}`: renaming a thread (a forum post's title); `DELETE` of
+  a message (204) and of a thread (a forum post, answered with the channel).
 """
 
 from __future__ import annotations
@@ -77,6 +78,9 @@ class FakePlaces:
         router.add_patch(API_PREFIX + "/channels/{channel}/messages/{message}",
                          self._edit_message)
         router.add_patch(API_PREFIX + "/channels/{channel}", self._edit_channel)
+        router.add_delete(API_PREFIX + "/channels/{channel}/messages/{message}",
+                          self._delete_message)
+        router.add_delete(API_PREFIX + "/channels/{channel}", self._delete_channel)
 
     # -- what tests look at -----------------------------------------------------
 
@@ -214,4 +218,29 @@ class FakePlaces:
         body = await request.json()
         if "name" in body:
             channel.name = body["name"]
+        return json_response(channel_object(channel))
+
+    async def _delete_message(self, request: web.Request) -> web.Response:
+        channel_id, message_id = request.match_info["channel"], request.match_info["message"]
+        channel = self.channels.get(channel_id)
+        if channel is None:
+            return self._refused("unknown_channel")
+        if not channel.bot_permissions & VIEW_CHANNEL:
+            return self._refused("missing_access")
+        found = self.messages.get(message_id)
+        if found is None or found["channel_id"] != channel_id:
+            return self._refused("unknown_message")
+        del self.messages[message_id]
+        return web.Response(status=204, headers=bucket_headers())
+
+    async def _delete_channel(self, request: web.Request) -> web.Response:
+        channel = self.channels.get(request.match_info["channel"])
+        if channel is None:
+            return self._refused("unknown_channel")
+        if not channel.bot_permissions & VIEW_CHANNEL:
+            return self._refused("missing_access")
+        del self.channels[channel.id]
+        for message_id in [m["id"] for m in self.messages.values()
+                           if m["channel_id"] == channel.id]:
+            del self.messages[message_id]
         return json_response(channel_object(channel))

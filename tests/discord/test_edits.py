@@ -11,6 +11,7 @@ from sqlalchemy import select
 from newsbot.app import Newsroom
 from newsbot.store import schema
 from newsbot.types import Chat
+from tests.discord.conftest import discord_config, discord_room
 from tests.discord.fake_discord import FakeDiscord
 from tests.discord.objects import FORUM, NEWS, SPORT
 from tests.helpers import write_post
@@ -84,3 +85,27 @@ async def test_a_deleted_message_leaves_its_edit_gone(
     assert [(r.status, r.path) for r in patches] == [
         (404, f"/channels/{NEWS}/messages/{message_id}")]
     assert await job_states(room) == [(NEWS, "gone")]
+
+
+async def test_deletions_remove_the_message_and_the_forum_post(
+    tmp_path: Path, fake: FakeDiscord, posts: Path
+) -> None:
+    room = discord_room(discord_config(tmp_path, fake))
+    room.config.delivery.deletions = "delete"
+    await room.start()
+    try:
+        for channel in (NEWS, FORUM):
+            await room.subscriptions.subscribe(chat(channel))
+        await save(room, posts, "Starmer in Tokyo")
+        [thread_id] = [c.id for c in fake.channels.values() if c.parent_id == FORUM]
+        (posts / POST).unlink()
+        await room.scan()
+        await room.drain()
+        assert fake.messages_in(NEWS) == [] and thread_id not in fake.channels
+        deletes = sorted((r.path, r.status) for r in fake.requests if r.method == "DELETE")
+        [message] = [p.rsplit("/", 1)[1] for p, _ in deletes if "/messages/" in p]
+        assert deletes == sorted([(f"/channels/{NEWS}/messages/{message}", 204),
+                                  (f"/channels/{thread_id}", 200)])
+        assert await job_states(room) == sorted([(NEWS, "done"), (FORUM, "done")])
+    finally:
+        await room.stop()

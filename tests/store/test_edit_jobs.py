@@ -37,4 +37,4 @@ async def test_a_store_from_revision_0006_migrates_and_takes_edit_jobs(tmp_path:
     finally:
         await store.close()
     assert (job.post_id, job.chat_id, job.message_id, job.revision) == ("a.md", "-1001", "42", 2)
-    assert (job.style.format, job.style.silent) == ("compact", True)
+    assert (job.style.format, job.style.silent, job.action) == ("compact", True, "edit")

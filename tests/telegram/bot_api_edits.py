@@ -1,5 +1,5 @@
 """The fake Bot API's edit methods: `editMessageText`, `editMessageCaption` and
-`editMessageMedia`, answered as Telegram answers them.
+`editMessageMedia` (and the answers of `deleteMessage`), as Telegram answers them.
 
 The fake remembers each message it sent (`Sent`: text or photo, what it shows);
 an edit of a message it does not hold is "message to edit not found", an edit that
@@ -7,7 +7,8 @@ changes nothing is "message is not modified", `editMessageText` of a photo messa
 is "there is no text in the message to edit" and `editMessageCaption` of a text
 message "there is no caption in the message to edit". `editMessageMedia` turns a
 text message into a photo message, as Telegram allows; nothing turns a photo
-message back into text.
+message back into text. `deleteMessage` removes a message, except one older than
+48 hours (`FakeBotAPI.age`) outside a private chat: "message can't be deleted".
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ NOT_MODIFIED = ApiError(
 )
 NO_TEXT = ApiError(400, "Bad Request: there is no text in the message to edit")
 NO_CAPTION = ApiError(400, "Bad Request: there is no caption in the message to edit")
+DELETE_NOT_FOUND = ApiError(400, "Bad Request: message to delete not found")
+#: a bot cannot delete its messages older than 48 hours outside private chats
+CANNOT_DELETE = ApiError(400, "Bad Request: message can't be deleted")
 
 
 @dataclass
@@ -34,6 +38,7 @@ class Sent:
     markup: str
     photo: str | None = None
     visible: str = ""
+    old: bool = False  # sent more than 48 hours ago
 
 
 def edit(sent: Sent | None, method: str, params: dict[str, Any]) -> ApiError | tuple[str, str]:

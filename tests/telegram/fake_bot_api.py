@@ -57,7 +57,7 @@ from telegram import (
 
 from tests.telegram.bot_api_answers import ApiError, FloodGate, FloodLimits
 from tests.telegram.bot_api_checks import SpecChecker, telegram_html, utf16
-from tests.telegram.bot_api_edits import Sent, edit
+from tests.telegram.bot_api_edits import CANNOT_DELETE, DELETE_NOT_FOUND, Sent, edit
 from tests.telegram.bot_api_topics import Topic, thread_answer
 
 TOKEN = "123456789:AAFakeTokenForNewsbotTests_abcdefghij"
@@ -301,6 +301,10 @@ class FakeBotAPI:
         return [c for c in self.calls if c.method in EDITING and c.ok
                 and (chat_id is None or c.chat_id == chat_id)]
 
+    def age(self, chat_id: int, message_id: int) -> None:
+        """That message is now older than 48 hours: in a group it cannot be deleted."""
+        self.messages[(chat_id, message_id)].old = True
+
     def forget(self, chat_id: int, message_id: int) -> None:
         """Someone deleted that message: edits of it find nothing any more."""
         self.messages.pop((chat_id, message_id), None)
@@ -458,6 +462,19 @@ class FakeBotAPI:
         self.messages[(chat.id, message_id)] = Sent(
             kind, str(call.params.get(key, "")), call.params.get("photo"), text)
         return message
+
+    async def _api_deleteMessage(self, call: Call) -> Any:
+        chat = self._chat(call.chat_id)
+        if isinstance(chat, ApiError):
+            return chat
+        key = (chat.id, int(call.params.get("message_id") or 0))
+        sent = self.messages.get(key)
+        if sent is None:
+            return DELETE_NOT_FOUND
+        if sent.old and chat.type != Chat.PRIVATE:
+            return CANNOT_DELETE
+        del self.messages[key]
+        return True
 
     async def _api_editMessageText(self, call: Call) -> Any:
         return self._edit(call)

@@ -1,6 +1,7 @@
-"""Corrections reach the chats: an `edits` table holds one job per delivered message whose
-post changed visibly. Existing stores start with no jobs (nothing is edited after the
-fact for changes made before the upgrade).
+"""Corrections reach the chats: an `edits` table holds one job per delivered message
+whose post changed visibly (an edit) or was deleted (a deletion, when configured).
+Existing stores start with no jobs: nothing is edited for changes made before the
+upgrade.
 
 Revision ID: 0007
 Revises: 0006
@@ -25,6 +26,7 @@ def upgrade() -> None:
         sa.Column("chat_id", sa.String(64), nullable=False),
         sa.Column("message_id", sa.String(64), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("action", sa.String(8), nullable=False, server_default="edit"),
         sa.Column("revision", sa.Integer, nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False),
         sa.Column("next_attempt_at", sa.DateTime, nullable=False),

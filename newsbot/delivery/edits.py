@@ -173,3 +173,20 @@ class EditJobs:
         )
         async with self.store.engine.connect() as conn:
             return int((await conn.execute(stmt)).scalar_one())
+
+
+async def job_counts(conn: AsyncConnection) -> dict[str, int]:
+    """How many jobs are in each state (for `newsbot check`)."""
+    e = schema.edits
+    rows = await conn.execute(select(e.c.status, func.count()).group_by(e.c.status))
+    return {status: int(count) for status, count in rows.all()}
+
+
+async def failed_jobs(conn: AsyncConnection, limit: int = 5) -> list[Any]:
+    """The latest jobs that failed, with what the platform said."""
+    e = schema.edits
+    stmt = (select(e.c.platform, e.c.chat_id, e.c.message_id, e.c.post_id, e.c.action,
+                   e.c.last_error)
+            .where(e.c.status == FAILED).order_by(e.c.updated_at.desc(), e.c.id.desc())
+            .limit(limit))
+    return list((await conn.execute(stmt)).all())

@@ -15,6 +15,7 @@ import os
 import sys
 import unicodedata
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -197,7 +198,9 @@ def describe_corrections(url: str) -> list[str]:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
         return []
-    return asyncio.run(_corrections(url))
+    # in a thread of its own: `check` may be called where an event loop already runs
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _corrections(url)).result()
 
 
 async def _corrections(url: str) -> list[str]:

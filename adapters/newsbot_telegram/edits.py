@@ -14,8 +14,8 @@ the adapter keeps no record of what it sent, so the message itself answers:
 "message is not modified" is success: an edit applied twice is harmless.
 
 A withdrawn story's message is deleted with `deleteMessage`; Telegram refuses to
-delete a bot's messages older than 48 hours in groups ("message can't be
-deleted"): those stay, and the job ends failed instead of being retried.
+delete a message older than 48 hours ("message can't be deleted"): those stay,
+and the job ends failed instead of being retried.
 """
 
 from __future__ import annotations

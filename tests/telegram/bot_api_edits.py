@@ -8,7 +8,7 @@ is "there is no text in the message to edit" and `editMessageCaption` of a text
 message "there is no caption in the message to edit". `editMessageMedia` turns a
 text message into a photo message, as Telegram allows; nothing turns a photo
 message back into text. `deleteMessage` removes a message, except one older than
-48 hours (`FakeBotAPI.age`) outside a private chat: "message can't be deleted".
+48 hours (`FakeBotAPI.age`): "message can't be deleted".
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ NOT_MODIFIED = ApiError(
 NO_TEXT = ApiError(400, "Bad Request: there is no text in the message to edit")
 NO_CAPTION = ApiError(400, "Bad Request: there is no caption in the message to edit")
 DELETE_NOT_FOUND = ApiError(400, "Bad Request: message to delete not found")
-#: a bot cannot delete its messages older than 48 hours outside private chats
+#: a message older than 48 hours cannot be deleted (the Bot API's deleteMessage)
 CANNOT_DELETE = ApiError(400, "Bad Request: message can't be deleted")
 
 

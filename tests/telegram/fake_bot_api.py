@@ -302,7 +302,7 @@ class FakeBotAPI:
                 and (chat_id is None or c.chat_id == chat_id)]
 
     def age(self, chat_id: int, message_id: int) -> None:
-        """That message is now older than 48 hours: in a group it cannot be deleted."""
+        """That message is now older than 48 hours: it cannot be deleted any more."""
         self.messages[(chat_id, message_id)].old = True
 
     def forget(self, chat_id: int, message_id: int) -> None:
@@ -471,7 +471,7 @@ class FakeBotAPI:
         sent = self.messages.get(key)
         if sent is None:
             return DELETE_NOT_FOUND
-        if sent.old and chat.type != Chat.PRIVATE:
+        if sent.old:
             return CANNOT_DELETE
         del self.messages[key]
         return True

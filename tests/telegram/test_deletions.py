@@ -1,6 +1,6 @@
 """Withdrawn stories with `delivery.deletions = "delete"`: the messages of a post deleted
-or unpublished are deleted where Telegram allows, through the fake Bot API; a group
-message older than 48 hours stays, once refused, never retried."""
+or unpublished are deleted where Telegram allows, through the fake Bot API; a message
+older than 48 hours stays, once refused, never retried."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ async def deleting(tmp_path: Path, fake: FakeBotAPI, posts: Path) -> AsyncIterat
         await room.stop()
 
 
-async def test_a_deleted_post_has_its_messages_deleted_except_old_group_ones(
+async def test_a_deleted_post_has_its_messages_deleted_except_old_ones(
     deleting: Newsroom, fake: FakeBotAPI, posts: Path
 ) -> None:
     sent = {c.chat_id: c.result["message_id"] for c in fake.delivered()}
@@ -55,7 +55,7 @@ async def test_a_deleted_post_has_its_messages_deleted_except_old_group_ones(
     (posts / POST).unlink()
     await deleting.scan()
     await deleting.drain()
-    assert list(fake.messages) == [(-100222, sent[-100222])]  # the old group message stays
+    assert list(fake.messages) == [(-100222, sent[-100222])]  # the old message stays
     refused = fake.requests("deleteMessage", -100222)
     assert [c.description for c in refused] == ["Bad Request: message can't be deleted"]
     assert sorted(await jobs(deleting)) == [

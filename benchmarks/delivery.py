@@ -30,6 +30,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from benchmarks import corrections
 from benchmarks.corpus import PostWriter, fresh_post
 from benchmarks.report import percentiles
 from benchmarks.site import Endpoints, load, token_env, write_config
@@ -42,6 +43,7 @@ from tests.telegram.bot_api_checks import SpecChecker
 from tests.telegram.fake_bot_api import SENDING, Call, FakeBotAPI, FloodLimits
 
 LANES = 4
+FAN_OUT_TITLE = "Fan-out: one story for every subscriber"
 IMAGE = "assets/images/7c1e9a4b2d3f4e5a8b6c0d1e2f3a4b5c.jpg"
 
 
@@ -129,11 +131,35 @@ async def measure(
             await asyncio.sleep(CATCH_UP_SECONDS + 0.5)
             detect = await _detect(fakes, posts_dir, samples, period, tg_lanes, dc_lanes)
             fan = await _fan_out(fakes, room, posts_dir, [str(c) for c in tg_fan], dc_fan)
+            # corrections of what was just delivered (see `corrections.py`)
+            stories = [(path, title, [f"lane{n % LANES}"], IMAGE)
+                       for n, (path, title) in enumerate(_samples(posts_dir, samples))]
+            first_edit = await corrections.save_to_first_edit(fakes, stories, period)
+            fan_path, fan_title = _fan_out_story(posts_dir)
+            fixes = await corrections.correction_fan_out(
+                fakes, room, fan_path, fan_title, ["fanout"], IMAGE,
+                [str(c) for c in tg_fan], dc_fan)
         finally:
             await room.stop()
     finally:
         await fakes.close()
-    return {"detect_to_deliver": detect, "fan_out": fan, "protocol_problems": fakes.problems}
+    return {"detect_to_deliver": detect, "fan_out": fan, "save_to_first_edit": first_edit,
+            "correction_fan_out": fixes, "protocol_problems": fakes.problems}
+
+
+def _samples(posts_dir: Path, samples: int) -> list[tuple[Path, str]]:
+    """The sample stories `_detect` wrote: (file, title)."""
+    folder = posts_dir / "live"
+    return [(next(folder.glob(f"*-sample-{number}.md")), _sample_title(number))
+            for number in range(samples)]
+
+
+def _sample_title(number: int) -> str:
+    return f"Sample {number} from the newsroom"
+
+
+def _fan_out_story(posts_dir: Path) -> tuple[Path, str]:
+    return next((posts_dir / "live").glob("*-fan-out.md")), FAN_OUT_TITLE
 
 
 async def _detect(
@@ -146,7 +172,7 @@ async def _detect(
     folder.mkdir(parents=True, exist_ok=True)
     for number in range(samples):
         lane = number % LANES
-        title = f"Sample {number} from the newsroom"
+        title = _sample_title(number)
         data = fresh_post(title, [f"lane{lane}"], IMAGE).encode()
         path = folder / f"{time.strftime('%Y-%m-%d')}-sample-{number}.md"
         tg_since, dc_since = len(fakes.telegram.calls), len(fakes.discord.requests)
@@ -187,7 +213,7 @@ async def _first(found: Callable[[], Sequence[Any]], within: float = 5.0) -> flo
 async def _fan_out(
     fakes: Fakes, room: Newsroom, posts_dir: Path, tg_chats: list[str], dc_channels: list[str]
 ) -> dict[str, Any]:
-    title = "Fan-out: one story for every subscriber"
+    title = FAN_OUT_TITLE
     tg_since, dc_since = len(fakes.telegram.calls), len(fakes.discord.requests)
     tg_throttled, dc_throttled = len(fakes.telegram.throttled), len(fakes.discord.throttled)
     path = posts_dir / "live" / f"{time.strftime('%Y-%m-%d')}-fan-out.md"

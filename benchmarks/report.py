@@ -84,6 +84,16 @@ def _fan_out(platform: str) -> Target:
     return Target(f"fan-out, {platform.title()}", "≥ 95%, 0 × 429, 0 lost, 0 dup", value, met)
 
 
+def _correction(platform: str) -> Target:
+    fan = _fan_out(platform)
+
+    def moved(figures: dict[str, Any]) -> dict[str, Any]:
+        return {"fan_out": figures.get("correction_fan_out") or {}}
+
+    return Target(f"correction fan-out, {platform.title()}", fan.wanted,
+                  lambda f: fan.value(moved(f)), lambda f: fan.met(moved(f)))
+
+
 TARGETS = [
     *(
         _bound(f"detect→deliver {q}, {platform.title()}", f"≤ {limit} ms",
@@ -93,6 +103,10 @@ TARGETS = [
     ),
     _fan_out("telegram"),
     _fan_out("discord"),
+    _bound("save→first edit p50", "≤ 300 ms", ("save_to_first_edit", "p50_ms"), most=300,
+           unit="ms"),
+    _correction("telegram"),
+    _correction("discord"),
     _bound("cold index", "≥ 5,000 posts/s", ("index", "cold_posts_per_s"), least=5000,
            unit="posts/s"),
     _bound("cold index ÷ plain frontmatter.load", "≥ 1.0", ("index", "cold_vs_baseline"),
@@ -147,6 +161,24 @@ def table(figures: dict[str, Any]) -> str:
             f = fan[platform]
             rows.append((
                 f"fan-out, {platform.title()}, {f['destinations']:,} destinations",
+                f"{f['wall_seconds']} s · {f['rate_per_s']}/s = {f['percent_of_limit']}% of "
+                f"{f['limit_per_s']:g}/s · {f['throttled_429']} × 429 · {f['lost']} lost · "
+                f"{f['duplicated']} duplicated",
+            ))
+    first_edit = figures.get("save_to_first_edit")
+    if first_edit and first_edit["p50_ms"] is not None:
+        rows.append((
+            f"save→first edit request ({first_edit['samples']} corrections)",
+            f"p50 {first_edit['p50_ms']:.0f} ms · p95 {first_edit['p95_ms']:.0f} ms · "
+            f"p99 {first_edit['p99_ms']:.0f} ms"
+            + (f" · {first_edit['missed']} missed" if first_edit["missed"] else ""),
+        ))
+    fixes = figures.get("correction_fan_out")
+    if fixes:
+        for platform in ("telegram", "discord"):
+            f = fixes[platform]
+            rows.append((
+                f"correction fan-out, {platform.title()}, {f['destinations']:,} messages edited",
                 f"{f['wall_seconds']} s · {f['rate_per_s']}/s = {f['percent_of_limit']}% of "
                 f"{f['limit_per_s']:g}/s · {f['throttled_429']} × 429 · {f['lost']} lost · "
                 f"{f['duplicated']} duplicated",

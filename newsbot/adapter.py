@@ -6,9 +6,9 @@ into a platform answer. It owns its connection and its platform's pacing; the
 core owns what to send, to whom, what every answer says, when to retry and
 when to give up.
 
-`send` reports failures by raising one of the `newsbot.delivery.errors`
-classes, so the retry policy lives in one place (`newsbot.delivery.retry`) for
-every platform.
+`send` (and `edit`, which corrects a message sent before) reports failures by
+raising one of the `newsbot.delivery.errors` classes, so the retry policy lives in
+one place (`newsbot.delivery.retry`) for every platform.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import asyncio
 import html
 from typing import TYPE_CHECKING, ClassVar
 
+from newsbot.delivery.errors import Undeliverable
 from newsbot.types import Style, Summary
 
 #: a full card, with a notification: how stories looked before destinations chose
@@ -81,6 +82,21 @@ class Adapter(abc.ABC):
         Raises a `DeliveryError` subclass on failure; anything else is treated
         as transient.
         """
+
+    async def edit(
+        self, chat_id: str, message_id: str, summary: Summary, style: Style = PLAIN
+    ) -> None:
+        """Make the message `send` returned as `message_id` show `summary` now (a
+        correction). Applying the same edit twice must be harmless ("not modified" is
+        success); a message that no longer exists raises `MessageGone`. Adapters that
+        cannot edit keep this default: the correction is dropped for their chats."""
+        raise Undeliverable(f"{self.platform} cannot edit messages")
+
+    async def delete(self, chat_id: str, message_id: str) -> None:
+        """Delete the message `send` returned as `message_id` (its post was withdrawn).
+        A message already gone raises `MessageGone`; one the platform will not delete,
+        `Undeliverable`. Adapters that cannot delete keep this default."""
+        raise Undeliverable(f"{self.platform} cannot delete messages")
 
     def closed(self) -> asyncio.Event | None:
         """An event set when the adapter ended on its own (the console's input closed),

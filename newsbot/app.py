@@ -31,6 +31,7 @@ from newsbot.chat.desk import CommandDesk
 from newsbot.chat.queries import Queries
 from newsbot.config import AppConfig, ConfigError
 from newsbot.delivery.dispatcher import Dispatcher
+from newsbot.delivery.edits import EditJobs
 from newsbot.delivery.outbox import Outbox
 from newsbot.ingest.indexer import Indexer, ScanReport, aware_utcnow
 from newsbot.ingest.watcher import rescan_periodically, watch_folder
@@ -113,6 +114,9 @@ class Newsroom:
         tz = self.config.site.tzinfo
         self.queries = Queries(self.store, tz)
         self.outbox = Outbox(self.store, tz)
+        delivery = self.config.delivery
+        self.edits = EditJobs(self.store, enabled=delivery.edits == "update",
+                              deletions=delivery.deletions == "delete")
         self.subscriptions = Subscriptions(self.store)
         self.desk = CommandDesk(self.queries, self.subscriptions, queued=self._wake_dispatchers)
         web = self.config.web
@@ -128,7 +132,8 @@ class Newsroom:
                 "no adapter is turned on; set one of: " + "; ".join(enable_hints())
             )
         self.indexer = Indexer(
-            self.store, self.config.site, self.outbox, set(self.adapters), self.clock
+            self.store, self.config.site, self.outbox, set(self.adapters), self.clock,
+            edits=self.edits,
         )
         if self.watch:
             # Watch before the first scan: anything written while it runs is seen again.
@@ -147,7 +152,8 @@ class Newsroom:
             await adapter.start()
             self._started.append(adapter)
         for name, adapter in self.adapters.items():
-            dispatcher = Dispatcher(adapter, self.outbox, on_store_error=self._store_trouble)
+            dispatcher = Dispatcher(adapter, self.outbox, on_store_error=self._store_trouble,
+                                    edits=self.edits)
             dispatcher.start()
             self.dispatchers[name] = dispatcher
         if self.watch:
@@ -197,6 +203,14 @@ class Newsroom:
                 ", ".join(p.source or p.id for p in report.announced), report.queued,
             )
             self._wake_dispatchers()
+        if report.edits:
+            log.info("correcting %s: %d messages to edit",
+                     ", ".join(report.corrected), report.edits)
+            self._wake_dispatchers()
+        if report.withdrawn:
+            log.info("%d posts withdrawn: %d messages to delete", report.deleted,
+                     report.withdrawn)
+            self._wake_dispatchers()
         return report
 
     async def drain(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 - a deadline, not a cancel
@@ -205,11 +219,14 @@ class Newsroom:
         deadline = loop.time() + timeout
         while True:
             pending = await self.outbox.count_pending(list(self.adapters))
+            pending += await self.edits.count(list(self.adapters))
             busy = any(d.busy for d in self.dispatchers.values())
             if not pending and not busy:
                 return
             if loop.time() > deadline:
-                raise TimeoutError(f"{pending} deliveries still pending after {timeout:g}s")
+                raise TimeoutError(
+                    f"{pending} deliveries and edits still pending after {timeout:g}s"
+                )
             await asyncio.sleep(0.02)
 
     async def stop(self) -> None:

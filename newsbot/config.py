@@ -33,7 +33,14 @@ from pydantic import (
 )
 
 from newsbot import registry
-from newsbot.sections import LogConfig, Section, SiteConfig, StoreConfig, WebConfig
+from newsbot.sections import (
+    DeliveryConfig,
+    LogConfig,
+    Section,
+    SiteConfig,
+    StoreConfig,
+    WebConfig,
+)
 
 if TYPE_CHECKING:
     from newsbot.adapter import Adapter
@@ -54,6 +61,7 @@ class AppConfig(Section):
     store: StoreConfig = StoreConfig()
     log: LogConfig = LogConfig()
     web: WebConfig = WebConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
     #: each adapter's validated section, by adapter name (read one with `section`)
     adapter_sections: dict[str, SerializeAsAny[Section]] = Field(default_factory=dict)
     #: the file the configuration came from, if any (for messages)
@@ -67,7 +75,7 @@ class AppConfig(Section):
         return value
 
 
-CORE_SECTIONS = ("site", "store", "log", "web")
+CORE_SECTIONS = ("site", "store", "log", "web", "delivery")
 
 
 def find_config_file(path: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path | None:

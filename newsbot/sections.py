@@ -1,5 +1,5 @@
-"""The core's own configuration sections: `site`, `store`, `log` and `web`, and the `Section`
-base every section (the adapters' too) is built on.
+"""The core's own configuration sections: `site`, `store`, `log`, `web` and `delivery`,
+and the `Section` base every section (the adapters' too) is built on.
 
 `newsbot.config` reads, merges and validates them; this module only says what
 each key may hold.
@@ -8,7 +8,7 @@ each key may hold.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -148,6 +148,17 @@ class LogConfig(Section):
         if value.upper() not in LOG_LEVELS:
             raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
         return value.upper()
+
+
+class DeliveryConfig(Section):
+    """What happens to messages already delivered when their story changes."""
+
+    #: "update": a visible change to a delivered post edits every message sent for it;
+    #: "ignore": messages keep what they said when sent (the store still changes)
+    edits: Literal["update", "ignore"] = "update"
+    #: "delete": the messages of a post deleted or unpublished are deleted where the
+    #: platform allows; "keep": they stay
+    deletions: Literal["keep", "delete"] = "keep"
 
 
 class WebConfig(Section):

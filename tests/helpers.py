@@ -102,7 +102,8 @@ class ScriptedAdapter(Adapter):
     """An in-memory platform whose `send` can be told to fail, for delivery tests.
 
     `script[chat_id]` is a list of exceptions (or None for success) consumed one
-    per attempt; `gate`, when set, makes every send wait until it is set.
+    per attempt; `gate`, when set, makes every send wait until it is set. Sends
+    record the title they showed (`titles`), edits what they changed (`edited`).
     """
 
     platform: ClassVar[str] = "scripted"
@@ -115,6 +116,8 @@ class ScriptedAdapter(Adapter):
         self.script: dict[str, list[BaseException | None]] = {}
         self.gate: asyncio.Event | None = None
         self.in_flight = 0
+        self.titles: dict[str, str] = {}  # message id → title it shows
+        self.edited: list[tuple[str, str, str]] = []  # (chat id, message id, new title)
 
     @classmethod
     def from_config(cls, config: AppConfig, desk: CommandDesk) -> Adapter | None:
@@ -143,9 +146,16 @@ class ScriptedAdapter(Adapter):
                     raise step
             self.sent.append((chat_id, summary.post_id))
             self.styles[chat_id, summary.post_id] = style
+            self.titles[f"m{len(self.sent)}"] = summary.title
             return f"m{len(self.sent)}"
         finally:
             self.in_flight -= 1
+
+    async def edit(
+        self, chat_id: str, message_id: str, summary: Summary, style: Style = PLAIN
+    ) -> None:
+        self.titles[message_id] = summary.title
+        self.edited.append((chat_id, message_id, summary.title))
 
 
 def console_room(

@@ -64,6 +64,18 @@ def test_fan_out_reaches_everyone_once(
     assert fan["limit_per_s"] == {"telegram": 30, "discord": 50}[platform]
 
 
+def test_every_correction_was_edited_once_everywhere(figures: dict[str, Any]) -> None:
+    first = figures["save_to_first_edit"]
+    assert first["samples"] == SMOKE.samples and first["missed"] == 0
+    assert 0 < first["p50_ms"] <= first["p99_ms"]
+    for platform, destinations in (("telegram", SMOKE.telegram_chats),
+                                   ("discord", SMOKE.discord_channels)):
+        fixes = figures["correction_fan_out"][platform]
+        assert fixes["destinations"] == fixes["delivered"] == destinations
+        assert fixes["lost"] == 0 and fixes["duplicated"] == 0
+        assert fixes["rate_per_s"] > 0
+
+
 def test_requests_were_ones_the_platforms_accept(figures: dict[str, Any]) -> None:
     assert figures["protocol_problems"] == []
 

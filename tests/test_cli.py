@@ -179,3 +179,44 @@ def test_check_json_into_a_closed_pipe_stops_quietly(tmp_path):
                           text=True, timeout=60)
     assert done.stdout.count("\n") == 1 and '"path"' in done.stdout
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+
+
+def _store_with_jobs(url: str) -> None:
+    """A store holding one pending edit and one deletion Telegram refused."""
+    import asyncio
+
+    from sqlalchemy import insert
+
+    from newsbot.store import Store, schema, utcnow
+
+    async def fill() -> None:
+        store = await Store.open(url)
+        now = utcnow()
+        common = {"platform": "telegram", "chat_id": "-1001", "post_id": "a.md",
+                  "revision": 1, "attempts": 0, "next_attempt_at": now, "created_at": now,
+                  "updated_at": now, "last_error": None}
+        try:
+            async with store.engine.begin() as conn:
+                await conn.execute(insert(schema.edits), [
+                    {**common, "outbox_id": 1, "message_id": "7", "status": "pending",
+                     "action": "edit"},
+                    {**common, "outbox_id": 2, "message_id": "8", "status": "failed",
+                     "action": "delete", "last_error": "message can't be deleted"},
+                ])
+        finally:
+            await store.close()
+
+    asyncio.run(fill())
+
+
+def test_check_shows_pending_and_failed_corrections(site, capsys):
+    config = site / "newsbot.toml"
+    assert main(["check", "--config", str(config)]) == 0
+    assert "corrections:" not in capsys.readouterr().out  # no store yet: none created
+    assert not (site / "newsbot.sqlite3").exists()
+    _store_with_jobs(f"sqlite:///{site / 'newsbot.sqlite3'}")
+    assert main(["check", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "corrections: 1 pending, 1 failed, 0 gone, 0 done" in out
+    assert ("  delete failed: telegram:-1001 message 8 (a.md): message can't be deleted"
+            in out)

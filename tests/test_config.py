@@ -143,8 +143,10 @@ def test_a_third_party_section_left_out_gets_its_defaults(tmp_path):
         ("", {"NEWSBOT_TEAM_CHAT_ROOM": "3"},
          "environment NEWSBOT_TEAM_CHAT_ROOM: team_chat.room: unknown key"),
         ("[scripted]\n", {},
-         "newsbot.toml: unknown section [scripted] (known: log, site, store, team_chat, web)"),
-        ('[telegram]\ntoken = "x"\n', {}, "newsbot.toml: unknown section [telegram] (known: log,"),
+         "newsbot.toml: unknown section [scripted] "
+         "(known: delivery, log, site, store, team_chat, web)"),
+        ('[telegram]\ntoken = "x"\n', {},
+         "newsbot.toml: unknown section [telegram] (known: delivery, log,"),
     ],
 )
 def test_a_third_party_section_is_checked_like_the_core(tmp_path, text, env, message):

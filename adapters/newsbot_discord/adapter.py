@@ -2,6 +2,9 @@
 
 A story goes to a channel or a thread as a message, to a forum as a new post, and
 from an announcement channel on to following servers when asked (see `places.py`).
+A correction edits the message (`PATCH` of it, with the new embed), and a forum
+post's title too; a withdrawn story's message (or forum post) is deleted when the
+configuration asks for it.
 
 discord.py does the platform work: REST with its per-route buckets (it waits out
 a 429's `retry_after` itself, up to `max_ratelimit_timeout`), and the gateway
@@ -28,6 +31,7 @@ from newsbot.chat.desk import CommandDesk
 from newsbot.config import AppConfig, ConfigError
 from newsbot.delivery.errors import (
     DeliveryError,
+    MessageGone,
     PermanentError,
     RetryAfter,
     TransientError,
@@ -36,7 +40,14 @@ from newsbot.delivery.errors import (
 from newsbot.logs import register_secret
 from newsbot.types import Style, Summary
 from newsbot_discord.commands import NewsTree, build_tree
-from newsbot_discord.places import Places, post_in_forum, publish
+from newsbot_discord.places import (
+    Places,
+    delete_story,
+    edit_forum_post,
+    edit_story,
+    post_in_forum,
+    publish,
+)
 from newsbot_discord.render import (
     NO_MENTIONS,
     EmbedLimits,
@@ -292,6 +303,47 @@ class DiscordAdapter(Adapter):
         if style.publish and place.can_publish:
             await publish(message, summary.post_id)
         return str(message.id)
+
+    async def edit(
+        self, chat_id: str, message_id: str, summary: Summary, style: Style = PLAIN
+    ) -> None:
+        await self._change(chat_id, message_id, summary, style)
+
+    async def delete(self, chat_id: str, message_id: str) -> None:
+        await self._change(chat_id, message_id, None, PLAIN)
+
+    async def _change(
+        self, chat_id: str, message_id: str, summary: Summary | None, style: Style
+    ) -> None:
+        """Edit the story's message to show `summary`, or delete it when None."""
+        client, places = self._client, self._places
+        if client is None or places is None or client.is_closed():
+            raise TransientError("the Discord adapter is not running")
+        try:
+            channel_id, message = int(chat_id), int(message_id)
+        except ValueError:
+            raise Undeliverable(f"{chat_id!r}/{message_id!r} is not a Discord message") from None
+        try:
+            place = await places.find(channel_id)
+            if summary is None:
+                await delete_story(client, channel_id, message, forum=place.is_forum)
+            elif place.is_forum:  # the post is a thread whose first message has its id
+                await edit_forum_post(client, message, summary, style)
+            else:
+                await edit_story(client, channel_id, message, summary, style)
+        except discord.RateLimited as exc:
+            raise RetryAfter(exc.retry_after) from None
+        except discord.HTTPException as exc:
+            if exc.code in MESSAGE_GONE:
+                raise MessageGone(f"{exc.status} {exc.text} (code {exc.code})") from None
+            raise delivery_error(exc) from None
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise TransientError(f"network error talking to Discord: {exc!r}") from None
+
+
+#: Discord error codes meaning the message to edit is not there: 10008 Unknown Message,
+#: 10003 Unknown Channel (the thread or channel holding it was deleted)
+MESSAGE_GONE = (10008, 10003)
 
 
 def delivery_error(exc: discord.HTTPException) -> DeliveryError:

@@ -124,6 +124,43 @@ async def post_in_forum(
     return str((data.get("message") or data)["id"])
 
 
+async def edit_story(
+    client: discord.Client, channel_id: int, message_id: int, summary: Summary, style: Style
+) -> None:
+    """Correct a story's message: its embed, as `send` would post it now. Only the fields
+    an edit takes are sent (discord.py's `PartialMessage.edit` adds `tts`, which
+    Discord's edit does not know)."""
+    first = message_payload(summary, None, style)
+    body = {"embeds": first["embeds"], "allowed_mentions": first["allowed_mentions"]}
+    await client.http.request(
+        Route("PATCH", "/channels/{channel_id}/messages/{message_id}",
+              channel_id=channel_id, message_id=message_id),
+        json=body,
+    )
+
+
+async def edit_forum_post(
+    client: discord.Client, thread_id: int, summary: Summary, style: Style
+) -> None:
+    """Correct a forum post: its first message (which has the thread's id) and its title."""
+    await edit_story(client, thread_id, thread_id, summary, style)
+    await client.http.request(Route("PATCH", "/channels/{channel_id}", channel_id=thread_id),
+                              json={"name": post_title(summary)})
+
+
+async def delete_story(
+    client: discord.Client, channel_id: int, message_id: int, *, forum: bool
+) -> None:
+    """Delete a withdrawn story: its message, or in a forum the whole post (the thread,
+    whose id is its first message's)."""
+    if forum:
+        route = Route("DELETE", "/channels/{channel_id}", channel_id=message_id)
+    else:
+        route = Route("DELETE", "/channels/{channel_id}/messages/{message_id}",
+                      channel_id=channel_id, message_id=message_id)
+    await client.http.request(route)
+
+
 async def publish(message: discord.Message, post_id: str) -> None:
     """Crosspost a story just sent to an announcement channel, or say why it was not.
 

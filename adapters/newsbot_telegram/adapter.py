@@ -1,4 +1,5 @@
-"""The Telegram adapter: stories out with `sendPhoto`/`sendMessage`, commands in by long polling.
+"""The Telegram adapter: stories out with `sendPhoto`/`sendMessage` (corrected later with the
+edit methods, see `edits.py`), commands in by long polling.
 
 Built on python-telegram-bot's `Application`, pointed at `telegram.api_url` (the
 library's `base_url`), which is how a self-hosted Bot API server, or the tests'
@@ -25,6 +26,7 @@ from newsbot.logs import redact, register_secret
 from newsbot.types import Style, Summary
 from newsbot_telegram import errors
 from newsbot_telegram.commands import UpdateHandler
+from newsbot_telegram.edits import delete_story, edit_story
 from newsbot_telegram.flood_limits import Pacer
 from newsbot_telegram.permissions import Gatekeeper
 from newsbot_telegram.render import Payload, plain_story, story_payload, text_payload
@@ -194,6 +196,24 @@ class TelegramAdapter(Adapter):
         except tg.TelegramError as exc:
             raise errors.delivery_error(exc) from exc
         return str(message.message_id)
+
+    async def edit(
+        self, chat_id: str, message_id: str, summary: Summary, style: Style = PLAIN
+    ) -> None:
+        """Correct a story sent before (see `edits.py` for which method when)."""
+        if self._app is None:
+            raise TransientError("telegram adapter is not running")
+        await edit_story(
+            self._app.bot, Destination.parse(chat_id), int(message_id), summary, style,
+            self.payload(summary, style),
+            caption_limit=self.caption_limit, text_limit=self.text_limit,
+        )
+
+    async def delete(self, chat_id: str, message_id: str) -> None:
+        """Delete a withdrawn story's message (see `edits.py` for what Telegram refuses)."""
+        if self._app is None:
+            raise TransientError("telegram adapter is not running")
+        await delete_story(self._app.bot, Destination.parse(chat_id), int(message_id))
 
     async def _send_photo(
         self, where: Destination, summary: Summary, style: Style, payload: Payload

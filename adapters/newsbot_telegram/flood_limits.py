@@ -4,7 +4,7 @@ Telegram's published limits: about 30 messages a second overall, one a second
 per chat, 20 a minute per group or channel. This is python-telegram-bot's rate
 limiter hook around the core's `DestinationPace`, differing from PTB's own
 `AIORateLimiter` on two points that matter to an outbox: it only paces requests
-that post a message (a `getChatMember` check is not a message), and it never
+that post or edit a message (a `getChatMember` check is not a message), and it never
 retries a `RetryAfter` itself: the error goes back to the caller, so the outbox
 keeps the row pending and tries again exactly when told. Meanwhile every message
 waits out the flood wait. Command replies are paced with the stories.
@@ -24,13 +24,16 @@ from newsbot_telegram.errors import retry_seconds
 
 log = logging.getLogger(__name__)
 
-_POSTING = ("copyMessage", "copyMessages", "forwardMessage", "forwardMessages")
+#: besides the send* methods: copies, forwards, and the edits of corrections, which
+#: Telegram counts against the same limits
+_POSTING = ("copyMessage", "copyMessages", "forwardMessage", "forwardMessages",
+            "editMessageText", "editMessageCaption", "editMessageMedia")
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
 
 
 def posts_message(endpoint: str) -> bool:
-    """True for Bot API methods that put a message in a chat."""
+    """True for Bot API methods that put (or change) a message in a chat."""
     return endpoint.startswith("send") or endpoint in _POSTING
 
 

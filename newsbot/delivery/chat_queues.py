@@ -63,6 +63,10 @@ class ChatQueues:
                 self._queues.setdefault(row.chat_id, deque()).append(row)
             self._watermark = max(self._watermark, row.id)
 
+    def waiting(self, chat: str) -> bool:
+        """Whether the chat has a story queued (its edits wait behind it)."""
+        return bool(self._queues.get(chat))
+
     def retire_head(self, chat: str, row: Delivery) -> None:
         """`row`, the chat's head, is done with (sent or dropped)."""
         queue = self._queues.get(chat)

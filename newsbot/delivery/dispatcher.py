@@ -11,6 +11,13 @@ A store that cannot be written (read-only, disk full) halts sending at once:
 `on_store_error` tells the newsroom, which stops the bot with one clear line.
 The sends in flight then are the only ones that can go out twice after the fix.
 
+Corrections (`newsbot.delivery.edits`: edits, and deletions of withdrawn stories'
+messages) go through here too, under the same rules
+and in the same slots: a destination's pending edits are sent only once it has no
+new story waiting (a fix never delays news), one at a time per destination. An
+edit never gives a chat up: a refusal ends that edit (failed), a message gone
+marks it gone, and the next story's delivery decides about the chat.
+
 Pending rows wait in memory (`ChatQueues`), topped up when `wake()` says new
 rows were written. The store stays the truth: a row is marked sent only after
 the platform confirmed it.
@@ -27,9 +34,11 @@ from typing import Any
 
 from newsbot.adapter import Adapter
 from newsbot.delivery.chat_queues import ChatQueues
+from newsbot.delivery.edits import DELETE, DONE, FAILED, GONE, EditJob, EditJobs, shown
 from newsbot.delivery.errors import (
     ChatMigrated,
     DeliveryError,
+    MessageGone,
     PermanentError,
     RetryAfter,
     TransientError,
@@ -38,6 +47,7 @@ from newsbot.delivery.errors import (
 from newsbot.delivery.outbox import Delivery, Outbox
 from newsbot.delivery.retry import PlatformHealth, backoff, later
 from newsbot.store import utcnow
+from newsbot.types import Summary
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +63,12 @@ StoreErrorHook = Callable[[BaseException], object]
 
 class Dispatcher:
     def __init__(
-        self, adapter: Adapter, outbox: Outbox, on_store_error: StoreErrorHook | None = None
+        self,
+        adapter: Adapter,
+        outbox: Outbox,
+        on_store_error: StoreErrorHook | None = None,
+        *,
+        edits: EditJobs | None = None,
     ) -> None:
         self.adapter = adapter
         self.platform = adapter.platform
@@ -62,6 +77,11 @@ class Dispatcher:
         self._halted = False  # the store failed: send nothing more
         self._health = PlatformHealth()
         self._queues = ChatQueues(outbox, self.platform)
+        self._edits = edits
+        #: pending edit jobs by id, in the order they were written
+        self._edit_jobs: dict[int, EditJob] = {}
+        #: (job, revision) finished here, which a load begun before may still list
+        self._edits_retired: set[tuple[int, int]] = set()
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._paused_until: datetime | None = None
         self._wake = asyncio.Event()
@@ -72,7 +92,7 @@ class Dispatcher:
     @property
     def busy(self) -> bool:
         """True while any row is queued in memory or being sent."""
-        return bool(self._in_flight) or not self._queues.empty
+        return bool(self._in_flight) or not self._queues.empty or bool(self._edit_jobs)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"dispatch-{self.platform}")
@@ -126,6 +146,7 @@ class Dispatcher:
     async def _load(self, *, full: bool) -> None:
         try:
             await self._queues.load(full=full, sending=self._in_flight)
+            await self._load_edits()
         except Exception as exc:
             if self._store_failed(exc):
                 return
@@ -134,6 +155,24 @@ class Dispatcher:
             return
         if full:
             self._resync = False
+
+    async def _load_edits(self) -> None:
+        """Take in the pending edit jobs, keeping the ones held already (with their
+        back-off) and leaving out those finished while the query ran."""
+        if self._edits is None:
+            return
+        jobs = await self._edits.pending(self.platform)
+        fresh: dict[int, EditJob] = {}
+        for job in jobs:
+            if (job.id, job.revision) in self._edits_retired:
+                continue
+            held = self._edit_jobs.get(job.id)
+            fresh[job.id] = held if held is not None and held.revision == job.revision else job
+        for job_id, job in self._edit_jobs.items():
+            if job_id not in fresh and job.chat_id in self._in_flight:
+                fresh[job_id] = job  # on its way; its outcome decides
+        self._edits_retired &= {(job.id, job.revision) for job in jobs}
+        self._edit_jobs = fresh
 
     def _start_due(self) -> float | None:
         """Start every chat whose head row is due; return seconds until the next one is."""
@@ -166,6 +205,19 @@ class Dispatcher:
             if self.down:
                 self._health.probing(chat)
             self._in_flight[chat] = asyncio.create_task(self._deliver(chat, head))
+        for job in list(self._edit_jobs.values()):
+            chat = job.chat_id
+            if chat in self._in_flight or self._queues.waiting(chat):
+                continue  # one request per chat at a time, and news before fixes
+            if job.next_attempt_at > now:
+                wait = (job.next_attempt_at - now).total_seconds()
+                soonest = wait if soonest is None else min(soonest, wait)
+                continue
+            if len(self._in_flight) >= limit:
+                break
+            if self.down:
+                self._health.probing(chat)
+            self._in_flight[chat] = asyncio.create_task(self._correct(chat, job))
         return soonest
 
     async def _deliver(self, chat: str, row: Delivery) -> None:
@@ -258,7 +310,86 @@ class Dispatcher:
             self._answered()
             await self.outbox.mark_sent(row.id, message_id)
             self._queues.retire_head(chat, row)
+            await self._overtaken(row, summary)
+
+    async def _overtaken(self, row: Delivery, summary: Summary) -> None:
+        """If the post changed visibly while its story was on its way (too early for the
+        change to find the message sent), the message gets an edit now."""
+        if self._edits is None or not self._edits.enabled:
+            return
+        newest = await self.outbox.summary_for(row.post_id)
+        if newest is not None and shown(newest) != shown(summary):
+            log.info("%s: %s changed while being sent to %s; editing it", self.platform,
+                     row.post_id, row.chat_id)
+            await self._edits.queue_delivery(row.id)
+            self.wake()
 
     async def _postpone(self, row: Delivery, until: datetime, attempts: int, error: str) -> None:
         row.next_attempt_at, row.attempts = until, attempts
         await self.outbox.postpone(row.id, until, attempts, error)
+
+    # -- corrections -------------------------------------------------------------------
+
+    async def _correct(self, chat: str, job: EditJob) -> None:
+        try:
+            await self._attempt_edit(chat, job)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if not self._store_failed(exc):
+                log.exception("%s: cannot record edit %s in %s", self.platform, job.id, chat)
+            job.next_attempt_at = later(backoff(job.attempts + 1))
+        finally:
+            self._in_flight.pop(chat, None)
+
+    async def _attempt_edit(self, chat: str, job: EditJob) -> None:
+        assert self._edits is not None
+        # a deleted post put back before its deletion went out is edited instead
+        summary = await self.outbox.summary_for(job.post_id)
+        if summary is None and job.action != DELETE:
+            await self._end_edit(job, FAILED, "post deleted or withdrawn")
+            return
+        try:
+            if summary is None:
+                await self.adapter.delete(chat, job.message_id)
+            else:
+                await self.adapter.edit(chat, job.message_id, summary, job.style)
+        except RetryAfter as exc:
+            self._answered()
+            until = later(exc.seconds)
+            if exc.whole_platform:
+                self._paused_until = until
+            job.next_attempt_at = until
+            await self._edits.postpone(job, until, job.attempts, str(exc))
+        except (MessageGone, ChatMigrated) as exc:
+            self._answered()
+            log.info("%s: message %s in %s is gone; not edited", self.platform,
+                     job.message_id, chat)
+            await self._end_edit(job, GONE, str(exc) or type(exc).__name__)
+        except (Undeliverable, PermanentError) as exc:
+            self._answered()
+            log.warning("%s: edit of message %s in %s refused: %s", self.platform,
+                        job.message_id, chat, exc)
+            await self._end_edit(job, FAILED, str(exc) or type(exc).__name__)
+        except (TransientError, DeliveryError, Exception) as exc:
+            self._failed(chat)
+            if not isinstance(exc, DeliveryError):
+                log.warning("%s: unexpected error editing in %s", self.platform, chat,
+                            exc_info=True)
+            job.attempts += 1
+            job.next_attempt_at = later(backoff(job.attempts))
+            log.info("%s: edit in %s failed (%s); attempt %d", self.platform, chat,
+                     exc or type(exc).__name__, job.attempts)
+            await self._edits.postpone(job, job.next_attempt_at, job.attempts,
+                                       str(exc) or type(exc).__name__)
+        else:
+            self._answered()
+            await self._end_edit(job, DONE)
+
+    async def _end_edit(self, job: EditJob, status: str, error: str | None = None) -> None:
+        assert self._edits is not None
+        current = await self._edits.finish(job, status, error)
+        self._edit_jobs.pop(job.id, None)
+        self._edits_retired.add((job.id, job.revision))
+        if not current:  # saved again while this edit was on its way: edit once more
+            self.wake()

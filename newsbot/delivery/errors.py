@@ -50,3 +50,8 @@ class ChatMigrated(DeliveryError):
     def __init__(self, new_chat_id: str) -> None:
         super().__init__(f"chat migrated to {new_chat_id}")
         self.new_chat_id = str(new_chat_id)
+
+
+class MessageGone(DeliveryError):
+    """An edit found no message to change (deleted by someone, or its chat gone): the
+    edit job is marked gone and never retried."""

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, delete, false, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from newsbot.delivery.edits import shown
 from newsbot.delivery.outbox import Outbox
 from newsbot.store import Store, schema, to_db_time
 from newsbot.store.database import chunks
@@ -33,6 +34,22 @@ async def post_states(conn: AsyncConnection, ids: list[str]) -> dict[str, tuple[
         stmt = select(p.c.id, p.c.status, p.c.announced).where(p.c.id.in_(chunk))
         for row in (await conn.execute(stmt)).all():
             out[row.id] = (row.status, bool(row.announced))
+    return out
+
+
+async def changed_visibly(
+    conn: AsyncConnection, posts: Iterable[Post], previous: dict[str, tuple[str, bool]]
+) -> list[str]:
+    """Ids of the announced live posts among `posts` whose new version a reader would see
+    differ from the stored one (call before `upsert_posts` replaces it)."""
+    new = {post.id: post for post in posts
+           if previous.get(post.id) == ("live", True)}
+    p = schema.posts
+    out: list[str] = []
+    for chunk in chunks(list(new)):
+        for row in (await conn.execute(select(p).where(p.c.id.in_(chunk)))).all():
+            if shown(post_from_row(row)) != shown(new[row.id]):
+                out.append(row.id)
     return out
 
 
@@ -91,11 +108,13 @@ async def delete_files(conn: AsyncConnection, paths: list[str]) -> None:
         await conn.execute(delete(f).where(f.c.path.in_(chunk)))
 
 
-async def delete_orphans(conn: AsyncConnection, outbox: Outbox, post_ids: set[str]) -> int:
+async def delete_orphans(
+    conn: AsyncConnection, outbox: Outbox, post_ids: set[str]
+) -> list[str]:
     """Posts no file provides any more disappear from queries and from the outbox;
-    returns how many did."""
+    returns their ids."""
     if not post_ids:
-        return 0
+        return []
     f, p = schema.files, schema.posts
     ids = list(post_ids)
     still = set()
@@ -106,7 +125,7 @@ async def delete_orphans(conn: AsyncConnection, outbox: Outbox, post_ids: set[st
     for chunk in chunks(gone):
         await conn.execute(update(p).where(p.c.id.in_(chunk)).values(status="deleted"))
     await outbox.drop_for_posts(conn, gone)
-    return len(gone)
+    return gone
 
 
 async def release_held(conn: AsyncConnection, now: datetime) -> bool:

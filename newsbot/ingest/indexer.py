@@ -10,8 +10,12 @@ transaction, which also takes the last batch, settles the scan as a whole:
 files gone, held posts now due, the first-run marker, and the announcements:
 every live post not yet announced is announced, oldest first, together with
 its outbox rows, so the store never says "announced" without the deliveries,
-nor the reverse. That includes posts a scan cut short between two batches
-wrote but never announced: the next scan announces them.
+nor the reverse. A post already announced that changes in a way a reader sees
+gets an edit job per message delivered for it (`newsbot.delivery.edits`), in the
+transaction that writes the change (and, with `delivery.deletions = "delete"`,
+a deleted or unpublished one a deletion job per message). That includes posts a
+scan cut short between two batches wrote but never announced: the next scan
+announces them.
 
 Rules: the very first scan of a store indexes without announcing (no flood);
 it is the first run until that scan completes, so a first scan cut short
@@ -38,6 +42,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from newsbot.config import SiteConfig
+from newsbot.delivery.edits import DELETE, EditJobs
 from newsbot.delivery.outbox import Outbox
 from newsbot.ingest import index_writes
 from newsbot.ingest.file_reads import FileRead, Wanted
@@ -67,6 +72,11 @@ class ScanReport:
     announced: list[Post] = field(default_factory=list)
     deleted: int = 0
     queued: int = 0
+    #: messages already delivered that this scan's corrections will edit
+    edits: int = 0
+    corrected: list[str] = field(default_factory=list)  # ids of posts corrected
+    #: messages of deleted posts this scan will delete (`delivery.deletions = "delete"`)
+    withdrawn: int = 0
     problems: list[Problem] = field(default_factory=list)
     first_run: bool = False
 
@@ -95,6 +105,8 @@ class Indexer:
         outbox: Outbox,
         platforms: Collection[str],
         clock: Callable[[], datetime] = aware_utcnow,
+        *,
+        edits: EditJobs | None = None,
     ) -> None:
         self.store = store
         self.site = site
@@ -102,6 +114,10 @@ class Indexer:
         self.outbox = outbox
         self.platforms = platforms
         self.clock = clock
+        #: where corrections of delivered posts go (none unless enabled: `delivery.edits`)
+        self.edits = edits if edits is not None and edits.enabled else None
+        #: where deletions of withdrawn posts' messages go (none unless enabled)
+        self.deletions = edits if edits is not None and edits.deletions else None
         self._lock = asyncio.Lock()  # the watcher, the timer and `scan()` never overlap
 
     async def scan(self, only: Collection[str] | None = None) -> ScanReport:
@@ -232,10 +248,16 @@ class Indexer:
                 {"path": r.path, "size": r.size, "mtime_ns": r.mtime_ns,
                  "sha256": r.sha256, "post_id": post_id, "error": error}
             )
+        corrected = []
+        if self.edits is not None:
+            corrected = await index_writes.changed_visibly(conn, posts.values(), previous)
         await index_writes.upsert_files(self.store, conn, file_rows)
         await index_writes.upsert_posts(self.store, conn, posts.values(), previous, now,
                                         publish_future=self.site.future)
         state.seen.update(posts)
+        if corrected and self.edits is not None:  # same transaction: no correction lost
+            report.edits += await self.edits.queue(conn, corrected)
+            report.corrected += corrected
         if state.first_run:  # nothing is queued: the batch's posts are simply not news
             fresh = [
                 post for post in posts.values()
@@ -259,7 +281,10 @@ class Indexer:
             post_id for path in removed if (post_id := known[path][1]) is not None
         )
         orphans = state.orphans - state.seen
-        state.report.deleted = await index_writes.delete_orphans(conn, self.outbox, orphans)
+        gone = await index_writes.delete_orphans(conn, self.outbox, orphans)
+        state.report.deleted = len(gone)
+        if gone and self.deletions is not None:  # same transaction: no deletion lost
+            state.report.withdrawn += await self.deletions.queue(conn, gone, DELETE)
         state.released = await index_writes.release_held(conn, state.now)
         await self._announce(conn, await index_writes.unannounced(conn), state)
         if state.first_run:

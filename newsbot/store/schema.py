@@ -138,3 +138,29 @@ outbox = Table(
     UniqueConstraint("post_id", "platform", "chat_id", name="uq_outbox_post_destination"),
     Index("ix_outbox_platform_status_id", "platform", "status", "id"),
 )
+
+#: one edit job per delivered message (`outbox` row) whose post changed visibly since it was
+#: sent; written in the transaction that records the change. Saves in a row bump `revision`
+#: of the one row, so they collapse into one edit that renders the newest version when sent.
+#: status: pending, done, gone (the message no longer exists), failed (refused for good);
+#: action: edit (show the newest version) or delete (the post was deleted or unpublished)
+edits = Table(
+    "edits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("outbox_id", Integer, nullable=False),
+    Column("post_id", String(1024), nullable=False),
+    Column("platform", String(32), nullable=False),
+    Column("chat_id", String(64), nullable=False),
+    Column("message_id", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("action", String(8), nullable=False, server_default="edit"),
+    Column("revision", Integer, nullable=False, default=1),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("outbox_id", name="uq_edits_outbox"),
+    Index("ix_edits_platform_status_id", "platform", "status", "id"),
+)

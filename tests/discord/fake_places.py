@@ -13,6 +13,10 @@ Part of `FakeDiscord` (a mixin, so `fake_discord.py` stays readable). It serves:
 - `POST /channels/{id}/messages/{message}/crosspost`: publishing a message of an
   announcement channel to following servers, at most `crossposts_per_hour` per
   channel (Discord's 10), a 429 with the wait beyond that.
+- `PATCH /channels/{id}/messages/{message}`: editing a message the bot sent (Unknown
+  Message, 10008, when it is not there any more, see `delete_message`), and
+  `PATCH /channels/{thread}`: renaming a thread (a forum post's title); `DELETE` of
+  a message (204) and of a thread (a forum post, answered with the channel).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections import defaultdict
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -70,6 +75,12 @@ class FakePlaces:
         router.add_post(API_PREFIX + "/channels/{channel}/threads", self._create_thread)
         router.add_post(API_PREFIX + "/channels/{channel}/messages/{message}/crosspost",
                         self._crosspost)
+        router.add_patch(API_PREFIX + "/channels/{channel}/messages/{message}",
+                         self._edit_message)
+        router.add_patch(API_PREFIX + "/channels/{channel}", self._edit_channel)
+        router.add_delete(API_PREFIX + "/channels/{channel}/messages/{message}",
+                          self._delete_message)
+        router.add_delete(API_PREFIX + "/channels/{channel}", self._delete_channel)
 
     # -- what tests look at -----------------------------------------------------
 
@@ -83,6 +94,20 @@ class FakePlaces:
         prefix = f"/channels/{channel_id}/messages/"
         return [(r.path.split("/")[4], r.status) for r in self.requests
                 if r.path.startswith(prefix) and r.path.endswith("/crosspost")]
+
+    def edits(self, channel_id: str) -> list[tuple[str, dict[str, Any]]]:
+        """(message id, body) of every message edit Discord accepted in this channel."""
+        prefix = f"/channels/{channel_id}/messages/"
+        return [(r.path.split("/")[4], r.body) for r in self.requests
+                if r.method == "PATCH" and r.path.startswith(prefix) and r.status == 200]
+
+    def messages_in(self, channel_id: str) -> list[str]:
+        """Ids of the messages the channel holds, oldest first."""
+        return [m["id"] for m in self.messages.values() if m["channel_id"] == channel_id]
+
+    def delete_message(self, message_id: str) -> None:
+        """Someone deleted that message: edits of it find nothing any more."""
+        self.messages.pop(message_id, None)
 
     # -- rules --------------------------------------------------------------------
 
@@ -165,3 +190,57 @@ class FakePlaces:
         headers = bucket_headers(window.limit - window.count, window.reset_after(now),
                                  self.crossposts_per_hour)
         return json_response(found, headers=headers)
+
+    async def _edit_message(self, request: web.Request) -> web.Response:
+        channel_id, message_id = request.match_info["channel"], request.match_info["message"]
+        channel = self.channels.get(channel_id)
+        if channel is None:
+            return self._refused("unknown_channel")
+        if not channel.bot_permissions & VIEW_CHANNEL:
+            return self._refused("missing_access")
+        found = self.messages.get(message_id)
+        if found is None or found["channel_id"] != channel_id:
+            return self._refused("unknown_message")
+        body = await request.json()
+        if "embeds" in body:
+            found["embeds"] = [{"type": "rich", **e} for e in body["embeds"] or []]
+        if "content" in body:
+            found["content"] = body["content"] or ""
+        found["edited_timestamp"] = datetime.now(UTC).isoformat()
+        return json_response(found, headers=bucket_headers())
+
+    async def _edit_channel(self, request: web.Request) -> web.Response:
+        channel = self.channels.get(request.match_info["channel"])
+        if channel is None:
+            return self._refused("unknown_channel")
+        if not channel.bot_permissions & VIEW_CHANNEL:
+            return self._refused("missing_access")
+        body = await request.json()
+        if "name" in body:
+            channel.name = body["name"]
+        return json_response(channel_object(channel))
+
+    async def _delete_message(self, request: web.Request) -> web.Response:
+        channel_id, message_id = request.match_info["channel"], request.match_info["message"]
+        channel = self.channels.get(channel_id)
+        if channel is None:
+            return self._refused("unknown_channel")
+        if not channel.bot_permissions & VIEW_CHANNEL:
+            return self._refused("missing_access")
+        found = self.messages.get(message_id)
+        if found is None or found["channel_id"] != channel_id:
+            return self._refused("unknown_message")
+        del self.messages[message_id]
+        return web.Response(status=204, headers=bucket_headers())
+
+    async def _delete_channel(self, request: web.Request) -> web.Response:
+        channel = self.channels.get(request.match_info["channel"])
+        if channel is None:
+            return self._refused("unknown_channel")
+        if not channel.bot_permissions & VIEW_CHANNEL:
+            return self._refused("missing_access")
+        del self.channels[channel.id]
+        for message_id in [m["id"] for m in self.messages.values()
+                           if m["channel_id"] == channel.id]:
+            del self.messages[message_id]
+        return json_response(channel_object(channel))

@@ -57,6 +57,7 @@ from telegram import (
 
 from tests.telegram.bot_api_answers import ApiError, FloodGate, FloodLimits
 from tests.telegram.bot_api_checks import SpecChecker, telegram_html, utf16
+from tests.telegram.bot_api_edits import CANNOT_DELETE, DELETE_NOT_FOUND, Sent, edit
 from tests.telegram.bot_api_topics import Topic, thread_answer
 
 TOKEN = "123456789:AAFakeTokenForNewsbotTests_abcdefghij"
@@ -66,6 +67,7 @@ BOT = User(BOT_ID, "Newsroom", is_bot=True, username=BOT_USERNAME, can_join_grou
            can_read_all_group_messages=False, supports_inline_queries=False)
 CAPTION_LIMIT, TEXT_LIMIT = 1024, 4096
 SENDING = ("sendMessage", "sendPhoto")
+EDITING = ("editMessageText", "editMessageCaption", "editMessageMedia")
 #: parameters that are strings even when they look like JSON ("123" as a text stays text)
 _TEXT_PARAMS = frozenset({"text", "caption", "photo", "parse_mode", "description", "title"})
 _TRUE_ONLY_FLAGS = ("delete_chat_photo", "group_chat_created", "supergroup_chat_created",
@@ -194,6 +196,8 @@ class FakeBotAPI:
     throttled: list[Call] = field(default_factory=list)
     #: forum topics by (chat id, message_thread_id)
     topics: dict[tuple[int, int], Topic] = field(default_factory=dict)
+    #: every message sent, by (chat id, message id), as edits left it (`bot_api_edits.py`)
+    messages: dict[tuple[int, int], Sent] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._flood = None if self.limits is None else FloodGate(self.limits)
@@ -256,6 +260,10 @@ class FakeBotAPI:
         key = None if chat_id is None else str(chat_id)
         self._rules.append(_Rule(method, key, error, times))
 
+    def heal(self) -> None:
+        """Forget every failure asked for with `fail`."""
+        self._rules.clear()
+
     async def push(self, message: Message) -> None:
         async with self._changed:
             self._updates.append(update_json(self._next_update, message))
@@ -287,6 +295,19 @@ class FakeBotAPI:
         """Messages Telegram accepted (stories and replies), oldest first."""
         return [c for c in self.calls if c.ok and c.method in SENDING
                 and (chat_id is None or c.chat_id == chat_id)]
+
+    def edits(self, chat_id: int | str | None = None) -> list[Call]:
+        """Successful edits, in the order they arrived."""
+        return [c for c in self.calls if c.method in EDITING and c.ok
+                and (chat_id is None or c.chat_id == chat_id)]
+
+    def age(self, chat_id: int, message_id: int) -> None:
+        """That message is now older than 48 hours: it cannot be deleted any more."""
+        self.messages[(chat_id, message_id)].old = True
+
+    def forget(self, chat_id: int, message_id: int) -> None:
+        """Someone deleted that message: edits of it find nothing any more."""
+        self.messages.pop((chat_id, message_id), None)
 
     def requests(self, method: str, chat_id: int | str | None = None) -> list[Call]:
         return [c for c in self.calls if c.method == method
@@ -330,7 +351,7 @@ class FakeBotAPI:
         return web.json_response(body, status=call.status)
 
     def _flooded(self, method: str, chat_id: Any, arrived: float) -> ApiError | None:
-        if self._flood is None or method not in SENDING:
+        if self._flood is None or method not in (*SENDING, *EDITING):
             return None
         return self._flood.check(chat_id, arrived)
 
@@ -433,8 +454,70 @@ class FakeBotAPI:
             extra["photo"] = [PhotoSize("AgAD-fake", "fake-unique", 800, 600)]
         sender = None if chat.type == Chat.CHANNEL else BOT
         shown = Chat(chat.id, chat.type, is_forum=chat.is_forum or None)
-        message = Message(next(self._message_ids), datetime.now(UTC), shown,
+        message_id = next(self._message_ids)
+        message = Message(message_id, datetime.now(UTC), shown,
                           from_user=sender, **extra).to_dict()
+        _drop_false_flags(message)
+        kind = "photo" if key == "caption" else "text"
+        self.messages[(chat.id, message_id)] = Sent(
+            kind, str(call.params.get(key, "")), call.params.get("photo"), text)
+        return message
+
+    async def _api_deleteMessage(self, call: Call) -> Any:
+        chat = self._chat(call.chat_id)
+        if isinstance(chat, ApiError):
+            return chat
+        key = (chat.id, int(call.params.get("message_id") or 0))
+        sent = self.messages.get(key)
+        if sent is None:
+            return DELETE_NOT_FOUND
+        if sent.old:
+            return CANNOT_DELETE
+        del self.messages[key]
+        return True
+
+    async def _api_editMessageText(self, call: Call) -> Any:
+        return self._edit(call)
+
+    async def _api_editMessageCaption(self, call: Call) -> Any:
+        return self._edit(call)
+
+    async def _api_editMessageMedia(self, call: Call) -> Any:
+        return self._edit(call)
+
+    def _edit(self, call: Call) -> Any:
+        chat = self._chat(call.chat_id)
+        if isinstance(chat, ApiError):
+            return chat
+        key = (chat.id, int(call.params.get("message_id") or 0))
+        sent = self.messages.get(key)
+        outcome = edit(sent, call.method, call.params)
+        if isinstance(outcome, ApiError):
+            return outcome
+        assert sent is not None
+        kind, markup = outcome
+        text = markup
+        parse_mode = (call.params.get("media") or {}).get("parse_mode") \
+            if call.method == "editMessageMedia" else call.params.get("parse_mode")
+        if parse_mode == "HTML":
+            try:
+                text = telegram_html(markup)
+            except ValueError as exc:
+                return ApiError(400, f"Bad Request: {exc}")
+        limit = TEXT_LIMIT if kind == "text" else CAPTION_LIMIT
+        if utf16(text) > limit:
+            return ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        call.visible = text
+        if call.method == "editMessageMedia":
+            sent.kind, sent.photo = "photo", call.params["media"]["media"]
+        sent.markup, sent.visible = markup, text
+        extra: dict[str, Any] = {kind: text}
+        if sent.kind == "photo":
+            extra = {"caption": text, "photo": [PhotoSize("AgAD-fake", "fake-unique", 800, 600)]}
+        shown = Chat(chat.id, chat.type, is_forum=chat.is_forum or None)
+        sender = None if chat.type == Chat.CHANNEL else BOT
+        message = Message(key[1], datetime.now(UTC), shown, from_user=sender,
+                          edit_date=datetime.now(UTC), **extra).to_dict()
         _drop_false_flags(message)
         return message
 

@@ -38,6 +38,7 @@ async def settle() -> None:
 @pytest.mark.parametrize(
     ("endpoint", "paced"),
     [("sendMessage", True), ("sendPhoto", True), ("copyMessage", True),
+     ("editMessageText", True), ("editMessageCaption", True), ("editMessageMedia", True),
      ("getChatMember", False), ("getChat", False), ("setMyCommands", False)],
 )
 def test_only_methods_that_post_are_paced(endpoint: str, paced: bool) -> None:

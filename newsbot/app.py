@@ -33,7 +33,8 @@ from newsbot.config import AppConfig, ConfigError
 from newsbot.delivery.dispatcher import Dispatcher
 from newsbot.delivery.edits import EditJobs
 from newsbot.delivery.outbox import Outbox
-from newsbot.ingest.indexer import Indexer, ScanReport, aware_utcnow
+from newsbot.ingest.indexer import Indexer, aware_utcnow
+from newsbot.ingest.scan_report import ScanReport
 from newsbot.ingest.watcher import rescan_periodically, watch_folder
 from newsbot.store import Store, StoreError, store_trouble
 from newsbot.store.subscriptions import Subscriptions

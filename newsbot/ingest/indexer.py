@@ -47,6 +47,7 @@ from newsbot.delivery.outbox import Outbox
 from newsbot.ingest import index_writes
 from newsbot.ingest.file_reads import FileRead, Wanted
 from newsbot.ingest.reader_processes import read_batches
+from newsbot.ingest.scan_report import Problem, ScanReport
 from newsbot.ingest.site_posts import is_post, post_files
 from newsbot.store import Store, schema
 from newsbot.store.database import chunks
@@ -56,29 +57,6 @@ log = logging.getLogger(__name__)
 INITIALIZED = "initialized"
 #: changed files written per transaction
 BATCH_FILES = 2000
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    path: str
-    line: int | None
-    reason: str
-
-
-@dataclass(slots=True)
-class ScanReport:
-    files: int = 0
-    parsed: int = 0
-    announced: list[Post] = field(default_factory=list)
-    deleted: int = 0
-    queued: int = 0
-    #: messages already delivered that this scan's corrections will edit
-    edits: int = 0
-    corrected: list[str] = field(default_factory=list)  # ids of posts corrected
-    #: messages of deleted posts this scan will delete (`delivery.deletions = "delete"`)
-    withdrawn: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    first_run: bool = False
 
 
 @dataclass(slots=True)

@@ -83,18 +83,6 @@ class Corrections:
             await self._edits.queue_delivery(row.id)
             self.wake()
 
-    async def _correct(self, chat: str, job: EditJob) -> None:
-        try:
-            await self._attempt_edit(chat, job)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            if not self._store_failed(exc):
-                log.exception("%s: cannot record edit %s in %s", self.platform, job.id, chat)
-            job.next_attempt_at = later(backoff(job.attempts + 1))
-        finally:
-            self._in_flight.pop(chat, None)
-
     async def _attempt_edit(self, chat: str, job: EditJob) -> None:
         assert self._edits is not None
         # a deleted post put back before its deletion went out is edited instead

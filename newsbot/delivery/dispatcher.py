@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -185,7 +185,8 @@ class Dispatcher(Corrections):
                 break  # a finished send wakes the loop
             if self.down:
                 self._health.probing(chat)
-            self._in_flight[chat] = asyncio.create_task(self._deliver(chat, head))
+            sending = self._guarded(chat, head, self._attempt(chat, head), "delivery")
+            self._in_flight[chat] = asyncio.create_task(sending)
         for job in list(self._edit_jobs.values()):
             chat = job.chat_id
             if chat in self._in_flight or self._queues.waiting(chat):
@@ -198,19 +199,23 @@ class Dispatcher(Corrections):
                 break
             if self.down:
                 self._health.probing(chat)
-            self._in_flight[chat] = asyncio.create_task(self._correct(chat, job))
+            editing = self._guarded(chat, job, self._attempt_edit(chat, job), "edit")
+            self._in_flight[chat] = asyncio.create_task(editing)
         return soonest
 
-    async def _deliver(self, chat: str, row: Delivery) -> None:
+    async def _guarded(
+        self, chat: str, item: Delivery | EditJob, attempt: Awaitable[None], what: str
+    ) -> None:
+        """One send (a delivery or an edit) for `chat`; an error here is the store failing
+        to record its outcome, so the item stays pending."""
         try:
-            await self._attempt(chat, row)
+            await attempt
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            # the store failed while recording an outcome; the row stays pending
             if not self._store_failed(exc):
-                log.exception("%s: cannot record delivery %s to %s", self.platform, row.id, chat)
-            row.next_attempt_at = later(backoff(row.attempts + 1))
+                log.exception("%s: cannot record %s %s", self.platform, what, item.id)
+            item.next_attempt_at = later(backoff(item.attempts + 1))
         finally:
             self._in_flight.pop(chat, None)
 

@@ -191,7 +191,8 @@ class FakePlaces:
                                  self.crossposts_per_hour)
         return json_response(found, headers=headers)
 
-    async def _edit_message(self, request: web.Request) -> web.Response:
+    def _message_of(self, request: web.Request) -> dict[str, Any] | web.Response:
+        """The message a request names in its channel, or Discord's refusal."""
         channel_id, message_id = request.match_info["channel"], request.match_info["message"]
         channel = self.channels.get(channel_id)
         if channel is None:
@@ -201,6 +202,12 @@ class FakePlaces:
         found = self.messages.get(message_id)
         if found is None or found["channel_id"] != channel_id:
             return self._refused("unknown_message")
+        return found
+
+    async def _edit_message(self, request: web.Request) -> web.Response:
+        found = self._message_of(request)
+        if isinstance(found, web.Response):
+            return found
         body = await request.json()
         if "embeds" in body:
             found["embeds"] = [{"type": "rich", **e} for e in body["embeds"] or []]
@@ -221,16 +228,10 @@ class FakePlaces:
         return json_response(channel_object(channel))
 
     async def _delete_message(self, request: web.Request) -> web.Response:
-        channel_id, message_id = request.match_info["channel"], request.match_info["message"]
-        channel = self.channels.get(channel_id)
-        if channel is None:
-            return self._refused("unknown_channel")
-        if not channel.bot_permissions & VIEW_CHANNEL:
-            return self._refused("missing_access")
-        found = self.messages.get(message_id)
-        if found is None or found["channel_id"] != channel_id:
-            return self._refused("unknown_message")
-        del self.messages[message_id]
+        found = self._message_of(request)
+        if isinstance(found, web.Response):
+            return found
+        del self.messages[request.match_info["message"]]
         return web.Response(status=204, headers=bucket_headers())
 
     async def _delete_channel(self, request: web.Request) -> web.Response:

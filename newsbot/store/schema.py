@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -109,6 +110,8 @@ subscriptions = Table(
     Column("format", String(16), nullable=False, server_default="full"),
     Column("silent", Boolean, nullable=False, server_default=false()),
     Column("publish", Boolean, nullable=False, server_default=false()),
+    # "update" or "ignore" as the destination's moderators chose; NULL follows the site
+    Column("edits", String(8), nullable=True),
     Column("dead", Boolean, nullable=False, default=False),
     Column("dead_reason", Text, nullable=False, default=""),
     Column("created_at", DateTime, nullable=False),
@@ -163,4 +166,48 @@ edits = Table(
     Column("updated_at", DateTime, nullable=False),
     UniqueConstraint("outbox_id", name="uq_edits_outbox"),
     Index("ix_edits_platform_status_id", "platform", "status", "id"),
+)
+
+# -- several workers on one store (PostgreSQL); see `newsbot.workers` -------------------
+
+#: one row per running worker; `seen_at` is its heartbeat (naive UTC, the database's clock)
+workers = Table(
+    "workers",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("seen_at", DateTime, nullable=False),
+)
+
+#: named roles held by one worker at a time ("indexer", "poller:telegram",
+#: "shard:discord:3"), each until `expires_at` unless its holder renews it
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("holder", String(128), nullable=False),
+    Column("acquired_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+)
+
+#: the worker that sends to a destination now (one at a time, so its order is kept)
+chat_claims = Table(
+    "chat_claims",
+    metadata,
+    Column("platform", String(32), primary_key=True),
+    Column("chat_id", String(64), primary_key=True),
+    Column("worker_id", String(128), nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Index("ix_chat_claims_worker", "worker_id"),
+)
+
+#: a bot token's shared send schedule: the next free slot, in epoch seconds of the
+#: database's clock; workers reserve slots from it so together they keep the rate
+paces = Table(
+    "paces",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("next_at", Float, nullable=False),
 )

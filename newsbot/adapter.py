@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from newsbot.chat.desk import CommandDesk
     from newsbot.config import AppConfig
     from newsbot.sections import Section
+    from newsbot.workers.roles import Role, Share
 
 
 class Adapter(abc.ABC):
@@ -66,9 +67,20 @@ class Adapter(abc.ABC):
         Nobody, unless the adapter says otherwise."""
         return False
 
+    def worker_roles(self) -> list[Role | Share]:
+        """The parts of taking updates that only some workers may run when several share
+        one PostgreSQL store (`newsbot.workers`): a `Role` one worker at a time (Telegram's
+        `getUpdates` poller), a `Share` spread over them (Discord's shards). Asked once,
+        before `start`; `start` then only makes the adapter ready to send and leaves those
+        parts to the roles. With one process (SQLite) every Role begins and every Share is
+        given all its names right after `start`. None by default: every worker takes its
+        own updates (webhooks, the console)."""
+        return []
+
     @abc.abstractmethod
     async def start(self) -> None:
-        """Connect and begin answering commands. Returns once ready to send."""
+        """Connect and begin answering commands (apart from `worker_roles`). Returns once
+        ready to send."""
 
     @abc.abstractmethod
     async def stop(self) -> None:

@@ -20,3 +20,9 @@ async def room_and_adapter(tmp_path: Path) -> AsyncIterator[tuple[Newsroom, Scri
     await room.start()
     yield room, adapter
     await room.stop()
+
+
+# a real PostgreSQL, for the tests of several workers (tests/postgres.py says where from)
+from tests.postgres import postgres_server, postgres_url  # noqa: E402
+
+__all__ = ["postgres_server", "postgres_url"]

@@ -1,11 +1,16 @@
 """The running bot: one store, one posts folder, every adapter that is turned on.
 
 `Newsroom` wires the parts together and owns their lifecycle:
-start = open and migrate the store → index the folder → serve the moderators' page
-(when `web.listen` is set) → start adapters →
-start one outbox dispatcher per adapter → watch the folder;
-stop = the reverse, letting sends in flight finish for a moment.
-Tests drive it directly (`scan()`, `drain()`); `newsbot run` wraps it with signals.
+start = open and migrate the store → index the folder and watch it
+(`newsbot.ingest.indexer_role`) → serve the moderators' page (when `web.listen`
+is set) → start adapters (and their `worker_roles()`) → start one outbox
+dispatcher per adapter; stop = the reverse, letting sends in flight finish for
+a moment. Tests drive it directly (`scan()`, `drain()`); `newsbot run` wraps it
+with signals.
+
+On PostgreSQL this process is one worker among several (`newsbot.workers.crew`):
+indexing and the adapters' roles are leases a `RoleKeeper` takes, and a worker
+whose posts folder is missing or empty only sends.
 
 A store that can no longer be written (read-only, disk full, damaged) is not
 retried: whichever part meets it first (a scan, a dispatcher) reports it here,
@@ -34,13 +39,16 @@ from newsbot.delivery.dispatcher import Dispatcher
 from newsbot.delivery.edits import EditJobs
 from newsbot.delivery.outbox import Outbox
 from newsbot.ingest.indexer import Indexer, aware_utcnow
+from newsbot.ingest.indexer_role import IndexerRole
 from newsbot.ingest.scan_report import ScanReport
-from newsbot.ingest.watcher import rescan_periodically, watch_folder
 from newsbot.store import Store, StoreError, store_trouble
+from newsbot.store.database import shared_url
 from newsbot.store.subscriptions import Subscriptions
 from newsbot.web.moderation import Moderation
 from newsbot.web.server import WebServer
 from newsbot.web.tokens import LINK_SECONDS, SignIn
+from newsbot.workers.crew import Crew
+from newsbot.workers.roles import Role, Share, begin_alone, end_alone
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +89,6 @@ class Newsroom:
         self.adapters: dict[str, Adapter] = {}
         self.dispatchers: dict[str, Dispatcher] = {}
         self._tasks: list[asyncio.Task[None]] = []
-        self._stop = asyncio.Event()
         self._started: list[Adapter] = []
         self._store: Store | None = None
         #: sign-in links and sessions of the moderators' web page, when it is on
@@ -90,8 +97,11 @@ class Newsroom:
         #: the store trouble that stops the bot, once one was met
         self.failure: StoreError | None = None
         self._failed = asyncio.Event()
-        #: set after a scan that read posts: one dated in the future may wait for its time
-        self._held_changed = asyncio.Event()
+        self.indexing: IndexerRole | None = None
+        #: what each adapter's `worker_roles()` gave, by platform
+        self._roles: dict[str, list[Role | Share]] = {}
+        #: this worker among the others, when the store is PostgreSQL
+        self.crew: Crew | None = None
 
     @property
     def store(self) -> Store:
@@ -101,7 +111,7 @@ class Newsroom:
 
     async def start(self) -> None:
         root = self.config.site.root
-        if not root.is_dir():
+        if not root.is_dir() and not shared_url(self.config.store.url):
             key = "site.source" if self.config.site.jekyll else "site.posts_dir"
             raise ConfigError(f"{self.config.source}: {key}: folder not found: {root}")
         self._store = await Store.open(self.config.store.url)
@@ -136,34 +146,41 @@ class Newsroom:
             self.store, self.config.site, self.outbox, set(self.adapters), self.clock,
             edits=self.edits,
         )
-        if self.watch:
-            # Watch before the first scan: anything written while it runs is seen again.
-            self._spawn(watch_folder(self.config.site.root, self.scan, self._stop))
-        report = await self._index(None)
-        log.info(
-            "indexed %d files (%d parsed, %d problems)%s",
-            report.files, report.parsed, len(report.problems),
-            "; first run, nothing pushed" if report.first_run else "",
-        )
+        self.indexing = IndexerRole(self.indexer, self.config.site, watch=self.watch,
+                                    trouble=self._store_trouble, changed=self._scanned)
+        self._roles = {name: a.worker_roles() for name, a in self.adapters.items()}
+        if self.store.dialect == "postgresql":
+            self.crew = Crew(self.store)
+        else:
+            await self.indexing.begin(wait=True)
         if self.sign_in is not None:  # before the adapters: the console prints a link
             self.web = WebServer(self.config.web, self.sign_in,
                                  Moderation(self.desk, self.adapters))
             await self.web.start()
-        for adapter in self.adapters.values():
+        for name, adapter in self.adapters.items():
             await adapter.start()
             self._started.append(adapter)
+            if self.crew is None:
+                await begin_alone(self._roles[name])
         for name, adapter in self.adapters.items():
             dispatcher = Dispatcher(adapter, self.outbox, on_store_error=self._store_trouble,
                                     edits=self.edits)
             dispatcher.start()
             self.dispatchers[name] = dispatcher
-        if self.watch:
-            self._spawn(
-                rescan_periodically(
-                    self.scan, self.config.site.rescan_seconds,
-                    self.indexer.next_release, self._stop, self._held_changed,
-                )
-            )
+        if self.crew is not None:
+            await self._join_crew(self.crew, self.indexing)
+
+    async def _join_crew(self, crew: Crew, indexing: IndexerRole) -> None:
+        """Several workers: the indexer and the adapters' roles go to whoever holds them."""
+        await indexing.look()
+        crew.add([Role(IndexerRole.name, indexing.begin, indexing.end, indexing.able)])
+        crew.keeper.on_beat(indexing.look)
+        for roles in self._roles.values():
+            crew.add(roles)
+        await crew.start()
+
+    def _scanned(self, report: ScanReport) -> None:
+        self._wake_dispatchers()
 
     def _wake_dispatchers(self) -> None:
         for dispatcher in self.dispatchers.values():
@@ -181,38 +198,14 @@ class Newsroom:
             self._failed.set()
         return trouble
 
-    async def _index(self, only: Collection[str] | None) -> ScanReport:
-        try:
-            return await self.indexer.scan(only)
-        except Exception as exc:
-            trouble = self._store_trouble(exc)
-            if trouble is None:
-                raise
-            raise trouble from None
-
     async def scan(self, only: Collection[str] | None = None) -> ScanReport:
         """Rescan the folder (or some paths) now; new posts go to the outbox and out.
 
         Raises `StoreError` (and has the bot stop) when the store cannot take the result.
         """
-        report = await self._index(only)
-        if report.parsed:
-            self._held_changed.set()
-        if report.queued:
-            log.info(
-                "announcing %s: %d deliveries queued",
-                ", ".join(p.source or p.id for p in report.announced), report.queued,
-            )
-            self._wake_dispatchers()
-        if report.edits:
-            log.info("correcting %s: %d messages to edit",
-                     ", ".join(report.corrected), report.edits)
-            self._wake_dispatchers()
-        if report.withdrawn:
-            log.info("%d posts withdrawn: %d messages to delete", report.deleted,
-                     report.withdrawn)
-            self._wake_dispatchers()
-        return report
+        if self.indexing is None:
+            raise RuntimeError("the newsroom is not started")
+        return await self.indexing.scan(only)
 
     async def drain(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 - a deadline, not a cancel
         """Wait until nothing is pending for any running adapter (for tests and tools)."""
@@ -232,17 +225,26 @@ class Newsroom:
 
     async def stop(self) -> None:
         """Stop watching, let in-flight sends finish briefly, stop adapters, close the store."""
-        self._stop.set()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        if self.crew is None and self.indexing is not None:
+            await self.indexing.end()
         if self.web is not None:
             await self.web.stop()
             self.web = None
         for dispatcher in self.dispatchers.values():
             await dispatcher.stop()
         self.dispatchers.clear()
+        # after the dispatchers (a chat claim given back with a send in flight could be
+        # sent twice) and before the adapters its roles run on
+        if self.crew is not None:
+            await self.crew.stop()
+            self.crew = None
+        else:
+            for adapter in reversed(self._started):
+                await end_alone(self._roles.get(adapter.platform, []))
         for adapter in reversed(self._started):
             try:
                 await adapter.stop()

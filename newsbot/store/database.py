@@ -114,6 +114,11 @@ def async_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def shared_url(url: str) -> bool:
+    """Whether the store at `url` is one several workers can share (PostgreSQL)."""
+    return make_url(url).get_backend_name() in ("postgresql", "postgres")
+
+
 def describe_url(url: str) -> str:
     """The URL with any password hidden, for messages (a SQLite URL has none: as written)."""
     if url.startswith("sqlite"):

@@ -1,0 +1,45 @@
+"""This worker among the others on one PostgreSQL store: what the newsroom wires in when
+several workers share the store.
+
+- a `RoleKeeper` (its heartbeat, the indexer's and the adapters' roles and shares);
+
+With SQLite there is no crew: one process does everything.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from newsbot.store import Store
+from newsbot.workers.roles import Role, RoleKeeper, Share
+
+log = logging.getLogger(__name__)
+
+
+class Crew:
+    """Everything one worker keeps in step with the others."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.keeper = RoleKeeper(store)
+
+    @property
+    def worker_id(self) -> str:
+        return self.keeper.worker_id
+
+    def add(self, parts: list[Role | Share]) -> None:
+        """Roles and shares to keep (an adapter's `worker_roles()`, the indexer)."""
+        for part in parts:
+            if isinstance(part, Role):
+                self.keeper.add(part)
+            else:
+                self.keeper.add_share(part)
+
+    async def start(self) -> None:
+        """Join the roster and take the roles that are free; beat from now on."""
+        await self.keeper.start()
+        log.info("worker %s joined the store's workers", self.worker_id)
+
+    async def stop(self) -> None:
+        """End every role and leave (the others take over at once)."""
+        await self.keeper.stop()

@@ -128,12 +128,13 @@ class Dispatcher(Corrections):
         last_sync = asyncio.get_running_loop().time()
         while not self._stopping and not self._halted:
             loop_time = asyncio.get_running_loop().time()
+            woken = self._wake.is_set()
+            self._wake.clear()  # before loading: a wake-up during the load is kept
             if self._resync or loop_time - last_sync > RESYNC_SECONDS:
                 await self._load(full=True)
                 last_sync = loop_time
-            elif self._wake.is_set():
+            elif woken:
                 await self._load(full=False)
-            self._wake.clear()
             if self._stopping:
                 break
             wait = self._start_due()
@@ -151,6 +152,7 @@ class Dispatcher(Corrections):
                 return
             log.exception("%s: cannot read the outbox; will try again", self.platform)
             await asyncio.sleep(1.0)
+            self._wake.set()  # what woke this load is still to be read
             return
         if full:
             self._resync = False

@@ -97,8 +97,9 @@ async def upsert_posts(
     known = [row["id"] for row in rows if row["id"] in previous]  # new posts have none
     for chunk in chunks(known):
         await conn.execute(delete(lab).where(lab.c.post_id.in_(chunk)))
-    for chunk in chunks(labels):
-        await conn.execute(lab.insert(), chunk)
+    # a second indexer overlapping this one for a beat (several workers) may have
+    # written the same labels since `previous` was read: those stay
+    await store.insert_new(conn, lab, labels, ("post_id", "label"))
 
 
 async def delete_files(conn: AsyncConnection, paths: list[str]) -> None:

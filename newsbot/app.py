@@ -163,10 +163,13 @@ class Newsroom:
             if self.crew is None:
                 await begin_alone(self._roles[name])
         for name, adapter in self.adapters.items():
+            claims = None if self.crew is None else self.crew.claims(name)
             dispatcher = Dispatcher(adapter, self.outbox, on_store_error=self._store_trouble,
-                                    edits=self.edits)
+                                    edits=self.edits, claims=claims)
             dispatcher.start()
             self.dispatchers[name] = dispatcher
+            if self.crew is not None:
+                self.crew.keeper.on_beat(dispatcher.beat)
         if self.crew is not None:
             await self._join_crew(self.crew, self.indexing)
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from newsbot.adapter import Adapter
+from newsbot.delivery.chat_queues import ChatQueues
 from newsbot.delivery.edits import DELETE, DONE, FAILED, GONE, EditJob, EditJobs, shown
 from newsbot.delivery.errors import (
     ChatMigrated,
@@ -38,6 +39,7 @@ class Corrections:
     adapter: Adapter
     outbox: Outbox
     _edits: EditJobs | None
+    _queues: ChatQueues
     _edit_jobs: dict[int, EditJob]
     _edits_retired: set[tuple[int, int]]
     _in_flight: dict[str, asyncio.Task[None]]
@@ -58,7 +60,7 @@ class Corrections:
         back-off) and leaving out those finished while the query ran."""
         if self._edits is None:
             return
-        jobs = await self._edits.pending(self.platform)
+        jobs = await self._edits.pending(self.platform, claimed_by=self._queues.owner)
         fresh: dict[int, EditJob] = {}
         for job in jobs:
             if (job.id, job.revision) in self._edits_retired:

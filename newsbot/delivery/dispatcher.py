@@ -21,6 +21,9 @@ marks it gone, and the next story's delivery decides about the chat.
 Pending rows wait in memory (`ChatQueues`), topped up when `wake()` says new
 rows were written. The store stays the truth: a row is marked sent only after
 the platform confirmed it.
+
+With several workers on one PostgreSQL store (`claims` given), a dispatcher sends
+only to the chats its worker has claimed (`newsbot.delivery.claims`).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from typing import Any
 
 from newsbot.adapter import Adapter
 from newsbot.delivery.chat_queues import ChatQueues
+from newsbot.delivery.claims import SharedChats
 from newsbot.delivery.corrections import Corrections
 from newsbot.delivery.edits import EditJob, EditJobs
 from newsbot.delivery.errors import (
@@ -47,6 +51,7 @@ from newsbot.delivery.errors import (
 from newsbot.delivery.outbox import Delivery, Outbox
 from newsbot.delivery.retry import PlatformHealth, backoff, later
 from newsbot.store import utcnow
+from newsbot.workers.claims import ChatClaims
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +65,7 @@ RESYNC_SECONDS = 60.0
 StoreErrorHook = Callable[[BaseException], object]
 
 
-class Dispatcher(Corrections):
+class Dispatcher(Corrections, SharedChats):
     def __init__(
         self,
         adapter: Adapter,
@@ -68,6 +73,7 @@ class Dispatcher(Corrections):
         on_store_error: StoreErrorHook | None = None,
         *,
         edits: EditJobs | None = None,
+        claims: ChatClaims | None = None,
     ) -> None:
         self.adapter = adapter
         self.platform = adapter.platform
@@ -75,7 +81,9 @@ class Dispatcher(Corrections):
         self._on_store_error = on_store_error
         self._halted = False  # the store failed: send nothing more
         self._health = PlatformHealth()
-        self._queues = ChatQueues(outbox, self.platform)
+        self._queues = ChatQueues(outbox, self.platform,
+                                  None if claims is None else claims.worker_id)
+        self._share_chats(claims)
         self._edits = edits
         #: pending edit jobs by id, in the order they were written
         self._edit_jobs: dict[int, EditJob] = {}
@@ -99,6 +107,7 @@ class Dispatcher(Corrections):
     def wake(self, *, resync: bool = False) -> None:
         """New rows were written (or, with resync, rows changed under us): look again."""
         self._resync = self._resync or resync
+        self._claim_wanted = True
         self._wake.set()
 
     async def stop(self) -> None:
@@ -118,6 +127,7 @@ class Dispatcher(Corrections):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+        await self._give_back()
 
     @property
     def down(self) -> bool:
@@ -130,6 +140,7 @@ class Dispatcher(Corrections):
             loop_time = asyncio.get_running_loop().time()
             woken = self._wake.is_set()
             self._wake.clear()  # before loading: a wake-up during the load is kept
+            await self._share()
             if self._resync or loop_time - last_sync > RESYNC_SECONDS:
                 await self._load(full=True)
                 last_sync = loop_time
@@ -176,7 +187,7 @@ class Dispatcher(Corrections):
             limit = 1
         soonest: float | None = None
         for chat, queue in self._queues.items():
-            if chat in self._in_flight or not queue:
+            if chat in self._in_flight or not queue or not self._may_send(chat):
                 continue
             head = queue[0]
             if head.next_attempt_at > now:
@@ -191,8 +202,8 @@ class Dispatcher(Corrections):
             self._in_flight[chat] = asyncio.create_task(sending)
         for job in list(self._edit_jobs.values()):
             chat = job.chat_id
-            if chat in self._in_flight or self._queues.waiting(chat):
-                continue  # one request per chat at a time, and news before fixes
+            if chat in self._in_flight or self._queues.waiting(chat) or not self._may_send(chat):
+                continue  # one request per chat at a time, news before fixes, claimed only
             if job.next_attempt_at > now:
                 wait = (job.next_attempt_at - now).total_seconds()
                 soonest = wait if soonest is None else min(soonest, wait)

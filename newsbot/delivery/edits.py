@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import and_, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from newsbot.delivery.outbox import claimed
 from newsbot.store import Store, schema, utcnow
 from newsbot.store.database import chunks
 from newsbot.store.rows import style_from_row
@@ -125,8 +126,9 @@ class EditJobs:
             await conn.execute(stmt, part)
         return len(rows)
 
-    async def pending(self, platform: str) -> list[EditJob]:
-        """Pending jobs of a platform, oldest first, with the style of their delivery."""
+    async def pending(self, platform: str, claimed_by: str | None = None) -> list[EditJob]:
+        """Pending jobs of a platform, oldest first, with the style of their delivery;
+        with `claimed_by`, only those of the chats that worker has claimed."""
         e, o = schema.edits, schema.outbox
         stmt = (
             select(e.c.id, e.c.post_id, e.c.chat_id, e.c.message_id, e.c.revision,
@@ -136,6 +138,8 @@ class EditJobs:
             .where(e.c.platform == platform, e.c.status == PENDING)
             .order_by(e.c.id)
         )
+        if claimed_by is not None:
+            stmt = claimed(stmt, e, claimed_by)
         async with self.store.engine.connect() as conn:
             rows = (await conn.execute(stmt)).all()
         return [

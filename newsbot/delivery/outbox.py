@@ -15,8 +15,9 @@ import logging
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
+from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Select, Table, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from newsbot.filters import Compiled, Story, Wants
@@ -120,8 +121,12 @@ class Outbox:
         )
         return [subscription_from_row(row) for row in (await conn.execute(stmt)).all()]
 
-    async def pending(self, platform: str, after_id: int = 0) -> list[Delivery]:
-        """Pending rows of a platform with id > after_id, oldest first."""
+    async def pending(
+        self, platform: str, after_id: int = 0, *, claimed_by: str | None = None,
+        chats: Collection[str] | None = None,
+    ) -> list[Delivery]:
+        """Pending rows of a platform with id > after_id, oldest first; with `claimed_by`
+        only those of the chats that worker has claimed, with `chats` only theirs."""
         o = schema.outbox
         stmt = (
             select(o.c.id, o.c.post_id, o.c.chat_id, o.c.attempts, o.c.next_attempt_at,
@@ -129,6 +134,10 @@ class Outbox:
             .where(o.c.platform == platform, o.c.status == "pending", o.c.id > after_id)
             .order_by(o.c.id)
         )
+        if claimed_by is not None:
+            stmt = claimed(stmt, o, claimed_by)
+        if chats is not None:
+            stmt = stmt.where(o.c.chat_id.in_(list(chats)))
         async with self.store.engine.connect() as conn:
             rows = (await conn.execute(stmt)).all()
         return [
@@ -228,3 +237,11 @@ class Outbox:
         )
         async with self.store.engine.connect() as conn:
             return int((await conn.execute(stmt)).scalar_one())
+
+
+def claimed(stmt: Select[Any], table: Table, worker_id: str) -> Select[Any]:
+    """`stmt` over `table` (outbox or edits) limited to the chats `worker_id` has claimed
+    (`chat_claims`, several workers on PostgreSQL)."""
+    c = schema.chat_claims
+    return stmt.join(c, and_(c.c.platform == table.c.platform,
+                             c.c.chat_id == table.c.chat_id)).where(c.c.worker_id == worker_id)

@@ -2,6 +2,7 @@
 several workers share the store.
 
 - a `RoleKeeper` (its heartbeat, the indexer's and the adapters' roles and shares);
+- the chats each platform's dispatcher has claimed (`ChatClaims`), renewed at each beat;
 
 With SQLite there is no crew: one process does everything.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from newsbot.store import Store
+from newsbot.workers.claims import ChatClaims
 from newsbot.workers.roles import Role, RoleKeeper, Share
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,10 @@ class Crew:
     @property
     def worker_id(self) -> str:
         return self.keeper.worker_id
+
+    def claims(self, platform: str) -> ChatClaims:
+        """This worker's claims on the chats of `platform` (for its dispatcher)."""
+        return ChatClaims(self.store, self.worker_id, platform)
 
     def add(self, parts: list[Role | Share]) -> None:
         """Roles and shares to keep (an adapter's `worker_roles()`, the indexer)."""

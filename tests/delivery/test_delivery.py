@@ -205,8 +205,8 @@ async def test_a_row_sent_while_a_full_reload_reads_is_not_sent_again(room_and_a
     read, release = asyncio.Event(), asyncio.Event()
     original = room.outbox.pending
 
-    async def stale_pending(platform: str, after_id: int = 0):  # type: ignore[no-untyped-def]
-        rows = await original(platform, after_id)
+    async def stale_pending(platform: str, after_id: int = 0, **only):  # type: ignore[no-untyped-def]
+        rows = await original(platform, after_id, **only)
         if after_id == 0 and not read.is_set():
             read.set()
             await release.wait()  # answer only after the send below was marked sent

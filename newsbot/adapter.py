@@ -19,6 +19,7 @@ import html
 from typing import TYPE_CHECKING, ClassVar
 
 from newsbot.delivery.errors import Undeliverable
+from newsbot.delivery.pacing import PaceMaker, local_pace
 from newsbot.types import Style, Summary
 
 #: a full card, with a notification: how stories looked before destinations chose
@@ -43,6 +44,7 @@ class Adapter(abc.ABC):
     enable_hint: ClassVar[str] = ""
     #: sends the outbox may have in flight at once on this platform (different chats)
     max_in_flight: ClassVar[int] = 8
+    _overall_pace: PaceMaker | None = None
 
     @classmethod
     @abc.abstractmethod
@@ -76,6 +78,23 @@ class Adapter(abc.ABC):
         given all its names right after `start`. None by default: every worker takes its
         own updates (webhooks, the console)."""
         return []
+
+    def use_overall_pace(self, make: PaceMaker) -> None:
+        """Build every overall pace with `make` from now on. The core calls this before
+        `start` when several workers share one PostgreSQL store: `make(per_second, name)`
+        then returns a pace whose slots come from one schedule in the store per bot token
+        and `name` (`newsbot.workers.pace`), so all workers together keep the rate, and
+        whose `pause` holds every worker back."""
+        self._overall_pace = make
+
+    @property
+    def overall_pace(self) -> PaceMaker:
+        """What builds the pace an adapter keeps for its platform's overall rate (a
+        `DestinationPace(..., overall=self.overall_pace)`, or
+        `self.overall_pace(per_second)` itself): every overall rate an adapter keeps goes
+        through it, once `start` builds its clients. This process's own steady pace
+        unless the core said otherwise (`use_overall_pace`)."""
+        return self._overall_pace or local_pace
 
     @abc.abstractmethod
     async def start(self) -> None:

@@ -158,6 +158,8 @@ class Newsroom:
                                  Moderation(self.desk, self.adapters))
             await self.web.start()
         for name, adapter in self.adapters.items():
+            if self.crew is not None:
+                adapter.use_overall_pace(self.crew.paces(name))
             await adapter.start()
             self._started.append(adapter)
             if self.crew is None:

@@ -181,7 +181,7 @@ class DiscordAdapter(Adapter):
             max_ratelimit_timeout=self.max_ratelimit_wait,
             guild_ready_timeout=self.guild_ready_timeout,
         )
-        route_client(client, self.api_url, self.gateway_url)
+        route_client(client, self.api_url, self.gateway_url, self.overall_pace)
         tree = build_tree(client, self.desk)
         self._client, self._tree, self._places = client, tree, Places(client)
         try:

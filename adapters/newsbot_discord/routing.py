@@ -34,7 +34,7 @@ import yarl
 from discord.http import HTTPClient, Route
 from discord.webhook import async_ as webhook_async
 
-from newsbot.delivery.pacing import RATE_SHARE, SteadyPace
+from newsbot.delivery.pacing import RATE_SHARE, PaceMaker, local_pace
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +55,14 @@ class RoutedHTTPClient(HTTPClient):
     #: Discord's global limit for a bot: requests a second, every route together
     global_per_second: float = 50
 
-    def __init__(self, *args: Any, api_url: str, gateway_url: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, api_url: str, gateway_url: str,
+                 pace: PaceMaker = local_pace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.api_url = api_url.rstrip("/")
         self.gateway_url = gateway_url.rstrip("/")
         # discord.py paces each route's bucket from its headers, but nothing keeps it
         # under the global limit: a fan-out to many channels would provoke global 429s
-        self._global = SteadyPace(self.global_per_second * RATE_SHARE)
+        self._global = pace(self.global_per_second * RATE_SHARE)
 
     async def request(self, route: Route, **kwargs: Any) -> Any:
         route.url = rebase(route.url, Route.BASE, self.api_url)
@@ -86,8 +87,10 @@ class RoutedWebhookAdapter(webhook_async.AsyncWebhookAdapter):
         return await super().request(route, *args, **kwargs)
 
 
-def route_client(client: discord.Client, api_url: str, gateway_url: str) -> None:
-    """Give a freshly built client an HTTP client that uses our URLs.
+def route_client(client: discord.Client, api_url: str, gateway_url: str,
+                 pace: PaceMaker = local_pace) -> None:
+    """Give a freshly built client an HTTP client that uses our URLs, keeping the global
+    rate with a pace `pace` builds (the adapter's `overall_pace`).
 
     `Client.__init__` builds its `HTTPClient` and hands it to its connection state;
     both references are replaced before anything has used them (the HTTP session
@@ -104,6 +107,7 @@ def route_client(client: discord.Client, api_url: str, gateway_url: str) -> None
         max_ratelimit_timeout=old.max_ratelimit_timeout,
         api_url=api_url,
         gateway_url=gateway_url,
+        pace=pace,
     )
     client._connection.http = client.http
 

@@ -107,7 +107,8 @@ class TelegramAdapter(Adapter):
     # -- lifecycle ---------------------------------------------------------------------
 
     def _build(self) -> Application:
-        pacer = Pacer(self.overall_per_second, self.chat_interval, self.group_per_minute)
+        pacer = Pacer(self.overall_per_second, self.chat_interval, self.group_per_minute,
+                      overall=self.overall_pace)
         app = (
             ApplicationBuilder()
             .token(self._token)

@@ -19,7 +19,7 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from newsbot.delivery.pacing import DestinationPace
+from newsbot.delivery.pacing import DestinationPace, PaceMaker, local_pace
 from newsbot_telegram.errors import retry_seconds
 
 log = logging.getLogger(__name__)
@@ -43,8 +43,11 @@ class Pacer(BaseRateLimiter[int]):
         overall_per_second: float = 30,
         chat_interval: float = 1.0,
         group_per_minute: float = 20,
+        *,
+        overall: PaceMaker = local_pace,
     ) -> None:
-        self.pace = DestinationPace(overall_per_second, chat_interval, group_per_minute)
+        self.pace = DestinationPace(overall_per_second, chat_interval, group_per_minute,
+                                    overall=overall)
 
     async def initialize(self) -> None:
         """Nothing to set up."""

@@ -2,6 +2,12 @@
 
 `SteadyPace` is one request per interval, no bursts.
 
+An adapter builds its overall pace through a `PaceMaker` (`Adapter.overall_pace`):
+this process's own `SteadyPace` by default; when several workers share one
+PostgreSQL store, the core hands the adapter a maker of shared paces
+(`newsbot.workers.pace.SharedPace`: slots reserved from one schedule in the store
+per bot token), so all workers together keep the platform's rate.
+
 A token bucket lets a burst through and then runs at exactly the limit, so any
 delay between us and the platform bunches requests past its limit and earns a
 429. Pacing on a fixed grid slightly under the published rate keeps a fan-out
@@ -14,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Protocol
 
 from aiolimiter import AsyncLimiter
 
@@ -21,6 +28,25 @@ from aiolimiter import AsyncLimiter
 RATE_SHARE = 0.98
 #: per-destination limiters kept before idle ones are forgotten
 MAX_LIMITERS = 1024
+
+
+class OverallPace(Protocol):
+    """A platform's overall rate: `async with pace:` waits for the next slot."""
+
+    async def __aenter__(self) -> None: ...
+
+    async def __aexit__(self, *exc: object) -> None: ...
+
+    def pause(self, seconds: float) -> None:
+        """Give out no slot for `seconds` (the platform asked the whole bot to wait)."""
+
+
+class PaceMaker(Protocol):
+    """Builds the overall pace for `per_second` (already at the share to use). `name`
+    tells two schedules of one platform apart ("" for its messages; e.g. "paid" for
+    Telegram's paid broadcasts, which have a rate of their own)."""
+
+    def __call__(self, per_second: float, name: str = "") -> OverallPace: ...
 
 
 class SteadyPace:
@@ -43,6 +69,14 @@ class SteadyPace:
     async def __aexit__(self, *exc: object) -> None:
         return None
 
+    def pause(self, seconds: float) -> None:
+        self._next = max(self._next, asyncio.get_running_loop().time() + seconds)
+
+
+def local_pace(per_second: float, name: str = "") -> OverallPace:
+    """This process's own steady pace: the `PaceMaker` of a bot that runs alone."""
+    return SteadyPace(per_second)
+
 
 class DestinationPace:
     """A platform's published limits, for messages to its destinations.
@@ -51,14 +85,17 @@ class DestinationPace:
     at `RATE_SHARE` of it), waits `chat_interval` seconds after the last one to
     the same destination, and, for a destination that is a group, stays within
     `group_per_minute` (a bucket: short bursts allowed, the rate on average).
-    `pause(seconds)` holds every message back, as a platform's flood wait asks.
+    `pause(seconds)` holds every message back, as a platform's flood wait asks (with a
+    shared overall pace, every worker's messages). `overall` builds the overall pace
+    (the adapter's `overall_pace`), `name` names its schedule (see `PaceMaker`).
     """
 
     def __init__(
-        self, overall_per_second: float, chat_interval: float = 0.0, group_per_minute: float = 0.0
+        self, overall_per_second: float, chat_interval: float = 0.0,
+        group_per_minute: float = 0.0, *, overall: PaceMaker = local_pace, name: str = "",
     ) -> None:
         # evenly spaced, not a bucket: a burst would meet the platform's limit on the way
-        self._overall = SteadyPace(overall_per_second * RATE_SHARE)
+        self._overall = overall(overall_per_second * RATE_SHARE, name)
         self._chat_interval = chat_interval
         self._group_per_minute = group_per_minute
         self._chats: dict[str, AsyncLimiter] = {}
@@ -68,6 +105,7 @@ class DestinationPace:
     def pause(self, seconds: float) -> None:
         """Send nothing for `seconds` (a flood wait applies to the whole bot)."""
         self._resume_at = max(self._resume_at, asyncio.get_running_loop().time() + seconds)
+        self._overall.pause(seconds)
 
     @contextlib.asynccontextmanager
     async def slot(self, destination: str, *, group: bool) -> AsyncIterator[None]:

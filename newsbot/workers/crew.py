@@ -3,6 +3,7 @@ several workers share the store.
 
 - a `RoleKeeper` (its heartbeat, the indexer's and the adapters' roles and shares);
 - the chats each platform's dispatcher has claimed (`ChatClaims`), renewed at each beat;
+- each platform's overall rate, shared through the store (`SharedPace`);
 
 With SQLite there is no crew: one process does everything.
 """
@@ -13,6 +14,7 @@ import logging
 
 from newsbot.store import Store
 from newsbot.workers.claims import ChatClaims
+from newsbot.workers.pace import SharedPaces
 from newsbot.workers.roles import Role, RoleKeeper, Share
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,10 @@ class Crew:
     def claims(self, platform: str) -> ChatClaims:
         """This worker's claims on the chats of `platform` (for its dispatcher)."""
         return ChatClaims(self.store, self.worker_id, platform)
+
+    def paces(self, platform: str) -> SharedPaces:
+        """What builds `platform`'s overall paces (for its adapter's `use_overall_pace`)."""
+        return SharedPaces(self.store, platform)
 
     def add(self, parts: list[Role | Share]) -> None:
         """Roles and shares to keep (an adapter's `worker_roles()`, the indexer)."""

@@ -88,7 +88,6 @@ class Newsroom:
         self.clock = clock
         self.adapters: dict[str, Adapter] = {}
         self.dispatchers: dict[str, Dispatcher] = {}
-        self._tasks: list[asyncio.Task[None]] = []
         self._started: list[Adapter] = []
         self._store: Store | None = None
         #: sign-in links and sessions of the moderators' web page, when it is on
@@ -150,7 +149,7 @@ class Newsroom:
                                     trouble=self._store_trouble, changed=self._scanned)
         self._roles = {name: a.worker_roles() for name, a in self.adapters.items()}
         if self.store.dialect == "postgresql":
-            self.crew = Crew(self.store)
+            self.crew = Crew(self.store, self._heard)
         else:
             await self.indexing.begin(wait=True)
         if self.sign_in is not None:  # before the adapters: the console prints a link
@@ -186,13 +185,17 @@ class Newsroom:
 
     def _scanned(self, report: ScanReport) -> None:
         self._wake_dispatchers()
+        if self.crew is not None:
+            self.crew.tell_others()
+
+    def _heard(self, _payload: str) -> None:
+        """Another worker (or this one) scanned: new work, maybe posts changed."""
+        self.store.posts_changed()  # tag counts kept by the queries are read again
+        self._wake_dispatchers()
 
     def _wake_dispatchers(self) -> None:
         for dispatcher in self.dispatchers.values():
             dispatcher.wake()
-
-    def _spawn(self, coro: object) -> None:
-        self._tasks.append(asyncio.create_task(coro))  # type: ignore[arg-type]
 
     def _store_trouble(self, exc: BaseException) -> StoreError | None:
         """If `exc` means the store is unusable, remember it and have the bot stop."""
@@ -230,10 +233,6 @@ class Newsroom:
 
     async def stop(self) -> None:
         """Stop watching, let in-flight sends finish briefly, stop adapters, close the store."""
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks.clear()
         if self.crew is None and self.indexing is not None:
             await self.indexing.end()
         if self.web is not None:

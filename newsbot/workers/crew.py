@@ -4,6 +4,7 @@ several workers share the store.
 - a `RoleKeeper` (its heartbeat, the indexer's and the adapters' roles and shares);
 - the chats each platform's dispatcher has claimed (`ChatClaims`), renewed at each beat;
 - each platform's overall rate, shared through the store (`SharedPace`);
+- wake-ups from the indexer, whichever worker it is (`Wakeups`, LISTEN/NOTIFY).
 
 With SQLite there is no crew: one process does everything.
 """
@@ -11,11 +12,13 @@ With SQLite there is no crew: one process does everything.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from newsbot.store import Store
 from newsbot.workers.claims import ChatClaims
 from newsbot.workers.pace import SharedPaces
 from newsbot.workers.roles import Role, RoleKeeper, Share
+from newsbot.workers.wakeups import Wakeups
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +26,11 @@ log = logging.getLogger(__name__)
 class Crew:
     """Everything one worker keeps in step with the others."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, woken: Callable[[str], None]) -> None:
+        """`woken` runs whenever a worker (this one too) says it queued something."""
         self.store = store
         self.keeper = RoleKeeper(store)
+        self.wakeups = Wakeups(store, woken)
 
     @property
     def worker_id(self) -> str:
@@ -49,9 +54,15 @@ class Crew:
 
     async def start(self) -> None:
         """Join the roster and take the roles that are free; beat from now on."""
+        await self.wakeups.start()
         await self.keeper.start()
         log.info("worker %s joined the store's workers", self.worker_id)
 
     async def stop(self) -> None:
         """End every role and leave (the others take over at once)."""
+        await self.wakeups.stop()
         await self.keeper.stop()
+
+    def tell_others(self) -> None:
+        """Wake every worker: something was queued (or posts changed)."""
+        self.wakeups.tell_others()

@@ -78,7 +78,7 @@ async def test_three_workers_send_each_story_once_and_in_order(
     assert {c: per_chat[c] for c in chats} == {
         c: ["2026-02-01-first.md", "2026-02-02-second.md"] for c in chats}
     by_worker = Counter(who for who, _, _ in sends)
-    assert len(by_worker) >= 2  # the work was spread
+    assert set(by_worker) == {"w0", "w1", "w2"}  # woken at once, everyone took part
     # a chat's two stories went out from one worker (it stayed claimed between them)
     senders = defaultdict(set)
     for who, chat_id, _ in sends:
@@ -119,6 +119,32 @@ async def test_a_chat_told_to_wait_is_waited_for_by_the_next_claimer(
                                       .where(o.c.chat_id == "slow"))).one()
         assert row.status == "pending" and row.next_attempt_at > utcnow() + timedelta(seconds=50)
         assert sum(a.count(("slow", "2026-02-01-story.md")) for a in attempts) == 1
+    finally:
+        for each in (first, second):
+            await each.stop()
+
+
+async def test_a_scan_wakes_every_worker(tmp_path: Path, postgres_url: str) -> None:
+    posts = tmp_path / "_posts"
+    write_post(posts, "2026-01-20-old.md", "Old news")
+    sends: Sends = []
+    first, second = await start_workers(tmp_path, postgres_url, sends, 2)
+    try:
+        await until(lambda: first.store.posts_version > 0, "the first run's scan")
+        assert second.crew is not None
+        heard: list[str] = []
+        woken = second.crew.wakeups.woken
+
+        def listen(payload: str) -> None:
+            heard.append(payload)
+            woken(payload)
+
+        second.crew.wakeups.woken = listen
+        versions = second.store.posts_version
+        write_post(posts, "2026-02-01-story.md", "A story")
+        await first.scan()  # the indexer, in the other worker
+        await until(lambda: heard, "a notification")
+        assert second.store.posts_version > versions  # its tag counts are read again
     finally:
         for each in (first, second):
             await each.stop()

@@ -80,7 +80,7 @@ class Dispatcher(Corrections, SharedChats):
         self.outbox = outbox
         self._on_store_error = on_store_error
         self._halted = False  # the store failed: send nothing more
-        self._health = PlatformHealth()
+        self._health = PlatformHealth(self.platform)
         self._queues = ChatQueues(outbox, self.platform,
                                   None if claims is None else claims.worker_id)
         self._share_chats(claims)
@@ -186,34 +186,28 @@ class Dispatcher(Corrections, SharedChats):
                 return None  # the probe (or a send from before the outage) decides
             limit = 1
         soonest: float | None = None
-        for chat, queue in self._queues.items():
-            if chat in self._in_flight or not queue or not self._may_send(chat):
+        # each chat's next story, then the edits of chats with no story waiting (a fix
+        # never delays news); one request per chat at a time, claimed chats only
+        heads: list[tuple[str, Delivery | EditJob]] = [
+            (chat, queue[0]) for chat, queue in self._queues.items() if queue]
+        heads += [(job.chat_id, job) for job in list(self._edit_jobs.values())
+                  if not self._queues.waiting(job.chat_id)]
+        for chat, item in heads:
+            if chat in self._in_flight or not self._may_send(chat):
                 continue
-            head = queue[0]
-            if head.next_attempt_at > now:
-                wait = (head.next_attempt_at - now).total_seconds()
+            if item.next_attempt_at > now:
+                wait = (item.next_attempt_at - now).total_seconds()
                 soonest = wait if soonest is None else min(soonest, wait)
                 continue
             if len(self._in_flight) >= limit:
                 break  # a finished send wakes the loop
             if self.down:
                 self._health.probing(chat)
-            sending = self._guarded(chat, head, self._attempt(chat, head), "delivery")
+            if isinstance(item, Delivery):
+                sending = self._guarded(chat, item, self._attempt(chat, item), "delivery")
+            else:
+                sending = self._guarded(chat, item, self._attempt_edit(chat, item), "edit")
             self._in_flight[chat] = asyncio.create_task(sending)
-        for job in list(self._edit_jobs.values()):
-            chat = job.chat_id
-            if chat in self._in_flight or self._queues.waiting(chat) or not self._may_send(chat):
-                continue  # one request per chat at a time, news before fixes, claimed only
-            if job.next_attempt_at > now:
-                wait = (job.next_attempt_at - now).total_seconds()
-                soonest = wait if soonest is None else min(soonest, wait)
-                continue
-            if len(self._in_flight) >= limit:
-                break
-            if self.down:
-                self._health.probing(chat)
-            editing = self._guarded(chat, job, self._attempt_edit(chat, job), "edit")
-            self._in_flight[chat] = asyncio.create_task(editing)
         return soonest
 
     async def _guarded(
@@ -242,24 +236,11 @@ class Dispatcher(Corrections, SharedChats):
 
     def _answered(self) -> None:
         """The platform answered (whatever it said): it is up."""
-        failed_probes = self._health.answered()
-        if failed_probes:
-            log.warning("%s: reachable again after %d failed probes; sending what waited",
-                        self.platform, failed_probes)
+        self._health.up()
 
     def _failed(self, chat: str) -> None:
         """A send failed transiently: the platform may be down (or still is)."""
-        wait = self._health.failed(chat)
-        if wait is None:
-            return
-        if self._health.failed_probes == 1:
-            log.warning(
-                "%s: %d sends in a row failed; the platform looks down: every chat waits, "
-                "and one send at a time tries again (first in %.1fs)",
-                self.platform, self._health.failures_in_a_row, wait,
-            )
-        else:
-            log.info("%s: still down; next try in %.1fs", self.platform, wait)
+        self._health.failing(chat)
 
     async def _attempt(self, chat: str, row: Delivery) -> None:
         summary = await self.outbox.summary_for(row.post_id)

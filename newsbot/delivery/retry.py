@@ -20,10 +20,13 @@ releases them all. `PlatformHealth` keeps that state for one platform.
 
 from __future__ import annotations
 
+import logging
 import random
 from datetime import datetime, timedelta
 
 from newsbot.store import utcnow
+
+log = logging.getLogger("newsbot.delivery.dispatcher")  # the dispatcher's lines
 
 #: back-off for transient failures: 1 s, 2 s, 4 s … capped; never given up on
 BACKOFF_BASE_SECONDS = 1.0
@@ -48,7 +51,8 @@ def later(seconds: float) -> datetime:
 class PlatformHealth:
     """Whether one platform is up; while it is down, when to probe it and with which chat."""
 
-    def __init__(self) -> None:
+    def __init__(self, platform: str = "") -> None:
+        self.platform = platform  # for the log
         self.failures_in_a_row = 0
         self.failed_probes = 0  # 0 while the platform is up
         self._probe_at: datetime | None = None
@@ -92,3 +96,24 @@ class PlatformHealth:
         wait = min(PROBE_CAP_SECONDS, backoff(self.failed_probes))
         self._probe_at, self._probe_chat = later(wait), None
         return wait
+
+    def up(self) -> None:
+        """`answered`, saying so in the log when it ends an outage."""
+        failed_probes = self.answered()
+        if failed_probes:
+            log.warning("%s: reachable again after %d failed probes; sending what waited",
+                        self.platform, failed_probes)
+
+    def failing(self, chat: str) -> None:
+        """`failed`, saying so in the log when the platform is taken for down."""
+        wait = self.failed(chat)
+        if wait is None:
+            return
+        if self.failed_probes == 1:
+            log.warning(
+                "%s: %d sends in a row failed; the platform looks down: every chat waits, "
+                "and one send at a time tries again (first in %.1fs)",
+                self.platform, self.failures_in_a_row, wait,
+            )
+        else:
+            log.info("%s: still down; next try in %.1fs", self.platform, wait)

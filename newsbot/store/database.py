@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Connection, event, select
+from sqlalchemy import Connection, event, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -170,6 +170,11 @@ class Store:
     async def migrate(self) -> None:
         """Bring the schema to the newest revision (a no-op when it already is)."""
         async with self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                # several workers starting at once: one migrates, the others then find
+                # the schema current (the lock is held until this transaction ends)
+                await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                                   {"key": "newsbot:migrate"})
             await conn.run_sync(_upgrade)
 
     @property

@@ -114,6 +114,7 @@ class SharedChats:
                     or self._waits(chat, now) > claims.seconds)
             ]
             if done:
+                log.debug("%s: giving back %d chats", self.platform, len(done))
                 await claims.release(done)
                 for chat in done:
                     self._leave(chat)
@@ -121,6 +122,7 @@ class SharedChats:
         room = self._batch - len(working)
         if self._claim_wanted and room >= self._batch // 2:
             new = await claims.claim(room, utcnow())
+            log.debug("%s: claimed %d more chats", self.platform, len(new))
             self._claim_wanted = len(new) >= room  # there may be more
             if new:
                 for chat in new:

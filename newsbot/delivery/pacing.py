@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from collections.abc import AsyncIterator
 from typing import Protocol
 
@@ -28,6 +29,9 @@ from aiolimiter import AsyncLimiter
 RATE_SHARE = 0.98
 #: per-destination limiters kept before idle ones are forgotten
 MAX_LIMITERS = 1024
+#: added to a per-destination spacing: two requests to one chat that leave it apart
+#: may arrive closer, as the way to the platform takes longer for one than the other
+CHAT_SLACK_SECONDS = 0.1
 
 
 class OverallPace(Protocol):
@@ -82,9 +86,10 @@ class DestinationPace:
     """A platform's published limits, for messages to its destinations.
 
     Every message takes a slot of the steady overall pace (`overall_per_second`,
-    at `RATE_SHARE` of it), waits `chat_interval` seconds after the last one to
-    the same destination, and, for a destination that is a group, stays within
-    `group_per_minute` (a bucket: short bursts allowed, the rate on average).
+    at `RATE_SHARE` of it), leaves `chat_interval` seconds (plus `CHAT_SLACK_SECONDS`)
+    after the last one to the same destination left, and, for a destination that is a
+    group, stays within `group_per_minute` (a bucket: short bursts allowed, the rate on
+    average).
     `pause(seconds)` holds every message back, as a platform's flood wait asks (with a
     shared overall pace, every worker's messages). `overall` builds the overall pace
     (the adapter's `overall_pace`), `name` names its schedule (see `PaceMaker`).
@@ -96,9 +101,13 @@ class DestinationPace:
     ) -> None:
         # evenly spaced, not a bucket: a burst would meet the platform's limit on the way
         self._overall = overall(overall_per_second * RATE_SHARE, name)
-        self._chat_interval = chat_interval
+        # a strict spacing, no burst allowed: requests that left it apart must still
+        # arrive it apart, whatever the way there adds
+        self._chat_interval = chat_interval + CHAT_SLACK_SECONDS if chat_interval else 0.0
         self._group_per_minute = group_per_minute
-        self._chats: dict[str, AsyncLimiter] = {}
+        #: per destination: when its last message left, and its turn to take a slot
+        self._left: dict[str, float] = {}
+        self._turns: dict[str, asyncio.Lock] = {}
         self._groups: dict[str, AsyncLimiter] = {}
         self._resume_at = 0.0
 
@@ -116,11 +125,30 @@ class DestinationPace:
                 limiter = self._limiter(self._groups, destination, self._group_per_minute, 60)
                 await stack.enter_async_context(limiter)
             if self._chat_interval:
-                limiter = self._limiter(self._chats, destination, 1, self._chat_interval)
-                await stack.enter_async_context(limiter)
-            await stack.enter_async_context(self._overall)
+                await self._spaced(destination)
+            else:
+                await stack.enter_async_context(self._overall)
             await self._wait_out_pause()
             yield
+
+    async def _spaced(self, destination: str) -> None:
+        """An overall slot no sooner than `chat_interval` after the destination's last
+        message left. Counted from when it left, not from when it began waiting for its
+        slot: with a queue of sends before it (a fan-out, slots shared by several
+        workers), that wait can itself last a second."""
+        turn = self._turns.setdefault(destination, asyncio.Lock())
+        async with turn:  # one message of the destination at a time takes its slot
+            loop = asyncio.get_running_loop()
+            wait = self._left.get(destination, -math.inf) + self._chat_interval - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            async with self._overall:
+                self._left[destination] = loop.time()
+        if len(self._left) > MAX_LIMITERS:  # forget destinations whose interval is over
+            since = asyncio.get_running_loop().time() - self._chat_interval
+            for key, left in list(self._left.items()):
+                if left < since and not self._turns[key].locked():
+                    del self._left[key], self._turns[key]
 
     async def _wait_out_pause(self) -> None:
         delay = self._resume_at - asyncio.get_running_loop().time()

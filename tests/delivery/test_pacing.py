@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import pytest
 
 from newsbot.delivery import pacing
-from newsbot.delivery.pacing import SteadyPace
+from newsbot.delivery.pacing import CHAT_SLACK_SECONDS, DestinationPace, SteadyPace
 
 
 async def test_entries_are_evenly_spaced_without_a_burst(monkeypatch: pytest.MonkeyPatch):
@@ -40,3 +41,39 @@ async def test_an_idle_pace_does_not_save_up_a_burst():
 def test_a_pace_needs_a_positive_rate():
     with pytest.raises(ValueError, match="positive"):
         SteadyPace(0)
+
+
+class LateSlots:
+    """An overall pace whose slots come late, as behind a queue of other sends."""
+
+    def __init__(self, sleep: Callable[[float], Awaitable[None]]) -> None:
+        self.sleep = sleep
+
+    async def __aenter__(self) -> None:
+        await self.sleep(0.2)
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    def pause(self, seconds: float) -> None:
+        """Not asked here."""
+
+
+async def test_a_destination_is_spaced_from_when_its_last_message_left(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    really = asyncio.sleep
+    pace = DestinationPace(10, chat_interval=60,
+                           overall=lambda per_second, name="": LateSlots(really))
+    async with pace.slot("c1", group=False):
+        pass  # left after waiting 0.2 s for its slot
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(pacing.asyncio, "sleep", record)
+    async with pace.slot("c1", group=False):
+        pass
+    # a full interval after the first one left, not after it began waiting for its slot
+    assert waits == [pytest.approx(60 + CHAT_SLACK_SECONDS, abs=0.05)]

@@ -41,6 +41,7 @@ from newsbot.store.subscriptions import Subscriptions
 from newsbot.web.moderation import Moderation
 from newsbot.web.server import WebServer
 from newsbot.web.tokens import LINK_SECONDS, SignIn
+from newsbot.workers.solo import SoloRoles
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,8 @@ class Newsroom:
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
         self._started: list[Adapter] = []
+        #: each started adapter's roles (the poller, the shards), all run by this process
+        self._solo: list[SoloRoles] = []
         self._store: Store | None = None
         #: sign-in links and sessions of the moderators' web page, when it is on
         self.sign_in: SignIn | None = None
@@ -150,8 +153,12 @@ class Newsroom:
                                  Moderation(self.desk, self.adapters))
             await self.web.start()
         for adapter in self.adapters.values():
+            solo = SoloRoles(adapter.worker_roles())  # asked before start, as promised
             await adapter.start()
             self._started.append(adapter)
+            # one process: its roles begin at once (several workers hand them to a RoleKeeper)
+            self._solo.append(solo)
+            await solo.begin()
         for name, adapter in self.adapters.items():
             dispatcher = Dispatcher(adapter, self.outbox, on_store_error=self._store_trouble,
                                     edits=self.edits)
@@ -243,6 +250,9 @@ class Newsroom:
         for dispatcher in self.dispatchers.values():
             await dispatcher.stop()
         self.dispatchers.clear()
+        for solo in reversed(self._solo):
+            await solo.end()
+        self._solo.clear()
         for adapter in reversed(self._started):
             try:
                 await adapter.stop()

@@ -36,6 +36,16 @@ def http_url(value: str, *, allow_empty: bool = False) -> str:
     return value
 
 
+def listen_address(value: str) -> str:
+    """The validator of every `host:port` setting (`web.listen`, adapters' too); "" = off."""
+    if value == "":
+        return value
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not (port.isdigit() and 0 <= int(port) < 65536):
+        raise ValueError("must be host:port, such as 127.0.0.1:8080")
+    return value
+
+
 class SiteConfig(Section):
     #: the Jekyll source folder: its `_config.yml` is read and every `_posts` folder under it
     source: Path | None = None
@@ -172,12 +182,7 @@ class WebConfig(Section):
     @field_validator("listen")
     @classmethod
     def _listen(cls, value: str) -> str:
-        if value == "":
-            return value
-        host, sep, port = value.rpartition(":")
-        if not sep or not host or not (port.isdigit() and 0 <= int(port) < 65536):
-            raise ValueError("must be host:port, such as 127.0.0.1:8080")
-        return value
+        return listen_address(value)
 
     @field_validator("public_url")
     @classmethod

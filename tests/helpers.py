@@ -15,6 +15,7 @@ from newsbot.chat.commands import CommandSpec
 from newsbot.chat.desk import CommandDesk, Handler
 from newsbot.config import AppConfig, load_config
 from newsbot.types import Chat, Style, Summary
+from newsbot.workers.solo import SoloRoles
 from newsbot_console import ConsoleAdapter
 
 SITE_URL = "https://news.example.org"
@@ -88,6 +89,15 @@ def adapter_room(
         return {adapter_cls.platform: adapter}
 
     return Newsroom(config, watch=False, make_adapters=make)
+
+
+async def start_alone(adapter: Adapter) -> SoloRoles:
+    """Start an adapter as one process on its own does: its roles (Telegram's poller,
+    Discord's shards) begin right after `start`. `adapter.stop()` ends them."""
+    solo = SoloRoles(adapter.worker_roles())
+    await adapter.start()
+    await solo.begin()
+    return solo
 
 
 def two_posts(folder: Path) -> Path:

@@ -1,5 +1,6 @@
 """The Telegram adapter: stories out with `sendPhoto`/`sendMessage` (corrected later with the
-edit methods, see `edits.py`), commands in by long polling.
+edit methods, see `edits.py`), commands in by long polling (`polling.py`, a role one worker
+holds) or by webhook (`webhook.py`, every worker).
 
 Built on python-telegram-bot's `Application`, pointed at `telegram.api_url` (the
 library's `base_url`), which is how a self-hosted Bot API server, or the tests'
@@ -12,7 +13,6 @@ the chat's id with `message_thread_id`; pacing counts the chat, as Telegram does
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 from telegram import BotCommand, LinkPreviewOptions, Message, Update
@@ -27,16 +27,19 @@ from newsbot.types import Style, Summary
 from newsbot_telegram import errors
 from newsbot_telegram.commands import UpdateHandler
 from newsbot_telegram.edits import delete_story, edit_story
-from newsbot_telegram.flood_limits import Pacer
+from newsbot_telegram.flood_limits import PAID_PER_SECOND, Pacer
 from newsbot_telegram.permissions import Gatekeeper
+from newsbot_telegram.polling import Poller
 from newsbot_telegram.render import Payload, plain_story, story_payload, text_payload
 from newsbot_telegram.settings import TelegramSettings
 from newsbot_telegram.topics import Destination
 from newsbot_telegram.web_preview import telegram_bubble
+from newsbot_telegram.webhook import Webhook, WebhookIntake
 
 if TYPE_CHECKING:
     from newsbot.chat.desk import CommandDesk
     from newsbot.config import AppConfig
+    from newsbot.workers.roles import Role, Share
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +66,20 @@ class TelegramAdapter(Adapter):
     #: how long an admin check is trusted
     admin_cache_seconds: ClassVar[float] = 60.0
 
-    def __init__(self, token: str, api_url: str, desk: CommandDesk) -> None:
+    def __init__(self, token: str, api_url: str, desk: CommandDesk, *,
+                 webhook: Webhook | None = None, paid_broadcast: bool = False) -> None:
         self._token = token
         self.api_url = api_url
         self.desk = desk
         self.updates = UpdateHandler(desk, self.text_limit)
         self._app: Application | None = None
+        self.webhook = webhook
+        self._intake: WebhookIntake | None = None
+        self.poller = Poller(lambda: self._app, timeout=self.poll_timeout,
+                             allowed_updates=ALLOWED_UPDATES)
+        #: stories go with allow_paid_broadcast (and the pace allows 1,000 a second)
+        self.paid_broadcast = paid_broadcast
+        self._paid = {"allow_paid_broadcast": True} if paid_broadcast else {}
 
     @classmethod
     def from_config(cls, config: AppConfig, desk: CommandDesk) -> TelegramAdapter | None:
@@ -77,7 +88,10 @@ class TelegramAdapter(Adapter):
         if not token:
             return None
         register_secret(token)  # every Bot API URL contains it, and httpx logs URLs
-        return cls(token, settings.api_url, desk)
+        webhook = Webhook.from_settings(settings.webhook_url, settings.listen,
+                                        settings.webhook_secret.get_secret_value(), token)
+        return cls(token, settings.api_url, desk, webhook=webhook,
+                   paid_broadcast=settings.paid_broadcast)
 
     @classmethod
     def payload(cls, summary: Summary, style: Style = PLAIN) -> Payload:
@@ -106,8 +120,13 @@ class TelegramAdapter(Adapter):
 
     # -- lifecycle ---------------------------------------------------------------------
 
+    def worker_roles(self) -> list[Role | Share]:
+        """Polling is one worker's at a time; with a webhook every worker takes updates."""
+        return [] if self.webhook is not None else [self.poller.role]
+
     def _build(self) -> Application:
-        pacer = Pacer(self.overall_per_second, self.chat_interval, self.group_per_minute)
+        pacer = Pacer(self.overall_per_second, self.chat_interval, self.group_per_minute,
+                      paid_per_second=PAID_PER_SECOND if self.paid_broadcast else None)
         app = (
             ApplicationBuilder()
             .token(self._token)
@@ -128,13 +147,10 @@ class TelegramAdapter(Adapter):
             await app.initialize()  # getMe: fails here on a bad token or URL
             self.updates.gate = Gatekeeper(app.bot, self.admin_cache_seconds)
             await self._register_commands()
-            assert app.updater is not None
-            await app.updater.start_polling(
-                timeout=timedelta(seconds=self.poll_timeout),
-                allowed_updates=ALLOWED_UPDATES,
-                error_callback=self._on_polling_error,
-            )
-            await app.start()
+            await app.start()  # answers what the poller or the webhook puts in its queue
+            if self.webhook is not None:
+                self._intake = WebhookIntake(self.webhook, app, ALLOWED_UPDATES)
+                await self._intake.start()
         except tg.InvalidToken:
             await self.stop()
             raise ConfigError(
@@ -166,6 +182,9 @@ class TelegramAdapter(Adapter):
         if app is None:
             return
         self.updates.gate = None
+        intake, self._intake = self._intake, None
+        if intake is not None:
+            await intake.stop()
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:
@@ -176,10 +195,6 @@ class TelegramAdapter(Adapter):
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram: a command failed", exc_info=context.error)
-
-    def _on_polling_error(self, exc: tg.TelegramError) -> None:
-        # PTB retries polling by itself; a network blip is worth a line, not a traceback
-        log.warning("telegram: polling for updates failed: %s", exc)
 
     # -- delivery ----------------------------------------------------------------------
 
@@ -221,7 +236,8 @@ class TelegramAdapter(Adapter):
         assert self._app is not None
         try:
             return await self._app.bot.send_photo(
-                chat_id=where.chat, message_thread_id=where.thread, **payload.params
+                chat_id=where.chat, message_thread_id=where.thread, **payload.params,
+                **self._paid,
             )
         except tg.BadRequest as exc:
             if not errors.photo_refused(exc):
@@ -241,7 +257,7 @@ class TelegramAdapter(Adapter):
             params["link_preview_options"] = LinkPreviewOptions(**params["link_preview_options"])
         try:
             return await self._app.bot.send_message(
-                chat_id=where.chat, message_thread_id=where.thread, **params
+                chat_id=where.chat, message_thread_id=where.thread, **params, **self._paid
             )
         except tg.BadRequest as exc:
             if errors.chat_closed(exc):
@@ -253,7 +269,7 @@ class TelegramAdapter(Adapter):
             return await self._app.bot.send_message(
                 chat_id=where.chat, message_thread_id=where.thread,
                 text=plain_story(summary, self.text_limit, style),
-                **({"disable_notification": True} if style.silent else {}),
+                **({"disable_notification": True} if style.silent else {}), **self._paid,
             )
         except tg.BadRequest as exc:
             if errors.chat_closed(exc):

@@ -96,7 +96,11 @@ async def start_alone(adapter: Adapter) -> SoloRoles:
     Discord's shards) begin right after `start`. `adapter.stop()` ends them."""
     solo = SoloRoles(adapter.worker_roles())
     await adapter.start()
-    await solo.begin()
+    try:
+        await solo.begin()
+    except BaseException:
+        await adapter.stop()  # as the newsroom does when a part fails to start
+        raise
     return solo
 
 

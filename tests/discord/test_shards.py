@@ -10,10 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from newsbot.chat.desk import CommandDesk
 from newsbot.chat.queries import Queries
+from newsbot.config import ConfigError, load_config
 from newsbot.store import Store
 from newsbot.store.subscriptions import Subscriptions
 from newsbot.types import Summary
@@ -186,3 +188,25 @@ async def test_one_process_runs_every_shard(tmp_path: Path, sharded: FakeDiscord
     finally:
         await room.stop()
     assert adapter.shards.client is None
+
+
+def test_shard_count_is_read_from_the_settings() -> None:
+    config = load_config(None, env={"NEWSBOT_DISCORD_TOKEN": TOKEN,
+                                    "NEWSBOT_DISCORD_SHARD_COUNT": "3"})
+    adapter = DiscordAdapter.from_config(config, None)  # type: ignore[arg-type]
+    assert adapter is not None
+    assert adapter.shards.names == [f"shard:discord:{i}" for i in range(3)]
+    with pytest.raises(ConfigError, match=r"discord\.shard_count: Input should be greater"):
+        load_config(None, env={"NEWSBOT_DISCORD_TOKEN": TOKEN,
+                               "NEWSBOT_DISCORD_SHARD_COUNT": "0"})
+
+
+async def test_the_fake_gateway_refuses_an_invalid_shard(sharded: FakeDiscord) -> None:
+    async with aiohttp.ClientSession() as session, session.ws_connect(
+        sharded.gateway_url + "?v=10&encoding=json"
+    ) as ws:
+        assert (await ws.receive_json())["op"] == 10  # HELLO
+        await ws.send_json({"op": 2, "d": {"token": TOKEN, "intents": 0, "shard": [4, 4],
+                                           "properties": {}}})
+        closed = await ws.receive()
+    assert closed.type == aiohttp.WSMsgType.CLOSE and closed.data == 4010

@@ -153,7 +153,8 @@ class Newsroom:
                                  Moderation(self.desk, self.adapters))
             await self.web.start()
         for adapter in self.adapters.values():
-            solo = SoloRoles(adapter.worker_roles())  # asked before start, as promised
+            solo = SoloRoles(adapter.worker_roles(),  # asked before start, as promised
+                             fatal=lambda exc: isinstance(exc, ConfigError))
             await adapter.start()
             self._started.append(adapter)
             # one process: its roles begin at once (several workers hand them to a RoleKeeper)

@@ -13,7 +13,7 @@ from newsbot.adapter import PLAIN, Adapter
 from newsbot.app import Newsroom
 from newsbot.chat.commands import CommandSpec
 from newsbot.chat.desk import CommandDesk, Handler
-from newsbot.config import AppConfig, load_config
+from newsbot.config import AppConfig, ConfigError, load_config
 from newsbot.types import Chat, Style, Summary
 from newsbot.workers.solo import SoloRoles
 from newsbot_console import ConsoleAdapter
@@ -94,7 +94,7 @@ def adapter_room(
 async def start_alone(adapter: Adapter) -> SoloRoles:
     """Start an adapter as one process on its own does: its roles (Telegram's poller,
     Discord's shards) begin right after `start`. `adapter.stop()` ends them."""
-    solo = SoloRoles(adapter.worker_roles())
+    solo = SoloRoles(adapter.worker_roles(), fatal=lambda exc: isinstance(exc, ConfigError))
     await adapter.start()
     try:
         await solo.begin()

@@ -3,8 +3,11 @@ them all up when it stops, even when ending one of them fails."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from newsbot.workers import solo as solo_module
 from newsbot.workers.roles import Role, Share
 from newsbot.workers.solo import SoloRoles
 
@@ -37,14 +40,40 @@ async def test_every_role_begins_and_every_share_is_held_whole() -> None:
     assert share.held == frozenset()
 
 
-async def test_a_role_that_cannot_begin_stops_the_start() -> None:
+async def test_a_fatal_failure_stops_the_start() -> None:
     async def begin() -> None:
-        raise ConnectionError("no Bot API")
+        raise PermissionError("token refused")
 
     async def end() -> None:
         """Never begun: never ended."""
 
     role = Role("poller:telegram", begin, end)
-    with pytest.raises(ConnectionError):
-        await SoloRoles([role]).begin()
+    solo = SoloRoles([role], fatal=lambda exc: isinstance(exc, PermissionError))
+    with pytest.raises(PermissionError):
+        await solo.begin()
     assert not role.running
+
+
+async def test_any_other_failure_is_tried_again_in_the_background(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(solo_module, "RETRY_SECONDS", 0.01)
+    tries: list[str] = []
+
+    async def begin() -> None:
+        tries.append("begin")
+        if len(tries) < 3:
+            raise ConnectionError("the platform is unreachable for a moment")
+
+    async def end() -> None:
+        tries.append("end")
+
+    role = Role("poller:telegram", begin, end)
+    solo = SoloRoles([role])
+    await solo.begin()  # returns: the rest of the bot starts meanwhile
+    assert not role.running
+    async with asyncio.timeout(5):
+        while not role.running:
+            await asyncio.sleep(0.01)
+    await solo.end()
+    assert tries == ["begin", "begin", "begin", "end"]

@@ -155,7 +155,8 @@ async def test_format_is_stored_described_and_used_for_the_next_stories(room) ->
     assert (await say(newsroom, "1", "/format headline silent")).text == (
         "Format saved: this chat receives stories as headlines, silently.")
     assert (await say(newsroom, "1", "/settings")).text == (
-        "This chat receives every new story, as headlines, silently.")
+        "This chat receives every new story, as headlines, silently."
+        " Corrections: sent stories are edited in place.")
     assert (await say(newsroom, "1", "/format loud")).text == (
         "Format saved: this chat receives stories as headlines.")
     for bad in ("/format", "/format tiny", "/format compact shouty"):

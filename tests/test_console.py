@@ -102,6 +102,18 @@ async def test_format_command_and_compact_delivery(console):
         " Corrections: sent stories are edited in place.")
 
 
+async def test_format_noedits_in_the_console(console):
+    room, adapter = console
+    assert await adapter.handle("/format noedits") == (
+        "Format saved: this console receives stories as full cards. Corrections: sent "
+        "stories stay as they were (/format edits turns corrections on).")
+    assert await adapter.handle("/settings") == (
+        "This console receives every new story. Corrections: sent stories stay as they were "
+        "(/format edits turns corrections on).")
+    [sub] = await room.queries.subscriptions("console")
+    assert sub.edits == "ignore"
+
+
 async def test_manage_in_the_console_prints_a_link_for_its_owner(tmp_path: Path) -> None:
     config = make_config(tmp_path, sections={"web": {"listen": "127.0.0.1:0",
                                                      "public_url": "http://localhost:8080"}})

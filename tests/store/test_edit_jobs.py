@@ -1,12 +1,13 @@
 """Revision 0007: an `edits` table for corrections. A store from before it migrates with
 no job, and a story it had delivered gets its edit when corrected after the upgrade.
 Revision 0008: a destination's own policy (`subscriptions.edits`) decides whether jobs
-are written for it."""
+are written for it, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Connection, insert, select, text
 
 from newsbot.delivery.edits import EditJobs
@@ -44,10 +45,18 @@ async def test_a_store_from_revision_0006_migrates_and_takes_edit_jobs(tmp_path:
     assert (job.style.format, job.style.silent, job.action) == ("compact", True, "edit")
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty store: SQLite in tmp_path, or a throwaway PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'policy.sqlite3'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
 async def test_a_destination_that_said_no_gets_no_job_and_its_pending_ones_are_skipped(
-    tmp_path: Path,
+    store_url: str,
 ) -> None:
-    store = await Store.open(f"sqlite:///{tmp_path / 'policy.sqlite3'}")
+    store = await Store.open(store_url)
     edits, subs = EditJobs(store), Subscriptions(store)
     said_no, follows, gone = (Chat("telegram", c) for c in ("-1001", "-1002", "-1003"))
     try:

@@ -128,7 +128,9 @@ class Newsroom:
         self.edits = EditJobs(self.store, enabled=delivery.edits == "update",
                               deletions=delivery.deletions == "delete")
         self.subscriptions = Subscriptions(self.store)
-        self.desk = CommandDesk(self.queries, self.subscriptions, queued=self._wake_dispatchers)
+        self.desk = CommandDesk(self.queries, self.subscriptions, queued=self._wake_dispatchers,
+                                site_edits=self.edits.enabled,
+                                site_deletions=self.edits.deletions)
         web = self.config.web
         if web.enabled:
             self.sign_in = await SignIn.open(self.store, web.base_url)

@@ -214,7 +214,7 @@ async def _corrections(url: str) -> list[str]:
         return []  # no such table (an older store), or no store to reach
     finally:
         await engine.dispose()
-    states = ("pending", "failed", "gone", "done")
+    states = ("pending", "failed", "gone", "done", "skipped")
     lines = ["corrections: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in states)]
     for row in failed:
         lines.append(f"  {row.action} failed: {row.platform}:{row.chat_id} message "

@@ -33,8 +33,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("unsubscribe", "", "stop pushing stories to this chat", True),
     CommandSpec("filter", '<word "a phrase" -word /pattern/ | off>',
                 "push only stories whose title or excerpt mention these words", True),
-    CommandSpec("format", "<full | compact | headline> [silent | loud] [publish | local]",
-                "how stories look here, whether they notify, whether they are published on",
+    CommandSpec("format",
+                "<full | compact | headline> [silent | loud] [publish | local] [edits | noedits]",
+                ("how stories look here, whether they notify, are published on, are edited when "
+                 "corrected"),
                 True),
     CommandSpec("settings", "", "what this chat is subscribed to"),
     CommandSpec("help", "", "what the bot does and its commands"),

@@ -33,11 +33,18 @@ class CommandDesk:
         queries: Queries,
         subscriptions: Subscriptions,
         queued: Callable[[], None] = lambda: None,
+        *,
+        site_edits: bool = True,
+        site_deletions: bool = False,
     ) -> None:
         self.queries = queries
         self.subscriptions = subscriptions
         #: told when a command queued deliveries (a first batch), so they go out at once
         self.queued = queued
+        #: the site's `delivery.edits = "update"` and `delivery.deletions = "delete"`, which
+        #: answers about a destination's corrections must take into account
+        self.site_edits = site_edits
+        self.site_deletions = site_deletions
         self._specs: dict[str, CommandSpec] = {}
         self._handlers: dict[str, Handler] = {}
         builtin = {**questions.HANDLERS, **configure.HANDLERS}

@@ -3,7 +3,9 @@ at a time per chat and only when no new story waits for it (a fix never delays n
 
 A mixin of `Dispatcher` (`dispatcher.py` keeps the stories; this module the jobs that
 `newsbot.delivery.edits` writes), with the same back-off and "retry after" rules: a
-message gone ends its job, a refusal fails it, anything else is tried again later.
+message gone ends its job, a refusal fails it, anything else is tried again later. A
+job is asked again just before it goes out whether it is still wanted (its destination
+may have turned corrections off since it was read).
 """
 
 from __future__ import annotations
@@ -87,6 +89,12 @@ class Corrections:
 
     async def _attempt_edit(self, chat: str, job: EditJob) -> None:
         assert self._edits is not None
+        if not await self._edits.still_wanted(job):  # its destination said no meanwhile
+            log.info("%s: correction of %s in %s not sent: no longer wanted there",
+                     self.platform, job.post_id, chat)
+            self._edit_jobs.pop(job.id, None)
+            self._edits_retired.add((job.id, job.revision))
+            return
         # a deleted post put back before its deletion went out is edited instead
         summary = await self.outbox.summary_for(job.post_id)
         if summary is None and job.action != DELETE:

@@ -180,7 +180,8 @@ async def test_settings_and_unsubscribe_of_another_chat(room: Newsroom) -> None:
     owner = Rights({CHANNEL.id: True})
     await ask(room.desk, "/subscribe @news economy", owner, private=True)
     shown = await ask(room.desk, "/settings @news", owner, private=True)
-    assert shown == Reply(text="World news receives stories tagged economy.", private=True)
+    assert shown == Reply(text="World news receives stories tagged economy."
+                          " Corrections: sent stories are edited in place.", private=True)
     stranger = await ask(room.desk, "/settings @news", Rights({}), private=True)
     assert stranger.text == "You are not an admin of World news."
     gone = await ask(room.desk, "/unsubscribe @news", owner, private=True)

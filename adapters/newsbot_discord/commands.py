@@ -28,6 +28,7 @@ from discord import app_commands
 
 from newsbot.chat.commands import BOUNDS, CommandSpec, Option, options_of, typed_args
 from newsbot.chat.desk import CommandDesk
+from newsbot.chat.manage import shown_where_asked
 from newsbot.chat.requests import Access, Reply, Request, Terms
 from newsbot.chat.wording import INTERNAL_ERROR
 from newsbot.delivery.fitting import fit
@@ -177,7 +178,7 @@ async def ask(interaction: discord.Interaction, desk: CommandDesk, name: str,
         target=picked_chat(interaction, channel) if channel is not None else None,
         sender=str(interaction.user.id),
     )
-    await show(interaction, await desk.answer(request))
+    await show(interaction, await shown_where_asked(await desk.answer(request), sender_only=True))
 
 
 # -- answers --------------------------------------------------------------------
@@ -189,10 +190,6 @@ async def show(interaction: discord.Interaction, reply: Reply) -> None:
     if reply.stories:
         for embeds in batches(story_embed(s, brief=True) for s in reply.stories):
             await _respond(interaction, embeds=embeds, ephemeral=reply.private)
-        return
-    if reply.direct:  # for the sender's eyes: an ephemeral answer is
-        await _respond(interaction, content=fit(reply.direct, EmbedLimits.content),
-                       ephemeral=True)
         return
     text = f"{reply.heading}: " + ", ".join(reply.items) if reply.items else reply.text
     await _respond(interaction, content=fit(text, EmbedLimits.content), ephemeral=reply.private)

@@ -12,7 +12,9 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator
+
+from newsbot.logs import register_secret
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -34,6 +36,17 @@ def http_url(value: str, *, allow_empty: bool = False) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("must be an http(s) URL such as https://example.com")
     return value
+
+
+def secret(value: SecretStr) -> str | None:
+    """A secret setting (a bot token) as set, hidden from every log line from now on
+    (a platform's URLs contain its token, and HTTP clients log URLs); None when it is
+    empty, which leaves its adapter off."""
+    text = value.get_secret_value().strip()
+    if not text:
+        return None
+    register_secret(text)
+    return text
 
 
 class SiteConfig(Section):

@@ -31,10 +31,10 @@ from newsbot.chat.desk import CommandDesk
 from newsbot.chat.manage import shown_where_asked
 from newsbot.chat.requests import Access, Reply, Request, Terms
 from newsbot.chat.wording import INTERNAL_ERROR
-from newsbot.delivery.fitting import fit
+from newsbot.delivery.fitting import batches, fit
 from newsbot.types import Chat
 from newsbot_discord.places import FORUM_TYPES
-from newsbot_discord.render import NO_MENTIONS, EmbedLimits, batches, story_embed
+from newsbot_discord.render import NO_MENTIONS, EmbedLimits, story_embed
 
 log = logging.getLogger(__name__)
 
@@ -188,8 +188,10 @@ async def show(interaction: discord.Interaction, reply: Reply) -> None:
     """A desk reply as the interaction's response (and follow-ups): stories as embeds,
     ten (and 6000 characters) per message; anything else as text."""
     if reply.stories:
-        for embeds in batches(story_embed(s, brief=True) for s in reply.stories):
-            await _respond(interaction, embeds=embeds, ephemeral=reply.private)
+        embeds = (story_embed(story, brief=True) for story in reply.stories)
+        for batch in batches(embeds, len, most=EmbedLimits.embeds_per_message,
+                             total=EmbedLimits.total):
+            await _respond(interaction, embeds=batch, ephemeral=reply.private)
         return
     text = f"{reply.heading}: " + ", ".join(reply.items) if reply.items else reply.text
     await _respond(interaction, content=fit(text, EmbedLimits.content), ephemeral=reply.private)

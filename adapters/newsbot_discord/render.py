@@ -8,7 +8,6 @@ fits them is the core's `fit_card`. A story message is one embed and nothing tha
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any, ClassVar
 
@@ -111,22 +110,6 @@ def message_payload(
     payload["tts"] = False
     payload["allowed_mentions"] = NO_MENTIONS.to_dict()
     return payload
-
-
-def batches(embeds: Iterable[discord.Embed]) -> Iterator[list[discord.Embed]]:
-    """Group embeds into messages: at most ten each, and within the 6000-character total."""
-    batch: list[discord.Embed] = []
-    size = 0
-    for embed in embeds:
-        if batch and (
-            len(batch) == EmbedLimits.embeds_per_message or size + len(embed) > EmbedLimits.total
-        ):
-            yield batch
-            batch, size = [], 0
-        batch.append(embed)
-        size += len(embed)
-    if batch:
-        yield batch
 
 
 def _url(url: str | None) -> str | None:

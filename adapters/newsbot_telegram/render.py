@@ -143,7 +143,7 @@ def story_payload(
     """`sendPhoto` with an HTML caption for a full card with a picture, else `sendMessage`."""
     if style.format != "full" or not summary.image_url:
         return text_payload(summary, text_limit, style)
-    return Payload("sendPhoto", _quiet(style, {
+    return Payload("sendPhoto", quiet(style, {
         "photo": summary.image_url,
         "caption": story_html(summary, caption_limit),
         "parse_mode": PARSE_MODE,
@@ -158,7 +158,7 @@ def text_payload(summary: Summary, text_limit: int, style: Style = PLAIN) -> Pay
     else:
         params = {"text": brief_html(summary, style.format, text_limit),
                   "link_preview_options": {"is_disabled": True}}
-    return Payload("sendMessage", _quiet(style, {**params, "parse_mode": PARSE_MODE}))
+    return Payload("sendMessage", quiet(style, {**params, "parse_mode": PARSE_MODE}))
 
 
 def brief_html(summary: Summary, story_format: str, limit: int) -> str:
@@ -168,7 +168,7 @@ def brief_html(summary: Summary, story_format: str, limit: int) -> str:
     return f"{head}\n{escape(fitted.excerpt)}" if fitted.excerpt else head
 
 
-def _quiet(style: Style, params: dict[str, Any]) -> dict[str, Any]:
+def quiet(style: Style, params: dict[str, Any]) -> dict[str, Any]:
     return {**params, "disable_notification": True} if style.silent else params
 
 
@@ -204,8 +204,3 @@ def reply_html(reply: Reply, limit: int) -> str:
         items = fit_items(reply.items, budget, utf16_len)
         return "\n".join([f"<b>{escape(reply.heading)}</b>", "", *map(escape, items)])
     return escape(fit(reply.text, limit, length=utf16_len))
-
-
-def visible_text(markup: str) -> str:
-    """What Telegram shows for our HTML: tags removed, entities decoded (for tests, checks)."""
-    return html.unescape(re.sub(r"<[^<>]*>", "", markup))

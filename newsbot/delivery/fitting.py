@@ -8,12 +8,14 @@ measure the way it counts (Telegram counts UTF-16 code units).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from newsbot.types import Summary
 
 ELLIPSIS = "…"
+T = TypeVar("T")
 
 
 def utf16_len(text: str) -> int:
@@ -146,3 +148,20 @@ def _fit_tags(tags: Sequence[str], limits: CardLimits, length: Callable[[str], i
             break
         kept.append(tag)
     return limits.tag_join.join(kept)
+
+
+def batches(
+    items: Iterable[T], size: Callable[[T], int], *, most: int, total: int
+) -> Iterator[list[T]]:
+    """`items` in order, grouped as a platform takes them in one message: at most `most`
+    a group, their `size`s adding up to at most `total` (a larger item goes alone)."""
+    batch: list[T] = []
+    used = 0
+    for item in items:
+        if batch and (len(batch) == most or used + size(item) > total):
+            yield batch
+            batch, used = [], 0
+        batch.append(item)
+        used += size(item)
+    if batch:
+        yield batch

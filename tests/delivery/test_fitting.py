@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newsbot.delivery.fitting import Card, CardLimits, fit, fit_card, utf16_len
+from newsbot.delivery.fitting import Card, CardLimits, batches, fit, fit_card, utf16_len
 from newsbot.types import Summary
 
 
@@ -98,3 +98,18 @@ def test_fit_card_counts_the_layout_and_measures_the_platforms_way() -> None:
     used = sum(utf16_len(part) for part in (card.title, card.author, card.excerpt)) + extra
     # 40 - 7 (title) - 7 (author) - 10 leaves 16 units: seven two-unit emoji and "…"
     assert used <= 40 and card.excerpt == "😀" * 7 + "…"
+
+
+@pytest.mark.parametrize(
+    ("sizes", "most", "total", "groups"),
+    [
+        ([], 3, 10, []),
+        ([1, 1, 1, 1, 1], 2, 10, [[1, 1], [1, 1], [1]]),  # at most `most` a group
+        ([4, 4, 4, 1], 10, 9, [[4, 4], [4, 1]]),  # within the total
+        ([12, 1, 12], 10, 10, [[12], [1], [12]]),  # too large for any group: alone
+    ],
+)
+def test_batches_group_in_order_within_count_and_total(
+    sizes: list[int], most: int, total: int, groups: list[list[int]]
+) -> None:
+    assert list(batches(sizes, lambda size: size, most=most, total=total)) == groups

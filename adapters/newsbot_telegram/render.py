@@ -108,12 +108,12 @@ def card(summary: Summary, story_format: str, limit: int) -> Card:
         tags=tuple(hashtags(summary.tags)),
     )
 
-    def extra(card: Card) -> int:
-        if card.format != "full":
+    def extra(parts: Card) -> int:
+        if parts.format != "full":
             return 1  # title \n line
         # title \n\n [excerpt \n\n] date [ · author] [\n tags]
-        date = utf16_len(long_date(summary.date)) + (3 if card.author else 0)
-        return 2 + date + (1 if card.tags else 0) + 2
+        date = utf16_len(long_date(summary.date)) + (3 if parts.author else 0)
+        return 2 + date + (1 if parts.tags else 0) + 2
 
     return fit_card(shown, replace(CARD, total=limit), story_format, length=utf16_len,
                     extra=extra)

@@ -12,7 +12,9 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator
+
+from newsbot.logs import register_secret
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -44,6 +46,17 @@ def listen_address(value: str, example: str = "127.0.0.1:8080") -> str:
     if not sep or not host or not (port.isdigit() and 0 <= int(port) < 65536):
         raise ValueError(f"must be host:port, such as {example}")
     return value
+
+
+def secret(value: SecretStr) -> str | None:
+    """A secret setting (a bot token) as set, hidden from every log line from now on
+    (a platform's URLs contain its token, and HTTP clients log URLs); None when it is
+    empty, which leaves its adapter off."""
+    text = value.get_secret_value().strip()
+    if not text:
+        return None
+    register_secret(text)
+    return text
 
 
 class SiteConfig(Section):

@@ -265,14 +265,14 @@ async def test_admin_check_is_trusted_only_briefly(
     gate = adapter.updates.gate
     assert gate is not None
     now = [1000.0]
-    gate.clock = lambda: now[0]
+    gate.members.clock = lambda: now[0]
     fake.set_member(GROUP.id, BOB.id, "member")
     refused = await fake.ask(command(GROUP, "/subscribe", sender=BOB))
     assert refused.visible is not None and refused.visible.startswith("Only administrators")
     fake.set_member(GROUP.id, BOB.id, "administrator")  # promoted a moment later
     cached = await fake.ask(command(GROUP, "/subscribe", sender=BOB))
     assert cached.visible == refused.visible
-    now[0] += gate.ttl + 1
+    now[0] += gate.members.ttl + 1
     allowed = await fake.ask(command(GROUP, "/subscribe", sender=BOB))
     assert allowed.visible == "Subscribed: this chat will receive every new story."
     assert len(fake.requests("getChatMember")) == 2

@@ -1,7 +1,8 @@
 """The running bot: one store, one posts folder, every adapter that is turned on.
 
 `Newsroom` wires the parts together and owns their lifecycle:
-start = open and migrate the store → index the folder → serve the moderators' page
+start = open and migrate the store → serve /healthz and /metrics (when
+`metrics.listen` is set) → index the folder → serve the moderators' page
 (when `web.listen` is set) → start adapters →
 start one outbox dispatcher per adapter → watch the folder;
 stop = the reverse, letting sends in flight finish for a moment.
@@ -36,6 +37,8 @@ from newsbot.delivery.outbox import Outbox
 from newsbot.ingest.indexer import Indexer, aware_utcnow
 from newsbot.ingest.scan_report import ScanReport
 from newsbot.ingest.watcher import rescan_periodically, watch_folder
+from newsbot.ops.metrics import Metrics
+from newsbot.ops.server import MetricsServer
 from newsbot.store import Store, StoreError, store_trouble
 from newsbot.store.subscriptions import Subscriptions
 from newsbot.web.moderation import Moderation
@@ -84,12 +87,13 @@ class Newsroom:
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
         self._started: list[Adapter] = []
-        #: each started adapter's roles (the poller, the shards), all run by this process
-        self._solo: list[SoloRoles] = []
+        self._solo: list[SoloRoles] = []  # the adapters' roles (poller, shards), all ours
         self._store: Store | None = None
         #: sign-in links and sessions of the moderators' web page, when it is on
         self.sign_in: SignIn | None = None
         self.web: WebServer | None = None
+        #: this worker's /healthz and /metrics, when `metrics.listen` is set
+        self.metrics: MetricsServer | None = None
         #: the store trouble that stops the bot, once one was met
         self.failure: StoreError | None = None
         self._failed = asyncio.Event()
@@ -115,6 +119,10 @@ class Newsroom:
             raise
 
     async def _start_parts(self) -> None:
+        if self.config.metrics.enabled:  # first: /healthz answers while the folder is indexed
+            counts = Metrics(several=self.store.dialect == "postgresql")
+            self.metrics = MetricsServer(self.config.metrics, self.config.source, counts, self)
+            await self.metrics.start()
         tz = self.config.site.tzinfo
         self.queries = Queries(self.store, tz)
         self.outbox = Outbox(self.store, tz)
@@ -122,7 +130,9 @@ class Newsroom:
         self.edits = EditJobs(self.store, enabled=delivery.edits == "update",
                               deletions=delivery.deletions == "delete")
         self.subscriptions = Subscriptions(self.store)
-        self.desk = CommandDesk(self.queries, self.subscriptions, queued=self._wake_dispatchers)
+        self.desk = CommandDesk(self.queries, self.subscriptions, queued=self._wake_dispatchers,
+                                site_edits=self.edits.enabled,
+                                site_deletions=self.edits.deletions)
         web = self.config.web
         if web.enabled:
             self.sign_in = await SignIn.open(self.store, web.base_url)
@@ -153,16 +163,16 @@ class Newsroom:
                                  Moderation(self.desk, self.adapters))
             await self.web.start()
         for adapter in self.adapters.values():
-            solo = SoloRoles(adapter.worker_roles(),  # asked before start, as promised
-                             fatal=lambda exc: isinstance(exc, ConfigError))
+            # one process: its roles begin at once (several workers hand them to a RoleKeeper)
+            solo = SoloRoles(adapter.worker_roles(), fatal=lambda e: isinstance(e, ConfigError))
             await adapter.start()
             self._started.append(adapter)
-            # one process: its roles begin at once (several workers hand them to a RoleKeeper)
             self._solo.append(solo)
             await solo.begin()
         for name, adapter in self.adapters.items():
             dispatcher = Dispatcher(adapter, self.outbox, on_store_error=self._store_trouble,
-                                    edits=self.edits)
+                                    edits=self.edits,
+                                    events=self.metrics.metrics if self.metrics else None)
             dispatcher.start()
             self.dispatchers[name] = dispatcher
         if self.watch:
@@ -253,13 +263,16 @@ class Newsroom:
         self.dispatchers.clear()
         for solo in reversed(self._solo):
             await solo.end()
-        self._solo.clear()
         for adapter in reversed(self._started):
             try:
                 await adapter.stop()
             except Exception:
                 log.exception("stopping %s failed", adapter.platform)
         self._started.clear()
+        self._solo.clear()
+        if self.metrics is not None:
+            await self.metrics.stop()
+            self.metrics = None
         if self._store is not None:
             await self._store.close()
             self._store = None

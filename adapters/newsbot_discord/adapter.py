@@ -20,8 +20,10 @@ people talk to the bot through slash commands.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import aiohttp
@@ -38,7 +40,7 @@ from newsbot.delivery.errors import (
     TransientError,
     Undeliverable,
 )
-from newsbot.logs import register_secret
+from newsbot.sections import secret
 from newsbot.types import Style, Summary
 from newsbot.workers.roles import Role, Share
 from newsbot_discord.commands import NewsTree, build_tree
@@ -130,10 +132,9 @@ class DiscordAdapter(Adapter):
     @classmethod
     def from_config(cls, config: AppConfig, desk: CommandDesk) -> DiscordAdapter | None:
         settings = config.section(cls.platform, DiscordSettings)
-        token = settings.token.get_secret_value().strip()
-        if not token:
+        token = secret(settings.token)
+        if token is None:
             return None
-        register_secret(token)
         return cls(
             token,
             desk,
@@ -274,15 +275,19 @@ class DiscordAdapter(Adapter):
 
     # -- delivery ---------------------------------------------------------------
 
-    async def send(self, chat_id: str, summary: Summary, style: Style = PLAIN) -> str:
+    def _ready(self) -> tuple[discord.Client, Places]:
         client, places = self._client, self._places
         if client is None or places is None or client.is_closed():
             raise TransientError("the Discord adapter is not running")
+        return client, places
+
+    async def send(self, chat_id: str, summary: Summary, style: Style = PLAIN) -> str:
+        client, places = self._ready()
         try:
             channel_id = int(chat_id)
         except ValueError:
             raise PermanentError(f"{chat_id!r} is not a Discord channel id") from None
-        try:
+        with translated():
             place = await places.find(channel_id)
             if place.is_forum:
                 return await post_in_forum(client, channel_id, place, summary, style)
@@ -292,12 +297,6 @@ class DiscordAdapter(Adapter):
                 nonce=delivery_nonce(chat_id, summary.post_id),
                 silent=style.silent,
             )
-        except discord.RateLimited as exc:
-            raise RetryAfter(exc.retry_after) from None
-        except discord.HTTPException as exc:
-            raise delivery_error(exc) from None
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            raise TransientError(f"network error talking to Discord: {exc!r}") from None
         if style.publish and place.can_publish:
             await publish(message, summary.post_id)
         return str(message.id)
@@ -314,14 +313,12 @@ class DiscordAdapter(Adapter):
         self, chat_id: str, message_id: str, summary: Summary | None, style: Style
     ) -> None:
         """Edit the story's message to show `summary`, or delete it when None."""
-        client, places = self._client, self._places
-        if client is None or places is None or client.is_closed():
-            raise TransientError("the Discord adapter is not running")
+        client, places = self._ready()
         try:
             channel_id, message = int(chat_id), int(message_id)
         except ValueError:
             raise Undeliverable(f"{chat_id!r}/{message_id!r} is not a Discord message") from None
-        try:
+        with translated(gone=MESSAGE_GONE):
             place = await places.find(channel_id)
             if summary is None:
                 await delete_story(client, channel_id, message, forum=place.is_forum)
@@ -329,14 +326,6 @@ class DiscordAdapter(Adapter):
                 await edit_forum_post(client, message, summary, style)
             else:
                 await edit_story(client, channel_id, message, summary, style)
-        except discord.RateLimited as exc:
-            raise RetryAfter(exc.retry_after) from None
-        except discord.HTTPException as exc:
-            if exc.code in MESSAGE_GONE:
-                raise MessageGone(f"{exc.status} {exc.text} (code {exc.code})") from None
-            raise delivery_error(exc) from None
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            raise TransientError(f"network error talking to Discord: {exc!r}") from None
 
 
 #: Discord error codes meaning the message to edit is not there: 10008 Unknown Message,
@@ -358,3 +347,19 @@ def delivery_error(exc: discord.HTTPException) -> DeliveryError:
     if exc.status == 400:  # Invalid Form Body: the same payload will never be accepted
         return Undeliverable(detail)
     return TransientError(detail)
+
+
+@contextlib.contextmanager
+def translated(gone: tuple[int, ...] = ()) -> Iterator[None]:
+    """Discord's failures inside as the core's errors; `gone`: the codes that mean the
+    message to change is no more."""
+    try:
+        yield
+    except discord.RateLimited as exc:
+        raise RetryAfter(exc.retry_after) from None
+    except discord.HTTPException as exc:
+        if exc.code in gone:
+            raise MessageGone(f"{exc.status} {exc.text} (code {exc.code})") from None
+        raise delivery_error(exc) from None
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        raise TransientError(f"network error talking to Discord: {exc!r}") from None

@@ -13,16 +13,17 @@ the chat's id with `message_thread_id`; pacing counts the chat, as Telegram does
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from telegram import BotCommand, LinkPreviewOptions, Message, Update
+from telegram import Bot, BotCommand, LinkPreviewOptions, Message, Update
 from telegram import error as tg
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from newsbot.adapter import PLAIN, Adapter
 from newsbot.config import ConfigError
 from newsbot.delivery.errors import TransientError, Undeliverable
-from newsbot.logs import redact, register_secret
+from newsbot.logs import redact
+from newsbot.sections import secret
 from newsbot.types import Style, Summary
 from newsbot_telegram import errors
 from newsbot_telegram.commands import UpdateHandler
@@ -30,7 +31,7 @@ from newsbot_telegram.edits import delete_story, edit_story
 from newsbot_telegram.flood_limits import PAID_PER_SECOND, Pacer
 from newsbot_telegram.permissions import Gatekeeper
 from newsbot_telegram.polling import Poller
-from newsbot_telegram.render import Payload, plain_story, story_payload, text_payload
+from newsbot_telegram.render import Payload, plain_story, quiet, story_payload, text_payload
 from newsbot_telegram.settings import TelegramSettings
 from newsbot_telegram.topics import Destination
 from newsbot_telegram.web_preview import telegram_bubble
@@ -79,15 +80,14 @@ class TelegramAdapter(Adapter):
                              allowed_updates=ALLOWED_UPDATES)
         #: stories go with allow_paid_broadcast (and the pace allows 1,000 a second)
         self.paid_broadcast = paid_broadcast
-        self._paid = {"allow_paid_broadcast": True} if paid_broadcast else {}
+        self._paid: dict[str, Any] = {"allow_paid_broadcast": True} if paid_broadcast else {}
 
     @classmethod
     def from_config(cls, config: AppConfig, desk: CommandDesk) -> TelegramAdapter | None:
         settings = config.section(cls.platform, TelegramSettings)
-        token = settings.token.get_secret_value().strip()
-        if not token:
+        token = secret(settings.token)
+        if token is None:
             return None
-        register_secret(token)  # every Bot API URL contains it, and httpx logs URLs
         webhook = Webhook.from_settings(settings.webhook_url, settings.listen,
                                         settings.webhook_secret.get_secret_value(), token)
         return cls(token, settings.api_url, desk, webhook=webhook,
@@ -198,16 +198,20 @@ class TelegramAdapter(Adapter):
 
     # -- delivery ----------------------------------------------------------------------
 
-    async def send(self, chat_id: str, summary: Summary, style: Style = PLAIN) -> str:
+    def _bot(self) -> Bot:
         if self._app is None:
             raise TransientError("telegram adapter is not running")
+        return self._app.bot
+
+    async def send(self, chat_id: str, summary: Summary, style: Style = PLAIN) -> str:
+        bot = self._bot()
         where = Destination.parse(chat_id)
         payload = self.payload(summary, style)
         try:
             if payload.method == "sendPhoto":
-                message = await self._send_photo(where, summary, style, payload)
+                message = await self._send_photo(bot, where, summary, style, payload)
             else:
-                message = await self._send_text(where, summary, style, payload)
+                message = await self._send_text(bot, where, summary, style, payload)
         except tg.TelegramError as exc:
             raise errors.delivery_error(exc) from exc
         return str(message.message_id)
@@ -216,26 +220,21 @@ class TelegramAdapter(Adapter):
         self, chat_id: str, message_id: str, summary: Summary, style: Style = PLAIN
     ) -> None:
         """Correct a story sent before (see `edits.py` for which method when)."""
-        if self._app is None:
-            raise TransientError("telegram adapter is not running")
         await edit_story(
-            self._app.bot, Destination.parse(chat_id), int(message_id), summary, style,
+            self._bot(), Destination.parse(chat_id), int(message_id), summary, style,
             self.payload(summary, style),
             caption_limit=self.caption_limit, text_limit=self.text_limit,
         )
 
     async def delete(self, chat_id: str, message_id: str) -> None:
         """Delete a withdrawn story's message (see `edits.py` for what Telegram refuses)."""
-        if self._app is None:
-            raise TransientError("telegram adapter is not running")
-        await delete_story(self._app.bot, Destination.parse(chat_id), int(message_id))
+        await delete_story(self._bot(), Destination.parse(chat_id), int(message_id))
 
     async def _send_photo(
-        self, where: Destination, summary: Summary, style: Style, payload: Payload
+        self, bot: Bot, where: Destination, summary: Summary, style: Style, payload: Payload
     ) -> Message:
-        assert self._app is not None
         try:
-            return await self._app.bot.send_photo(
+            return await bot.send_photo(
                 chat_id=where.chat, message_thread_id=where.thread, **payload.params,
                 **self._paid,
             )
@@ -246,17 +245,16 @@ class TelegramAdapter(Adapter):
             log.log(level, "telegram: picture of %s refused in %s (%s); sending text",
                     summary.post_id, where, exc.message)
         text = text_payload(summary, self.text_limit, style)
-        return await self._send_text(where, summary, style, text)
+        return await self._send_text(bot, where, summary, style, text)
 
     async def _send_text(
-        self, where: Destination, summary: Summary, style: Style, payload: Payload
+        self, bot: Bot, where: Destination, summary: Summary, style: Style, payload: Payload
     ) -> Message:
-        assert self._app is not None
         params = dict(payload.params)
         if "link_preview_options" in params:  # JSON in the payload, an object for PTB
             params["link_preview_options"] = LinkPreviewOptions(**params["link_preview_options"])
         try:
-            return await self._app.bot.send_message(
+            return await bot.send_message(
                 chat_id=where.chat, message_thread_id=where.thread, **params, **self._paid
             )
         except tg.BadRequest as exc:
@@ -266,10 +264,10 @@ class TelegramAdapter(Adapter):
             log.warning("telegram: %s refused in %s (%s); sending plain text",
                         summary.post_id, where, exc.message)
         try:
-            return await self._app.bot.send_message(
+            return await bot.send_message(
                 chat_id=where.chat, message_thread_id=where.thread,
-                text=plain_story(summary, self.text_limit, style),
-                **({"disable_notification": True} if style.silent else {}), **self._paid,
+                **quiet(style, {"text": plain_story(summary, self.text_limit, style)}),
+                **self._paid,
             )
         except tg.BadRequest as exc:
             if errors.chat_closed(exc):

@@ -44,6 +44,7 @@ from newsbot.delivery.errors import (
     TransientError,
     Undeliverable,
 )
+from newsbot.delivery.events import DeliveryEvents
 from newsbot.delivery.outbox import Delivery, Outbox
 from newsbot.delivery.retry import PlatformHealth, backoff, later
 from newsbot.store import utcnow
@@ -68,6 +69,7 @@ class Dispatcher(Corrections):
         on_store_error: StoreErrorHook | None = None,
         *,
         edits: EditJobs | None = None,
+        events: DeliveryEvents | None = None,
     ) -> None:
         self.adapter = adapter
         self.platform = adapter.platform
@@ -77,6 +79,8 @@ class Dispatcher(Corrections):
         self._health = PlatformHealth()
         self._queues = ChatQueues(outbox, self.platform)
         self._edits = edits
+        #: told every attempt's outcome (`newsbot.delivery.events`: the metrics)
+        self.events = events or DeliveryEvents()
         #: pending edit jobs by id, in the order they were written
         self._edit_jobs: dict[int, EditJob] = {}
         #: (job, revision) finished here, which a load begun before may still list
@@ -251,6 +255,7 @@ class Dispatcher(Corrections):
     async def _attempt(self, chat: str, row: Delivery) -> None:
         summary = await self.outbox.summary_for(row.post_id)
         if summary is None:
+            self.events.delivery(self.platform, "dropped")
             await self.outbox.mark_dropped(row.id, "post deleted or withdrawn")
             self._queues.retire_head(chat, row)
             return
@@ -258,6 +263,8 @@ class Dispatcher(Corrections):
             message_id = await self.adapter.send(chat, summary, row.style)
         except RetryAfter as exc:
             self._answered()
+            self.events.rate_limited(self.platform, exc.seconds)
+            self.events.delivery(self.platform, "retried")
             until = later(exc.seconds)
             log.info("%s: told to wait %.1fs for %s", self.platform, exc.seconds, chat)
             if exc.whole_platform:
@@ -265,22 +272,26 @@ class Dispatcher(Corrections):
             await self._postpone(row, until, row.attempts, str(exc))
         except ChatMigrated as exc:
             self._answered()
+            self.events.delivery(self.platform, "migrated")
             log.info("%s: chat %s moved to %s", self.platform, chat, exc.new_chat_id)
             await self.outbox.migrate(self.platform, chat, exc.new_chat_id)
             self._queues.drop_chat(chat)
             self.wake(resync=True)
         except Undeliverable as exc:
             self._answered()
+            self.events.delivery(self.platform, "dropped")
             log.error("%s: %s can never be sent to %s: %s", self.platform, row.post_id, chat, exc)
             await self.outbox.mark_dropped(row.id, f"undeliverable: {exc}")
             self._queues.retire_head(chat, row)
         except PermanentError as exc:
             self._answered()
+            self.events.delivery(self.platform, "dead")
             log.warning("%s: giving up on chat %s: %s", self.platform, chat, exc)
             await self.outbox.mark_dead(self.platform, chat, str(exc) or type(exc).__name__)
             self._queues.drop_chat(chat)
         except (TransientError, DeliveryError, Exception) as exc:
             self._failed(chat)
+            self.events.delivery(self.platform, "failed")
             if not isinstance(exc, DeliveryError):
                 log.warning(
                     "%s: unexpected error sending to %s", self.platform, chat, exc_info=True
@@ -294,6 +305,7 @@ class Dispatcher(Corrections):
             await self._postpone(row, later(delay), attempts, str(exc) or type(exc).__name__)
         else:
             self._answered()
+            self.events.delivery(self.platform, "sent")
             await self.outbox.mark_sent(row.id, message_id)
             self._queues.retire_head(chat, row)
             await self._overtaken(row, summary)

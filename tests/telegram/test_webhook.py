@@ -21,7 +21,7 @@ from newsbot_telegram.webhook import derived_secret
 from tests.helpers import make_config
 from tests.telegram.bot_api_webhooks import Hook
 from tests.telegram.conftest import telegram_config, telegram_room
-from tests.telegram.fake_bot_api import TOKEN, FakeBotAPI, command, person, private
+from tests.telegram.fake_bot_api import TOKEN, ApiError, FakeBotAPI, command, person, private
 
 PATH = "/telegram/updates"
 LATEST = "Latest stories\n\n• The vote — 21 Jan 2026\n• Budget day — 20 Jan 2026"
@@ -184,3 +184,15 @@ def test_http_works_with_a_self_hosted_bot_api_server() -> None:
     assert (adapter.webhook.host, adapter.webhook.port, adapter.webhook.path) == (
         "0.0.0.0", 8080, "/hook")
     assert derived_secret(TOKEN) not in repr(adapter.webhook)
+
+
+async def test_a_webhook_url_telegram_refuses_names_the_key(
+    tmp_path: Path, fake: FakeBotAPI, posts: Path
+) -> None:
+    fake.fail(ApiError(400, "Bad Request: bad webhook: Webhook can be set up only on ports "
+                            "80, 88, 443 or 8443"), method="setWebhook")
+    room = telegram_room(webhook_config(tmp_path, fake))
+    with pytest.raises(ConfigError, match=r"^telegram\.webhook_url: Telegram refused it "
+                                          r"\(Bad webhook: webhook can be set up only on ports"):
+        await room.start()
+    assert fake.webhook is None

@@ -213,6 +213,11 @@ def table(figures: dict[str, Any]) -> str:
             (f"restart over {n} unchanged posts, all adapters",
              f"{memory['restart_seconds']} s"),
         ]
+    paid = figures.get("paid_broadcast")
+    if paid:
+        from benchmarks.paid_broadcast import rows as paid_rows
+
+        rows += paid_rows(paid)
     lines = ["| measurement | result |", "|---|---|"]
     lines += [f"| {name} | {value} |" for name, value in rows]
     lines += ["", "| target | wanted | measured | met |", "|---|---|---|---|"]

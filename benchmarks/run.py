@@ -4,7 +4,8 @@ Prints a table and, with `--json PATH`, writes the same figures as JSON.
 Sizes: indexing N = 10,000 generated posts (100,000 with `--large`); a store
 of 100,000 posts for the queries and the memory probe; 50 detect-to-deliver
 samples; fan-out to 1,000 Telegram chats and 200 Discord channels; one story matched
-against 10,000 destinations' tags and filters. `--smoke`
+against 10,000 destinations' tags and filters; a paid broadcast to 10,000 Telegram
+chats by `newsbot run` workers (`--paid-workers`, default 1). `--smoke`
 runs everything tiny, in seconds, so the test suite can keep this code alive.
 Generated sites and stores live in a temporary folder, removed afterwards
 (`--workdir` keeps them). The bot's own log goes to `bench.log` there.
@@ -28,12 +29,12 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `tests` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import delivery, index, matching, memory
+from benchmarks import delivery, index, matching, memory, paid_broadcast
 from benchmarks.corpus import write_corpus
 from benchmarks.report import judge, table, write_json
 from benchmarks.site import quick_discord_ready
 
-SECTIONS = ("index", "delivery", "matching", "memory", "queries")
+SECTIONS = ("index", "delivery", "matching", "memory", "queries", "paid")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +47,13 @@ class Sizes:
     query_calls: int = 500
     destinations: int = 10_000
     matching_samples: int = 30
+    paid_chats: int = 10_000
 
 
 FULL = Sizes()
 SMOKE = Sizes(index_posts=300, store_posts=600, samples=4, telegram_chats=40,
-              discord_channels=12, query_calls=20, destinations=200, matching_samples=3)
+              discord_channels=12, query_calls=20, destinations=200, matching_samples=3,
+              paid_chats=60)
 
 
 def machine() -> dict[str, Any]:
@@ -62,7 +65,8 @@ def machine() -> dict[str, Any]:
     }
 
 
-async def run(sizes: Sizes, workdir: Path, sections: tuple[str, ...]) -> dict[str, Any]:
+async def run(sizes: Sizes, workdir: Path, sections: tuple[str, ...],
+              paid_workers: tuple[int, ...] = paid_broadcast.WORKERS) -> dict[str, Any]:
     figures: dict[str, Any] = {"machine": machine(), "sizes": asdict(sizes)}
     started = time.perf_counter()
     store_site = None
@@ -88,6 +92,10 @@ async def run(sizes: Sizes, workdir: Path, sections: tuple[str, ...]) -> dict[st
         figures["matching"] = await matching.measure(
             workdir / "matching", sizes.destinations, sizes.matching_samples
         )
+    if "paid" in sections:
+        _say(f"paid broadcast to {sizes.paid_chats:,} chats by {paid_workers} worker(s)")
+        figures["paid_broadcast"] = await paid_broadcast.measure(
+            workdir / "paid", sizes.paid_chats, paid_workers)
     if store_site is not None:
         _say(f"the bot in a subprocess over {store_site.count:,} posts, queries in it")
         calls = sizes.query_calls if "queries" in sections else 0
@@ -116,6 +124,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     size.add_argument("--large", action="store_true", help="index 100,000 posts, not 10,000")
     parser.add_argument("--json", type=Path, metavar="PATH", help="write the figures here")
     parser.add_argument("--workdir", type=Path, help="keep generated sites and stores here")
+    parser.add_argument("--paid-workers", default=",".join(map(str, paid_broadcast.WORKERS)),
+                        help="worker counts for the paid broadcast rows, such as 1,2,4")
     parser.add_argument("--only", default=",".join(SECTIONS),
                         help=f"comma-separated sections to run (of {', '.join(SECTIONS)})")
     return parser.parse_args(argv)
@@ -136,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # the fakes' every request
     quick_discord_ready()
     try:
-        figures = asyncio.run(run(sizes, workdir, sections))
+        workers = tuple(int(n) for n in args.paid_workers.split(",") if n.strip())
+        figures = asyncio.run(run(sizes, workdir, sections, workers))
     finally:
         logging.shutdown()
         if args.workdir is None:

@@ -1,7 +1,8 @@
 """The running bot: one store, one posts folder, every adapter that is turned on.
 
 `Newsroom` wires the parts together and owns their lifecycle:
-start = open and migrate the store → index the folder and watch it
+start = open and migrate the store → serve /healthz and /metrics (when
+`metrics.listen` is set) → index the folder and watch it
 (`newsbot.ingest.indexer_role`) → serve the moderators' page (when `web.listen`
 is set) → start adapters (and their `worker_roles()`) → start one outbox
 dispatcher per adapter; stop = the reverse, letting sends in flight finish for
@@ -41,6 +42,8 @@ from newsbot.delivery.outbox import Outbox
 from newsbot.ingest.indexer import Indexer, aware_utcnow
 from newsbot.ingest.indexer_role import IndexerRole
 from newsbot.ingest.scan_report import ScanReport
+from newsbot.ops.metrics import Metrics
+from newsbot.ops.server import MetricsServer
 from newsbot.store import Store, StoreError, store_trouble
 from newsbot.store.database import shared_url
 from newsbot.store.subscriptions import Subscriptions
@@ -48,28 +51,14 @@ from newsbot.web.moderation import Moderation
 from newsbot.web.server import WebServer
 from newsbot.web.tokens import LINK_SECONDS, SignIn
 from newsbot.workers.crew import Crew
-from newsbot.workers.roles import Role, Share, begin_alone, end_alone
+from newsbot.workers.roles import Role, Share
+from newsbot.workers.solo import SoloRoles
 
 log = logging.getLogger(__name__)
 
 
 class NoAdapters(Exception):
     """Nothing is turned on; the message lists the settings that would turn something on."""
-
-
-def build_adapters(config: AppConfig, desk: CommandDesk) -> dict[str, Adapter]:
-    """Every registered adapter whose settings turn it on."""
-    adapters: dict[str, Adapter] = {}
-    for cls in registry.adapters().values():
-        adapter = cls.from_config(config, desk)
-        if adapter is not None:
-            adapters[cls.platform] = adapter
-    return adapters
-
-
-def enable_hints() -> list[str]:
-    return [f"{name}: {cls.enable_hint}" for name, cls in registry.adapters().items()
-            if cls.enable_hint]
 
 
 class Newsroom:
@@ -93,12 +82,15 @@ class Newsroom:
         #: sign-in links and sessions of the moderators' web page, when it is on
         self.sign_in: SignIn | None = None
         self.web: WebServer | None = None
+        #: this worker's /healthz and /metrics, when `metrics.listen` is set
+        self.metrics: MetricsServer | None = None
         #: the store trouble that stops the bot, once one was met
         self.failure: StoreError | None = None
         self._failed = asyncio.Event()
         self.indexing: IndexerRole | None = None
         #: what each adapter's `worker_roles()` gave, by platform
         self._roles: dict[str, list[Role | Share]] = {}
+        self._solo: list[SoloRoles] = []  # one process: the adapters' roles, all ours
         #: this worker among the others, when the store is PostgreSQL
         self.crew: Crew | None = None
 
@@ -121,6 +113,10 @@ class Newsroom:
             raise
 
     async def _start_parts(self) -> None:
+        if self.config.metrics.enabled:  # first: /healthz answers while the folder is indexed
+            counts = Metrics(several=self.store.dialect == "postgresql")
+            self.metrics = MetricsServer(self.config.metrics, self.config.source, counts, self)
+            await self.metrics.start()
         tz = self.config.site.tzinfo
         self.queries = Queries(self.store, tz)
         self.outbox = Outbox(self.store, tz)
@@ -128,7 +124,9 @@ class Newsroom:
         self.edits = EditJobs(self.store, enabled=delivery.edits == "update",
                               deletions=delivery.deletions == "delete")
         self.subscriptions = Subscriptions(self.store)
-        self.desk = CommandDesk(self.queries, self.subscriptions, queued=self._wake_dispatchers)
+        self.desk = CommandDesk(self.queries, self.subscriptions, queued=self._wake_dispatchers,
+                                site_edits=self.edits.enabled,
+                                site_deletions=self.edits.deletions)
         web = self.config.web
         if web.enabled:
             self.sign_in = await SignIn.open(self.store, web.base_url)
@@ -136,10 +134,10 @@ class Newsroom:
         if self.make_adapters is not None:
             self.adapters = self.make_adapters(self.desk)
         else:
-            self.adapters = build_adapters(self.config, self.desk)
+            self.adapters = registry.build_adapters(self.config, self.desk)
         if not self.adapters:
             raise NoAdapters(
-                "no adapter is turned on; set one of: " + "; ".join(enable_hints())
+                "no adapter is turned on; set one of: " + "; ".join(registry.enable_hints())
             )
         self.indexer = Indexer(
             self.store, self.config.site, self.outbox, set(self.adapters), self.clock,
@@ -161,12 +159,15 @@ class Newsroom:
                 adapter.use_overall_pace(self.crew.paces(name))
             await adapter.start()
             self._started.append(adapter)
-            if self.crew is None:
-                await begin_alone(self._roles[name])
+            if self.crew is None:  # one process: its roles begin at once
+                solo = SoloRoles(self._roles[name], fatal=lambda e: isinstance(e, ConfigError))
+                self._solo.append(solo)
+                await solo.begin()
         for name, adapter in self.adapters.items():
             claims = None if self.crew is None else self.crew.claims(name)
             dispatcher = Dispatcher(adapter, self.outbox, on_store_error=self._store_trouble,
-                                    edits=self.edits, claims=claims)
+                                    edits=self.edits, claims=claims,
+                                    events=self.metrics.metrics if self.metrics else None)
             dispatcher.start()
             self.dispatchers[name] = dispatcher
             if self.crew is not None:
@@ -181,6 +182,8 @@ class Newsroom:
         crew.keeper.on_beat(indexing.look)
         for roles in self._roles.values():
             crew.add(roles)
+        if self.metrics is not None:
+            self.metrics.metrics.watch_roles(crew.keeper)
         await crew.start()
 
     def _scanned(self, report: ScanReport) -> None:
@@ -246,15 +249,18 @@ class Newsroom:
         if self.crew is not None:
             await self.crew.stop()
             self.crew = None
-        else:
-            for adapter in reversed(self._started):
-                await end_alone(self._roles.get(adapter.platform, []))
+        for solo in reversed(self._solo):
+            await solo.end()
+        self._solo.clear()
         for adapter in reversed(self._started):
             try:
                 await adapter.stop()
             except Exception:
                 log.exception("stopping %s failed", adapter.platform)
         self._started.clear()
+        if self.metrics is not None:
+            await self.metrics.stop()
+            self.metrics = None
         if self._store is not None:
             await self._store.close()
             self._store = None

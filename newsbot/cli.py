@@ -1,4 +1,4 @@
-"""The `newsbot` command: run the bot, check a site, preview a post.
+"""The `newsbot` command: run the bot, check a site, preview a post, see the workers.
 
 Exit codes: 0 fine; 1 the configuration (or store) is unusable; 2 nothing to
 run (no adapter turned on) or bad usage; 3 `check` found posts with problems.
@@ -25,11 +25,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from newsbot import logs, registry
-from newsbot.app import Newsroom, NoAdapters, build_adapters, enable_hints
+from newsbot.app import Newsroom, NoAdapters
 from newsbot.config import AppConfig, ConfigError, load_config
 from newsbot.delivery.edits import failed_jobs, job_counts
 from newsbot.ingest.posts import MAX_POST_BYTES, PostError, parse_post, read_post, too_large
 from newsbot.ingest.site_posts import post_files
+from newsbot.ops import status
+from newsbot.registry import build_adapters, enable_hints
 from newsbot.store import StoreError
 from newsbot.store.database import async_url
 from newsbot.types import FORMATS, Style, Summary
@@ -213,7 +215,7 @@ async def _corrections(url: str) -> list[str]:
         return []  # no such table (an older store), or no store to reach
     finally:
         await engine.dispose()
-    states = ("pending", "failed", "gone", "done")
+    states = ("pending", "failed", "gone", "done", "skipped")
     lines = ["corrections: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in states)]
     for row in failed:
         lines.append(f"  {row.action} failed: {row.platform}:{row.chat_id} message "
@@ -224,6 +226,15 @@ async def _corrections(url: str) -> list[str]:
 def build_adapters_quietly(config: AppConfig) -> list[str]:
     """Names of the adapters the configuration turns on (built, never started)."""
     return list(build_adapters(config, desk=None))  # type: ignore[arg-type]
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    config = _config(args.config)
+    # in a thread of its own, as `check` reads the store: a caller's loop may be running
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        report = pool.submit(status.read_report, config.store.url).result()
+    print(json.dumps(status.as_json(report)) if args.json else status.as_text(report))
+    return 0
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
@@ -275,6 +286,10 @@ def parser() -> argparse.ArgumentParser:
     preview.add_argument("--silent", action="store_true", help="as sent without a notification")
     preview.add_argument("--config", help=config_help)
     preview.set_defaults(func=cmd_preview)
+    state = sub.add_parser("status", help="the workers, what each holds, what waits to be sent")
+    state.add_argument("--config", help=config_help)
+    state.add_argument("--json", action="store_true", help="the report as one JSON object")
+    state.set_defaults(func=cmd_status)
     return top
 
 

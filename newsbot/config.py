@@ -1,9 +1,10 @@
 """Typed configuration: a TOML file, overridden key by key from the environment.
 
-The core's sections (`site`, `store`, `log`) are declared in `sections.py`; every other
-section belongs to the adapter of that name, whose `settings` model declares
-it (`Adapter.settings`), so a third-party adapter brings its own, validated the
-same way. Read one with `config.section("telegram", TelegramSettings)`.
+The core's sections (`site`, `store`, `log`, `web`, `delivery`, `metrics`) are
+declared in `sections.py`; every other section belongs to the adapter of that
+name, whose `settings` model declares it (`Adapter.settings`), so a third-party
+adapter brings its own, validated the same way. Read one with
+`config.section("telegram", TelegramSettings)`.
 
 Where the file comes from: `--config PATH`, else `NEWSBOT_CONFIG`, else
 `newsbot.toml` in the working directory (optional: with none, defaults and the
@@ -36,6 +37,7 @@ from newsbot import registry
 from newsbot.sections import (
     DeliveryConfig,
     LogConfig,
+    MetricsConfig,
     Section,
     SiteConfig,
     StoreConfig,
@@ -62,6 +64,7 @@ class AppConfig(Section):
     log: LogConfig = LogConfig()
     web: WebConfig = WebConfig()
     delivery: DeliveryConfig = DeliveryConfig()
+    metrics: MetricsConfig = MetricsConfig()
     #: each adapter's validated section, by adapter name (read one with `section`)
     adapter_sections: dict[str, SerializeAsAny[Section]] = Field(default_factory=dict)
     #: the file the configuration came from, if any (for messages)
@@ -75,7 +78,7 @@ class AppConfig(Section):
         return value
 
 
-CORE_SECTIONS = ("site", "store", "log", "web", "delivery")
+CORE_SECTIONS = ("site", "store", "log", "web", "delivery", "metrics")
 
 
 def find_config_file(path: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path | None:

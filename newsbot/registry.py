@@ -11,8 +11,13 @@ from __future__ import annotations
 import importlib
 import logging
 from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
 
 from newsbot.adapter import Adapter
+
+if TYPE_CHECKING:
+    from newsbot.chat.desk import CommandDesk
+    from newsbot.config import AppConfig
 
 log = logging.getLogger(__name__)
 
@@ -59,3 +64,19 @@ def adapters() -> dict[str, type[Adapter]]:
         except Exception:
             log.exception("adapter %r cannot be loaded; continuing without it", name)
     return found
+
+
+def build_adapters(config: AppConfig, desk: CommandDesk) -> dict[str, Adapter]:
+    """Every registered adapter whose settings turn it on."""
+    built: dict[str, Adapter] = {}
+    for cls in adapters().values():
+        adapter = cls.from_config(config, desk)
+        if adapter is not None:
+            built[cls.platform] = adapter
+    return built
+
+
+def enable_hints() -> list[str]:
+    """For each adapter, the settings that would turn it on."""
+    return [f"{name}: {cls.enable_hint}" for name, cls in adapters().items()
+            if cls.enable_hint]

@@ -1,5 +1,5 @@
-"""The core's own configuration sections: `site`, `store`, `log`, `web` and `delivery`,
-and the `Section` base every section (the adapters' too) is built on.
+"""The core's own configuration sections: `site`, `store`, `log`, `web`, `delivery` and
+`metrics`, and the `Section` base every section (the adapters' too) is built on.
 
 `newsbot.config` reads, merges and validates them; this module only says what
 each key may hold.
@@ -12,7 +12,9 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator
+
+from newsbot.logs import register_secret
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -34,6 +36,27 @@ def http_url(value: str, *, allow_empty: bool = False) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("must be an http(s) URL such as https://example.com")
     return value
+
+
+def listen_address(value: str, example: str = "127.0.0.1:8080") -> str:
+    """The validator of every host:port setting ("" = off)."""
+    if value == "":
+        return value
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not (port.isdigit() and 0 <= int(port) < 65536):
+        raise ValueError(f"must be host:port, such as {example}")
+    return value
+
+
+def secret(value: SecretStr) -> str | None:
+    """A secret setting (a bot token) as set, hidden from every log line from now on
+    (a platform's URLs contain its token, and HTTP clients log URLs); None when it is
+    empty, which leaves its adapter off."""
+    text = value.get_secret_value().strip()
+    if not text:
+        return None
+    register_secret(text)
+    return text
 
 
 class SiteConfig(Section):
@@ -172,12 +195,7 @@ class WebConfig(Section):
     @field_validator("listen")
     @classmethod
     def _listen(cls, value: str) -> str:
-        if value == "":
-            return value
-        host, sep, port = value.rpartition(":")
-        if not sep or not host or not (port.isdigit() and 0 <= int(port) < 65536):
-            raise ValueError("must be host:port, such as 127.0.0.1:8080")
-        return value
+        return listen_address(value)
 
     @field_validator("public_url")
     @classmethod
@@ -205,3 +223,28 @@ class WebConfig(Section):
     def secure(self) -> bool:
         """Cookies are only sent over https when the page is reached over https."""
         return self.base_url.startswith("https://")
+
+
+class MetricsConfig(Section):
+    """Each worker's `/healthz` and Prometheus `/metrics` (`newsbot.ops`): off unless
+    `listen` is set."""
+
+    #: host:port they are served on ("" = not served; port 0: any free one)
+    listen: str = ""
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        return listen_address(value, "127.0.0.1:9108")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.listen)
+
+    @property
+    def host(self) -> str:
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rpartition(":")[2])

@@ -125,11 +125,19 @@ class Style:
     publish: bool = False
 
 
+#: a destination's own corrections policy (`Subscription.edits`): stories already sent
+#: there are edited (and, where the site deletes withdrawn stories, deleted), or left as
+#: they were; None follows the site. The site's `delivery.edits = "ignore"` wins over all.
+UPDATE, IGNORE = "update", "ignore"
+EDITS = (UPDATE, IGNORE)
+
+
 @dataclass(frozen=True, slots=True)
 class Subscription:
     """A chat's wish to receive stories: any of `tags` (empty: every story), none of
-    `exclude`, only what `filters` let through (`newsbot.filters` matches them), and
-    how they look there (`style`)."""
+    `exclude`, only what `filters` let through (`newsbot.filters` matches them), how
+    they look there (`style`), and whether its moderators want stories already sent
+    corrected (`edits`: one of EDITS, None to follow the site)."""
 
     chat: Chat
     tags: tuple[str, ...] = ()
@@ -138,6 +146,13 @@ class Subscription:
     exclude: tuple[str, ...] = ()
     filters: Filters = field(default_factory=Filters)
     style: Style = field(default_factory=Style)
+    edits: str | None = None
+
+    @property
+    def takes_corrections(self) -> bool:
+        """Whether edits and deletions of stories already sent may reach it (the site's
+        own `delivery` settings permitting)."""
+        return self.edits != IGNORE
 
 
 @dataclass(frozen=True, slots=True)

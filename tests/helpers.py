@@ -13,8 +13,9 @@ from newsbot.adapter import PLAIN, Adapter
 from newsbot.app import Newsroom
 from newsbot.chat.commands import CommandSpec
 from newsbot.chat.desk import CommandDesk, Handler
-from newsbot.config import AppConfig, load_config
+from newsbot.config import AppConfig, ConfigError, load_config
 from newsbot.types import Chat, Style, Summary
+from newsbot.workers.solo import SoloRoles
 from newsbot_console import ConsoleAdapter
 
 SITE_URL = "https://news.example.org"
@@ -88,6 +89,19 @@ def adapter_room(
         return {adapter_cls.platform: adapter}
 
     return Newsroom(config, watch=False, make_adapters=make)
+
+
+async def start_alone(adapter: Adapter) -> SoloRoles:
+    """Start an adapter as one process on its own does: its roles (Telegram's poller,
+    Discord's shards) begin right after `start`. `adapter.stop()` ends them."""
+    solo = SoloRoles(adapter.worker_roles(), fatal=lambda exc: isinstance(exc, ConfigError))
+    await adapter.start()
+    try:
+        await solo.begin()
+    except BaseException:
+        await adapter.stop()  # as the newsroom does when a part fails to start
+        raise
+    return solo
 
 
 def two_posts(folder: Path) -> Path:

@@ -76,6 +76,17 @@ def test_every_correction_was_edited_once_everywhere(figures: dict[str, Any]) ->
         assert fixes["rate_per_s"] > 0
 
 
+def test_a_paid_broadcast_reaches_every_chat_once(figures: dict[str, Any]) -> None:
+    paid = figures["paid_broadcast"]
+    assert paid["chats"] == SMOKE.paid_chats and paid["limit_per_s"] == 1000
+    [row] = paid["rows"]  # one worker by default
+    assert row["workers"] == 1
+    assert row["destinations"] == row["delivered"] == SMOKE.paid_chats
+    assert row["lost"] == 0 and row["duplicated"] == 0 and row["conflicts_409"] == 0
+    assert row["protocol_problems"] == []
+    assert row["throttled_429"] >= 0 and row["rate_per_s"] > 0 and row["workers_cpu"] > 0
+
+
 def test_requests_were_ones_the_platforms_accept(figures: dict[str, Any]) -> None:
     assert figures["protocol_problems"] == []
 

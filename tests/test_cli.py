@@ -182,7 +182,8 @@ def test_check_json_into_a_closed_pipe_stops_quietly(tmp_path):
 
 
 def _store_with_jobs(url: str) -> None:
-    """A store holding one pending edit and one deletion Telegram refused."""
+    """A store holding one pending edit, one deletion Telegram refused and one edit its
+    destination no longer wanted."""
     import asyncio
 
     from sqlalchemy import insert
@@ -202,6 +203,8 @@ def _store_with_jobs(url: str) -> None:
                      "action": "edit"},
                     {**common, "outbox_id": 2, "message_id": "8", "status": "failed",
                      "action": "delete", "last_error": "message can't be deleted"},
+                    {**common, "outbox_id": 3, "message_id": "9", "status": "skipped",
+                     "action": "edit", "last_error": "the destination takes no corrections"},
                 ])
         finally:
             await store.close()
@@ -217,6 +220,6 @@ def test_check_shows_pending_and_failed_corrections(site, capsys):
     _store_with_jobs(f"sqlite:///{site / 'newsbot.sqlite3'}")
     assert main(["check", "--config", str(config)]) == 0
     out = capsys.readouterr().out
-    assert "corrections: 1 pending, 1 failed, 0 gone, 0 done" in out
+    assert "corrections: 1 pending, 1 failed, 0 gone, 0 done, 1 skipped\n" in out
     assert ("  delete failed: telegram:-1001 message 8 (a.md): message can't be deleted"
             in out)

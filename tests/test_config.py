@@ -63,6 +63,10 @@ def test_config_file_from_environment_variable(tmp_path):
         ("", {"NEWSBOT_SITE_RESCAN_SECONDS": "-1"}, "site.rescan_seconds: Input should be greater"),
         ('[store]\nurl = "mysql://x"\n', {}, "store.url: must be a sqlite:///FILE"),
         ("", {"NEWSBOT_DISCORD_GATEWAY_URL": "http://x"}, "discord.gateway_url: must be a ws(s)"),
+        ('[metrics]\nlisten = "9108"\n', {},
+         "newsbot.toml: metrics.listen: must be host:port, such as 127.0.0.1:9108"),
+        ("", {"NEWSBOT_METRICS_LISTEN": "localhost:http"},
+         "environment NEWSBOT_METRICS_LISTEN: metrics.listen: must be host:port"),
     ],
 )
 def test_bad_values_give_one_line_naming_file_and_key(tmp_path, text, env, message):
@@ -71,6 +75,14 @@ def test_bad_values_give_one_line_naming_file_and_key(tmp_path, text, env, messa
         load_config(path, env=env)
     assert message in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_metrics_are_off_unless_listen_is_set_and_the_environment_may_set_it(tmp_path):
+    assert not load_config(write(tmp_path, ""), env={}).metrics.enabled
+    path = write(tmp_path, '[metrics]\nlisten = "127.0.0.1:9108"\n')
+    assert load_config(path, env={}).metrics.port == 9108
+    moved = load_config(path, env={"NEWSBOT_METRICS_LISTEN": "0.0.0.0:9200"}).metrics
+    assert (moved.enabled, moved.host, moved.port) == (True, "0.0.0.0", 9200)
 
 
 def test_errors_never_echo_a_token(tmp_path):
@@ -144,7 +156,7 @@ def test_a_third_party_section_left_out_gets_its_defaults(tmp_path):
          "environment NEWSBOT_TEAM_CHAT_ROOM: team_chat.room: unknown key"),
         ("[scripted]\n", {},
          "newsbot.toml: unknown section [scripted] "
-         "(known: delivery, log, site, store, team_chat, web)"),
+         "(known: delivery, log, metrics, site, store, team_chat, web)"),
         ('[telegram]\ntoken = "x"\n', {},
          "newsbot.toml: unknown section [telegram] (known: delivery, log,"),
     ],

@@ -38,7 +38,8 @@ async def console(tmp_path):  # type: ignore[no-untyped-def]
         ("/tag politic", "No stories are tagged “politic”. Did you mean: politics?"),
         ("/tag", "Which tag? For example: /tag politics"),
         ("/tags", "Tags: News (2), economy (1), politics (1)"),
-        ("/settings", "This console receives every new story."),
+        ("/settings", "This console receives every new story."
+                      " Corrections: sent stories are edited in place."),
         ("/subscribe politics", "Subscribed: this console will receive stories tagged politics."),
         ("/frobnicate", "Unknown command /frobnicate. Type /help for the list."),
         ("hello", "Commands start with /. Type /help for the list."),
@@ -97,7 +98,20 @@ async def test_format_command_and_compact_delivery(console):
     assert await adapter.handle("/format headline") == (
         "Format saved: this console receives stories as headlines.")
     assert await adapter.handle("/settings") == (
-        "This console receives every new story, as headlines.")
+        "This console receives every new story, as headlines."
+        " Corrections: sent stories are edited in place.")
+
+
+async def test_format_noedits_in_the_console(console):
+    room, adapter = console
+    assert await adapter.handle("/format noedits") == (
+        "Format saved: this console receives stories as full cards. Corrections: sent "
+        "stories stay as they were (/format edits turns corrections on).")
+    assert await adapter.handle("/settings") == (
+        "This console receives every new story. Corrections: sent stories stay as they were "
+        "(/format edits turns corrections on).")
+    [sub] = await room.queries.subscriptions("console")
+    assert sub.edits == "ignore"
 
 
 async def test_manage_in_the_console_prints_a_link_for_its_owner(tmp_path: Path) -> None:

@@ -21,6 +21,8 @@ FORBIDDEN = {
     # coordination of several workers sits on the store, under every stage that uses it
     "workers": ("newsbot.ingest", "newsbot.delivery", "newsbot.chat", "newsbot.app",
                 "newsbot.cli", "newsbot.config", "newsbot.adapter", "newsbot.web"),
+    # operations watch the stages and the workers; nothing below them watches back
+    "ops": ("newsbot.ingest", "newsbot.chat", "newsbot.app", "newsbot.cli", "newsbot.web"),
 }
 PLATFORM_LIBRARIES = ("telegram", "discord", "newsbot_telegram", "newsbot_discord")
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import io
 import logging
 
+from pydantic import SecretStr
+
 from newsbot import logs
+from newsbot.sections import secret
 
 TOKEN = "987654:AAH-recognisable-secret"
 
@@ -24,3 +27,11 @@ def test_token_is_redacted_from_messages_arguments_and_tracebacks():
     assert TOKEN not in out
     assert "bot[REDACTED]/getMe" in out and "bot[REDACTED]/sendMessage" in out
     logs.configure("WARNING", stream=io.StringIO())  # leave logging quiet for other tests
+
+
+def test_a_secret_setting_is_hidden_once_read_and_empty_means_off():
+    token = "123456:AAH-another-setting-secret"
+    assert secret(SecretStr("  ")) is None
+    assert secret(SecretStr(f" {token}\n")) == token
+    assert logs.redact(f"https://api.telegram.org/bot{token}/getMe") == (
+        "https://api.telegram.org/bot[REDACTED]/getMe")

@@ -8,9 +8,10 @@ configuration asks for it.
 
 discord.py does the platform work: REST with its per-route buckets (it waits out
 a 429's `retry_after` itself, up to `max_ratelimit_timeout`), and the gateway
-with heartbeats and reconnects. This class builds a client on `start`, syncs the
-slash commands, and maps the library's exceptions onto the core's
+with heartbeats and reconnects. This class builds a REST client on `start`, syncs
+the slash commands, and maps the library's exceptions onto the core's
 `DeliveryError`s, so retry policy stays in the core (`newsbot.delivery.retry`).
+The gateway (commands in) runs in shards spread over the workers (`shards.py`).
 
 Only the default intents are used (no privileged Message Content intent):
 people talk to the bot through slash commands.
@@ -19,9 +20,11 @@ people talk to the bot through slash commands.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
-from typing import ClassVar
+from collections.abc import Iterator
+from typing import Any, ClassVar
 
 import aiohttp
 import discord
@@ -37,8 +40,9 @@ from newsbot.delivery.errors import (
     TransientError,
     Undeliverable,
 )
-from newsbot.logs import register_secret
+from newsbot.sections import secret
 from newsbot.types import Style, Summary
+from newsbot.workers.roles import Role, Share
 from newsbot_discord.commands import NewsTree, build_tree
 from newsbot_discord.places import (
     Places,
@@ -55,13 +59,9 @@ from newsbot_discord.render import (
     message_payload,
     story_embed,
 )
-from newsbot_discord.routing import (
-    DEFAULT_API_URL,
-    DEFAULT_GATEWAY_URL,
-    gateway_context,
-    route_client,
-)
+from newsbot_discord.routing import DEFAULT_API_URL, DEFAULT_GATEWAY_URL, route_client
 from newsbot_discord.settings import DiscordSettings
+from newsbot_discord.shards import GatewayFailed, Shards
 from newsbot_discord.web_preview import discord_embed
 
 log = logging.getLogger(__name__)
@@ -97,8 +97,10 @@ class DiscordAdapter(Adapter):
     max_ratelimit_wait: ClassVar[float] = 30.0
     #: how long discord.py waits after the last GUILD_CREATE before READY (its default)
     guild_ready_timeout: ClassVar[float] = 2.0
-    #: how long `start` waits for the gateway before returning with REST only
+    #: how long starting shards waits for the gateway before carrying on without it
     ready_timeout: ClassVar[float] = 60.0
+    #: Discord's spacing of IDENTIFYs (one per 5 s for a bot whose max_concurrency is 1)
+    identify_seconds: ClassVar[float] = 5.0
 
     def __init__(
         self,
@@ -109,6 +111,7 @@ class DiscordAdapter(Adapter):
         gateway_url: str = DEFAULT_GATEWAY_URL,
         guild_id: int | None = None,
         source: str = "settings",
+        shard_count: int | None = None,
     ) -> None:
         self._token = token
         self.source = source  # where the settings came from, for error messages
@@ -119,16 +122,19 @@ class DiscordAdapter(Adapter):
         self._client: discord.Client | None = None
         self._tree: NewsTree | None = None
         self._places: Places | None = None
-        self._gateway: asyncio.Task[None] | None = None
-        self._running = False
+        self.shards = Shards(
+            token, desk, api_url=api_url, gateway_url=gateway_url, count=shard_count,
+            options=self._client_options(), ready_timeout=self.ready_timeout,
+            identify_seconds=self.identify_seconds, on_dead=self._gateway_gone,
+        )
+        self._share = Share(self.shards.names, self._shards_changed)
 
     @classmethod
     def from_config(cls, config: AppConfig, desk: CommandDesk) -> DiscordAdapter | None:
         settings = config.section(cls.platform, DiscordSettings)
-        token = settings.token.get_secret_value().strip()
-        if not token:
+        token = secret(settings.token)
+        if token is None:
             return None
-        register_secret(token)
         return cls(
             token,
             desk,
@@ -136,6 +142,7 @@ class DiscordAdapter(Adapter):
             gateway_url=settings.gateway_url,
             guild_id=settings.guild_id,
             source=config.source,
+            shard_count=settings.shard_count,
         )
 
     @classmethod
@@ -153,7 +160,7 @@ class DiscordAdapter(Adapter):
     async def may_moderate(self, user_id: str, chat_id: str) -> bool | None:
         """Manage Channels (or Administrator) in that channel, as Discord resolves the
         member's roles and the channel's overwrites now."""
-        client = self._client
+        client = self.shards.client or self._client  # the gateway's cache knows the guild
         if client is None or not user_id.isdigit():
             return None
         try:
@@ -172,15 +179,21 @@ class DiscordAdapter(Adapter):
 
     # -- lifecycle --------------------------------------------------------------
 
+    def _client_options(self) -> dict[str, Any]:
+        return {"intents": discord.Intents.default(), "allowed_mentions": NO_MENTIONS,
+                "max_ratelimit_timeout": self.max_ratelimit_wait,
+                "guild_ready_timeout": self.guild_ready_timeout}
+
+    def worker_roles(self) -> list[Role | Share]:
+        """The gateway's shards, spread over the workers (`shards.py`)."""
+        return [self._share]
+
     async def start(self) -> None:
+        """Log in for REST (sending works from here on), sync the commands, and learn the
+        shard count; the shards themselves start when this worker is given them."""
         if self._client is not None:
             return
-        client = discord.Client(
-            intents=discord.Intents.default(),
-            allowed_mentions=NO_MENTIONS,
-            max_ratelimit_timeout=self.max_ratelimit_wait,
-            guild_ready_timeout=self.guild_ready_timeout,
-        )
+        client = discord.Client(**self._client_options())
         route_client(client, self.api_url, self.gateway_url, self.overall_pace)
         tree = build_tree(client, self.desk)
         self._client, self._tree, self._places = client, tree, Places(client)
@@ -189,8 +202,26 @@ class DiscordAdapter(Adapter):
         except BaseException:
             await self.stop()
             raise
-        self._running = True
         log.info("discord: logged in as %s (%s)", client.user, client.user and client.user.id)
+
+    async def _shards_changed(self, held: frozenset[str]) -> None:
+        try:
+            await self.shards.changed(held)
+        except GatewayFailed as exc:
+            error = exc.error
+            if isinstance(error, discord.ConnectionClosed) and error.code == 4004:
+                raise self._token_refused() from None
+            raise DiscordStartError(
+                f"{self.source}: discord.gateway_url: the Discord gateway at "
+                f"{self.gateway_url} closed ({error})"
+            ) from None
+        if self._places is not None:
+            self._places.cache = self.shards.client
+
+    def _gateway_gone(self) -> None:
+        """The gateway gave up for good (a revoked token): sending stops too."""
+        if self._client is not None and not self._client.is_closed():
+            self._closing = asyncio.ensure_future(self._client.close())
 
     async def _connect(self, client: discord.Client, tree: NewsTree) -> None:
         try:
@@ -202,41 +233,13 @@ class DiscordAdapter(Adapter):
                 f"{self.source}: discord.api_url: cannot reach Discord at {self.api_url} ({exc})"
             ) from None
         await self._sync_commands(client, tree)
-        self._gateway = gateway = asyncio.create_task(
-            client.connect(reconnect=True),
-            name="newsbot-discord-gateway",
-            context=gateway_context(self.api_url),
-        )
-        gateway.add_done_callback(self._gateway_ended)
-        ready = asyncio.create_task(client.wait_until_ready())
-        done, _ = await asyncio.wait(
-            {ready, gateway}, timeout=self.ready_timeout, return_when=asyncio.FIRST_COMPLETED
-        )
-        if ready not in done:
-            ready.cancel()
-        if gateway in done:
-            error = gateway.exception()
-            if isinstance(error, discord.ConnectionClosed) and error.code == 4004:
-                raise self._token_refused()
+        try:
+            await self.shards.prepare(client)
+        except discord.GatewayNotFound:
             raise DiscordStartError(
-                f"{self.source}: discord.gateway_url: the Discord gateway at "
-                f"{self.gateway_url} closed ({error})"
-            )
-        if not done:
-            log.warning(
-                "discord: gateway not ready after %gs; sending stories anyway, commands "
-                "will work once it connects", self.ready_timeout
-            )
-
-    def _gateway_ended(self, task: asyncio.Task[None]) -> None:
-        # discord.py reconnects by itself and only gives up (closing the client) on
-        # errors a person must fix: a revoked token, intents the bot may not use.
-        if self._running and task is self._gateway and not task.cancelled():
-            log.error(
-                "discord: disconnected for good (%r); stories wait in the outbox and "
-                "commands go unanswered until newsbot is restarted",
-                task.exception(),
-            )
+                f"{self.source}: discord.shard_count: Discord did not say how many shards "
+                f"to run (GET /gateway/bot at {self.api_url}); set it"
+            ) from None
 
     def _token_refused(self) -> DiscordStartError:
         return DiscordStartError(
@@ -264,27 +267,27 @@ class DiscordAdapter(Adapter):
         log.info("discord: synced %d slash commands to %s", len(synced), where)
 
     async def stop(self) -> None:
-        client, gateway = self._client, self._gateway
-        self._client = self._tree = self._gateway = self._places = None
-        self._running = False
+        client = self._client
+        self._client = self._tree = self._places = None
+        await self.shards.close()
         if client is not None:
             await client.close()
-        if gateway is not None:
-            if not gateway.done():
-                gateway.cancel()
-            await asyncio.gather(gateway, return_exceptions=True)
 
     # -- delivery ---------------------------------------------------------------
 
-    async def send(self, chat_id: str, summary: Summary, style: Style = PLAIN) -> str:
+    def _ready(self) -> tuple[discord.Client, Places]:
         client, places = self._client, self._places
         if client is None or places is None or client.is_closed():
             raise TransientError("the Discord adapter is not running")
+        return client, places
+
+    async def send(self, chat_id: str, summary: Summary, style: Style = PLAIN) -> str:
+        client, places = self._ready()
         try:
             channel_id = int(chat_id)
         except ValueError:
             raise PermanentError(f"{chat_id!r} is not a Discord channel id") from None
-        try:
+        with translated():
             place = await places.find(channel_id)
             if place.is_forum:
                 return await post_in_forum(client, channel_id, place, summary, style)
@@ -294,12 +297,6 @@ class DiscordAdapter(Adapter):
                 nonce=delivery_nonce(chat_id, summary.post_id),
                 silent=style.silent,
             )
-        except discord.RateLimited as exc:
-            raise RetryAfter(exc.retry_after) from None
-        except discord.HTTPException as exc:
-            raise delivery_error(exc) from None
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            raise TransientError(f"network error talking to Discord: {exc!r}") from None
         if style.publish and place.can_publish:
             await publish(message, summary.post_id)
         return str(message.id)
@@ -316,14 +313,12 @@ class DiscordAdapter(Adapter):
         self, chat_id: str, message_id: str, summary: Summary | None, style: Style
     ) -> None:
         """Edit the story's message to show `summary`, or delete it when None."""
-        client, places = self._client, self._places
-        if client is None or places is None or client.is_closed():
-            raise TransientError("the Discord adapter is not running")
+        client, places = self._ready()
         try:
             channel_id, message = int(chat_id), int(message_id)
         except ValueError:
             raise Undeliverable(f"{chat_id!r}/{message_id!r} is not a Discord message") from None
-        try:
+        with translated(gone=MESSAGE_GONE):
             place = await places.find(channel_id)
             if summary is None:
                 await delete_story(client, channel_id, message, forum=place.is_forum)
@@ -331,14 +326,6 @@ class DiscordAdapter(Adapter):
                 await edit_forum_post(client, message, summary, style)
             else:
                 await edit_story(client, channel_id, message, summary, style)
-        except discord.RateLimited as exc:
-            raise RetryAfter(exc.retry_after) from None
-        except discord.HTTPException as exc:
-            if exc.code in MESSAGE_GONE:
-                raise MessageGone(f"{exc.status} {exc.text} (code {exc.code})") from None
-            raise delivery_error(exc) from None
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            raise TransientError(f"network error talking to Discord: {exc!r}") from None
 
 
 #: Discord error codes meaning the message to edit is not there: 10008 Unknown Message,
@@ -360,3 +347,19 @@ def delivery_error(exc: discord.HTTPException) -> DeliveryError:
     if exc.status == 400:  # Invalid Form Body: the same payload will never be accepted
         return Undeliverable(detail)
     return TransientError(detail)
+
+
+@contextlib.contextmanager
+def translated(gone: tuple[int, ...] = ()) -> Iterator[None]:
+    """Discord's failures inside as the core's errors; `gone`: the codes that mean the
+    message to change is no more."""
+    try:
+        yield
+    except discord.RateLimited as exc:
+        raise RetryAfter(exc.retry_after) from None
+    except discord.HTTPException as exc:
+        if exc.code in gone:
+            raise MessageGone(f"{exc.status} {exc.text} (code {exc.code})") from None
+        raise delivery_error(exc) from None
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        raise TransientError(f"network error talking to Discord: {exc!r}") from None

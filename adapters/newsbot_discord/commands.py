@@ -1,41 +1,40 @@
 """Slash commands: the tree synced on start, each command a request to the core's desk.
 
-The menu is the desk's: every command it offers becomes a slash command. The
-built-in ones get typed options (a count from 1 to 20, tag autocomplete); any
-other gets one optional `text` option, so a command added to the core needs
-nothing here. Answers are the desk's replies: stories as embeds, the rest as
-text, ephemeral (seen only by the person who asked) when the reply is private.
-`/subscribe` and `/unsubscribe` are registered with Manage Channels as the
-default member permission; because a server can override that default, the
-member's permissions in the channel (resolved by Discord and sent with the
-interaction) are checked again by the desk, through `InteractionAccess`.
+The menu is the desk's: every command it offers becomes a slash command, its
+options built from the spec's typed `Option`s (a count from 1 to 20, a tag with
+autocomplete, free text), so a command added to the core needs nothing here.
+Answers are the desk's replies: stories as embeds, the rest as text, ephemeral
+(seen only by the person who asked) when the reply is private. Moderators'
+commands are registered with Manage Channels as the default member permission;
+because a server can override that default, the member's permissions in the
+channel (resolved by Discord and sent with the interaction) are checked again by
+the desk, through `InteractionAccess`.
 
 Used inside a thread, a command is about that thread (a channel with its own id).
-The commands that configure a destination, and `/settings`, take an optional
-`channel` option naming another text, announcement or forum channel of the
-server (a forum takes no commands of its own); Discord resolves it with the
-member's permissions there, and the desk gets it as the request's `target`.
+A command about a destination takes a `channel` option naming another text,
+announcement or forum channel of the server (a forum takes no commands of its
+own); Discord resolves it with the member's permissions there, and the desk gets
+it as the request's `target`.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 from typing import Any
 
 import discord
 from discord import app_commands
 
-from newsbot.chat.commands import CommandSpec
-from newsbot.chat.configure import FIRST_BATCH_MAX
+from newsbot.chat.commands import BOUNDS, CommandSpec, Option, options_of, typed_args
 from newsbot.chat.desk import CommandDesk
-from newsbot.chat.queries import MAX_COUNT
+from newsbot.chat.manage import shown_where_asked
 from newsbot.chat.requests import Access, Reply, Request, Terms
-from newsbot.chat.tags import TAG_MAX_LEN
 from newsbot.chat.wording import INTERNAL_ERROR
-from newsbot.delivery.fitting import fit
+from newsbot.delivery.fitting import batches, fit
 from newsbot.types import Chat
 from newsbot_discord.places import FORUM_TYPES
-from newsbot_discord.render import NO_MENTIONS, EmbedLimits, batches, story_embed
+from newsbot_discord.render import NO_MENTIONS, EmbedLimits, story_embed
 
 log = logging.getLogger(__name__)
 
@@ -53,22 +52,16 @@ SEND_IN_THREADS = ("send_messages_in_threads", "Send Messages in Threads")
 CREATE_POSTS = ("send_messages", "Create Posts")
 #: the channels a `channel` option offers: where stories can go, besides threads
 PICKABLE = [discord.ChannelType.text, discord.ChannelType.news, discord.ChannelType.forum]
-#: commands about one destination besides the moderators' ones: they take `channel` too
-ABOUT_A_DESTINATION = frozenset({"settings"})
+#: the option naming another destination, as Discord shows it
+CHANNEL = "channel"
 CHANNEL_HELP = "another channel of this server, such as a forum (you need Manage Channels there)"
 THREAD_TYPES = (
     discord.ChannelType.public_thread,
     discord.ChannelType.private_thread,
     discord.ChannelType.news_thread,
 )
-#: a subscription filter typed in one option, e.g. "politics, uk"
-TAGS_MAX_LEN = 1000
-
-Count = app_commands.Range[int, 1, MAX_COUNT]
-Tag = app_commands.Range[str, 1, TAG_MAX_LEN]
-TagList = app_commands.Range[str, 1, TAGS_MAX_LEN]
-Text = app_commands.Range[str, 1, TAGS_MAX_LEN]
-Batch = app_commands.Range[int, 1, FIRST_BATCH_MAX]
+#: Discord's limit on an option's description, and on an autocomplete choice
+OPTION_TEXT_MAX = 100
 
 
 class Pickable(app_commands.Transformer):
@@ -92,9 +85,6 @@ class Pickable(app_commands.Transformer):
         return value
 
 
-Picked = app_commands.Transform[app_commands.AppCommandChannel, Pickable]
-
-
 class NewsTree(app_commands.CommandTree):
     """The command tree; a failure the desk did not answer still gets an answer."""
 
@@ -116,117 +106,79 @@ class NewsTree(app_commands.CommandTree):
 def build_tree(client: discord.Client, desk: CommandDesk) -> NewsTree:
     """The slash commands of one client, one per command the desk offers."""
     tree = NewsTree(client)
-    typed = _typed_commands(desk)
     for spec in desk.specs:
-        tree.add_command(typed.get(spec.name) or _text_command(desk, spec))
+        tree.add_command(slash_command(desk, spec))
     return tree
 
 
+def annotation(option: Option) -> Any:
+    """The option's type as discord.py reads it from a callback's signature."""
+    if option.kind == "destination":
+        return app_commands.Transform[app_commands.AppCommandChannel, Pickable]
+    low, high = BOUNDS[option.kind]
+    return app_commands.Range[int if option.is_number else str, low, high]
+
+
+def slash_command(desk: CommandDesk, spec: CommandSpec) -> app_commands.Command[Any, Any, Any]:
+    """One command of the desk, its options typed as the spec declares them."""
+    options = options_of(spec)
+    names = {option.name: CHANNEL if option.kind == "destination" else option.name
+             for option in options}
+
+    async def callback(interaction: discord.Interaction, **values: Any) -> None:
+        picked = values.pop(CHANNEL, None)
+        args = typed_args(options, {name: values.get(names[name]) for name in names})
+        await ask(interaction, desk, spec.name, args, picked)
+
+    callback.__signature__ = inspect.Signature([  # type: ignore[attr-defined]
+        inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                          annotation=discord.Interaction),
+        *(inspect.Parameter(names[o.name], inspect.Parameter.KEYWORD_ONLY,
+                            default=inspect.Parameter.empty if o.required else None,
+                            annotation=annotation(o)) for o in options),
+    ])
+    helps = {names[o.name]: CHANNEL_HELP if o.kind == "destination" else o.help
+             for o in options}
+    command: app_commands.Command[Any, Any, Any] = app_commands.Command(
+        name=spec.name, description=spec.summary,
+        callback=app_commands.describe(**{k: v[:OPTION_TEXT_MAX] for k, v in helps.items()})(
+            callback),
+    )
+    for option in options:
+        if option.completes_tags:
+            command.autocomplete(option.name)(_completer(desk, option))
+    if spec.moderator_only:
+        command = app_commands.default_permissions(manage_channels=True)(command)
+        command = app_commands.guild_only()(command)
+    return command
+
+
+def _completer(desk: CommandDesk, option: Option) -> Any:
+    async def complete(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        offers = await desk.complete(option, current, width=OPTION_TEXT_MAX)
+        return [app_commands.Choice(name=offer, value=offer) for offer in offers]
+
+    return complete
+
+
 async def ask(interaction: discord.Interaction, desk: CommandDesk, name: str,
-              *args: str | int | None,
+              args: tuple[str, ...],
               channel: app_commands.AppCommandChannel | None = None) -> None:
     """Send one slash command to the desk and show its reply; `channel` is the
     destination picked with the `channel` option."""
     request = Request(
         command=name,
         chat=chat_of(interaction),
-        args=tuple(str(arg) for arg in args if arg is not None),
+        args=args,
         access=InteractionAccess(interaction, channel),
         terms=TERMS,
         private=interaction.guild_id is None,
         target=picked_chat(interaction, channel) if channel is not None else None,
         sender=str(interaction.user.id),
     )
-    await show(interaction, await desk.answer(request))
-
-
-def _text_command(desk: CommandDesk, spec: CommandSpec) -> app_commands.Command[Any, Any, Any]:
-    """Any command of the desk: no option when it takes no arguments, else one optional
-    `text` option holding them as typed; one about a destination also takes `channel`."""
-
-    async def bare(interaction: discord.Interaction) -> None:
-        await ask(interaction, desk, spec.name)
-
-    async def with_text(interaction: discord.Interaction, text: Text | None = None) -> None:
-        await ask(interaction, desk, spec.name, *(text.split() if text else ()))
-
-    async def bare_or_elsewhere(
-        interaction: discord.Interaction, channel: Picked | None = None
-    ) -> None:
-        await ask(interaction, desk, spec.name, channel=channel)
-
-    async def with_text_or_elsewhere(
-        interaction: discord.Interaction, text: Text | None = None, channel: Picked | None = None
-    ) -> None:
-        await ask(interaction, desk, spec.name, *(text.split() if text else ()), channel=channel)
-
-    callback: Any
-    if spec.moderator_only or spec.name in ABOUT_A_DESTINATION:
-        callback = with_text_or_elsewhere if spec.args else bare_or_elsewhere
-        callback = app_commands.describe(channel=CHANNEL_HELP)(callback)
-    else:
-        callback = with_text if spec.args else bare
-    if spec.args:
-        callback = app_commands.describe(text=spec.args[:100])(callback)
-    command: app_commands.Command[Any, Any, Any] = app_commands.Command(
-        name=spec.name, description=spec.summary, callback=callback
-    )
-    return _moderators_only(command) if spec.moderator_only else command
-
-
-def _moderators_only(
-    command: app_commands.Command[Any, Any, Any],
-) -> app_commands.Command[Any, Any, Any]:
-    command = app_commands.default_permissions(manage_channels=True)(command)
-    return app_commands.guild_only()(command)
-
-
-def _typed_commands(desk: CommandDesk) -> dict[str, app_commands.Command[Any, Any, Any]]:
-    summaries = {spec.name: spec.summary for spec in desk.specs}
-
-    @app_commands.command(name="latest", description=summaries.get("latest", "latest"))
-    @app_commands.describe(count=f"how many stories (1 to {MAX_COUNT}, default 5)")
-    async def latest(interaction: discord.Interaction, count: Count | None = None) -> None:
-        await ask(interaction, desk, "latest", count)
-
-    @app_commands.command(name="tag", description=summaries.get("tag", "tag"))
-    @app_commands.describe(tag="a tag or category", count=f"how many stories (1 to {MAX_COUNT})")
-    async def tag(interaction: discord.Interaction, tag: Tag, count: Count | None = None) -> None:
-        await ask(interaction, desk, "tag", tag, count)
-
-    @tag.autocomplete("tag")
-    async def complete_tag(
-        interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return [_choice(t) for t in await desk.queries.complete_tag(current, 25)]
-
-    @app_commands.command(name="subscribe", description=summaries.get("subscribe", "subscribe"))
-    @app_commands.describe(
-        tags="only stories with these tags, separated by commas, and none with a -tag",
-        last=f"send the newest matching stories now (1 to {FIRST_BATCH_MAX})",
-        channel=CHANNEL_HELP,
-    )
-    async def subscribe(
-        interaction: discord.Interaction, tags: TagList | None = None,
-        last: Batch | None = None, channel: Picked | None = None,
-    ) -> None:
-        await ask(interaction, desk, "subscribe", tags, f"last:{last}" if last else None,
-                  channel=channel)
-
-    @subscribe.autocomplete("tags")
-    async def complete_tags(
-        interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        done, _, last = current.rpartition(",")
-        chosen = [p.strip() for p in done.split(",") if p.strip()]
-        head = "".join(f"{p}, " for p in chosen)
-        taken = {p.casefold() for p in chosen}
-        found = await desk.queries.complete_tag(last, 25)
-        return [
-            _choice(head + t) for t in found if t.casefold() not in taken and len(head + t) <= 100
-        ]
-
-    return {"latest": latest, "tag": tag, "subscribe": _moderators_only(subscribe)}
+    await show(interaction, await shown_where_asked(await desk.answer(request), sender_only=True))
 
 
 # -- answers --------------------------------------------------------------------
@@ -236,12 +188,10 @@ async def show(interaction: discord.Interaction, reply: Reply) -> None:
     """A desk reply as the interaction's response (and follow-ups): stories as embeds,
     ten (and 6000 characters) per message; anything else as text."""
     if reply.stories:
-        for embeds in batches(story_embed(s, brief=True) for s in reply.stories):
-            await _respond(interaction, embeds=embeds, ephemeral=reply.private)
-        return
-    if reply.direct:  # for the sender's eyes: an ephemeral answer is
-        await _respond(interaction, content=fit(reply.direct, EmbedLimits.content),
-                       ephemeral=True)
+        embeds = (story_embed(story, brief=True) for story in reply.stories)
+        for batch in batches(embeds, len, most=EmbedLimits.embeds_per_message,
+                             total=EmbedLimits.total):
+            await _respond(interaction, embeds=batch, ephemeral=reply.private)
         return
     text = f"{reply.heading}: " + ", ".join(reply.items) if reply.items else reply.text
     await _respond(interaction, content=fit(text, EmbedLimits.content), ephemeral=reply.private)
@@ -322,7 +272,3 @@ def _title(interaction: discord.Interaction, name: str | None) -> str:
     if guild:
         title = f"{title} ({guild})" if title else guild
     return title
-
-
-def _choice(value: str) -> app_commands.Choice[str]:
-    return app_commands.Choice(name=value[:100], value=value[:100])

@@ -66,11 +66,13 @@ class Places:
 
     def __init__(self, client: discord.Client) -> None:
         self._client = client
+        #: the gateway's client, whose cache knows the channels of its shards' servers
+        self.cache: discord.Client | None = None
         self._fetched: dict[int, Place] = {}
 
     async def find(self, channel_id: int) -> Place:
         """Raises discord.py's HTTP errors (Unknown Channel, Missing Access) as `send`'s."""
-        cached = self._client.get_channel(channel_id)
+        cached = (self.cache or self._client).get_channel(channel_id)
         if cached is not None:
             return place_of(cached)
         place = self._fetched.get(channel_id)

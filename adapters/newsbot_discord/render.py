@@ -1,20 +1,20 @@
 """A neutral `Summary` as a Discord embed, and the exact message body sent for a story.
 
-Discord's embed limits are declared once, on `EmbedLimits`; text is shortened
-with the core's `fit`. A story message is one embed and nothing that can ping:
+Discord's embed limits are declared once, on `EmbedLimits`; what of a story
+fits them is the core's `fit_card`. A story message is one embed and nothing that can ping:
 `allowed_mentions` allows no kind of mention, so `@everyone` in a title stays text.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import discord
 
 from newsbot.adapter import PLAIN
-from newsbot.delivery.fitting import fit, one_line
+from newsbot.delivery.fitting import CardLimits, fit_card
 from newsbot.types import Style, Summary
 
 #: every message the adapter sends: no @everyone/@here, no user, no role, no reply ping
@@ -37,10 +37,11 @@ class EmbedLimits:
     brief_description: ClassVar[int] = 300
     #: a plain text message (`content`)
     content: ClassVar[int] = 2000
-
-
-def footer_text(tags: Iterable[str]) -> str:
-    return fit(" · ".join(tags), EmbedLimits.footer)
+    #: a story's embed: the title, the author's name, the tags in the footer, and the
+    #: excerpt as the description, all within the total
+    card: ClassVar[CardLimits] = CardLimits(total=total, title=title, author=author,
+                                            tags=footer, excerpt=description)
+    brief_card: ClassVar[CardLimits] = replace(card, excerpt=brief_description)
 
 
 def story_embed(
@@ -51,30 +52,26 @@ def story_embed(
 
     `brief` (lists of stories) shortens the excerpt and shows the image as a thumbnail.
     """
-    title = fit(summary.title.strip(), EmbedLimits.title) or summary.url[: EmbedLimits.title]
-    if style.format != "full":
-        line = one_line(summary.excerpt) if style.format == "compact" else ""
-        return discord.Embed(title=title, url=_url(summary.url), description=line or None)
-    author = fit(summary.author.strip(), EmbedLimits.author)
-    footer = footer_text(summary.tags)
-    room = EmbedLimits.total - len(title) - len(author) - len(footer)
-    limit = min(EmbedLimits.brief_description if brief else EmbedLimits.description, room)
-    description = fit(summary.excerpt.strip(), limit)
+    card = fit_card(summary, EmbedLimits.brief_card if brief else EmbedLimits.card,
+                    style.format)
+    if card.format != "full":
+        return discord.Embed(title=card.title, url=_url(summary.url),
+                             description=card.excerpt or None)
     embed = discord.Embed(
-        title=title,
+        title=card.title,
         url=_url(summary.url),
-        description=description or None,
+        description=card.excerpt or None,
         timestamp=summary.date,
     )
-    if author:
-        embed.set_author(name=author)
+    if card.author:
+        embed.set_author(name=card.author)
     image = _url(summary.image_url)
     if image and brief:
         embed.set_thumbnail(url=image)
     elif image:
         embed.set_image(url=image)
-    if footer:
-        embed.set_footer(text=footer)
+    if card.tags:
+        embed.set_footer(text=card.tags)
     return embed
 
 
@@ -113,22 +110,6 @@ def message_payload(
     payload["tts"] = False
     payload["allowed_mentions"] = NO_MENTIONS.to_dict()
     return payload
-
-
-def batches(embeds: Iterable[discord.Embed]) -> Iterator[list[discord.Embed]]:
-    """Group embeds into messages: at most ten each, and within the 6000-character total."""
-    batch: list[discord.Embed] = []
-    size = 0
-    for embed in embeds:
-        if batch and (
-            len(batch) == EmbedLimits.embeds_per_message or size + len(embed) > EmbedLimits.total
-        ):
-            yield batch
-            batch, size = [], 0
-        batch.append(embed)
-        size += len(embed)
-    if batch:
-        yield batch
 
 
 def _url(url: str | None) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from newsbot.sections import Section, http_url
 from newsbot_discord.routing import DEFAULT_API_URL, DEFAULT_GATEWAY_URL
@@ -18,6 +18,9 @@ class DiscordSettings(Section):
     gateway_url: str = DEFAULT_GATEWAY_URL
     #: sync slash commands to this one server only (instant, for testing)
     guild_id: int | None = None
+    #: shards the gateway is split into (spread over the workers); unset: Discord's
+    #: recommendation (GET /gateway/bot)
+    shard_count: int | None = Field(default=None, ge=1)
 
     @field_validator("api_url")
     @classmethod

@@ -1,5 +1,6 @@
 """A story's message body as HTML that looks like Discord's embed, for the moderators'
-web page: the coloured bar, author, linked title, description, image and footer."""
+web page: the coloured bar, author, linked title, description, image and footer
+(made of the core's safe pieces, `newsbot.web.previews`)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,7 @@ import html
 from datetime import datetime
 from typing import Any
 
-
-def _text(value: Any) -> str:
-    return html.escape(str(value or ""), quote=False).replace("\n", "<br>")
-
-
-def _link(url: Any, inner: str) -> str:
-    href = str(url or "")
-    if not href.startswith(("http://", "https://")):
-        return inner
-    return (f'<a href="{html.escape(href, quote=True)}" rel="noopener noreferrer" '
-            f'target="_blank">{inner}</a>')
+from newsbot.web.previews import image, link, text
 
 
 def discord_embed(payload: dict[str, Any]) -> str:
@@ -25,17 +16,15 @@ def discord_embed(payload: dict[str, Any]) -> str:
     for embed in payload.get("embeds") or []:
         rows = []
         if (embed.get("author") or {}).get("name"):
-            rows.append(f'<div class="dc-author">{_text(embed["author"]["name"])}</div>')
+            rows.append(f'<div class="dc-author">{text(embed["author"]["name"])}</div>')
         if embed.get("title"):
-            title = _link(embed.get("url"), _text(embed["title"]))
-            rows.append(f'<div class="dc-title">{title}</div>')
+            rows.append(f'<div class="dc-title">{link(embed.get("url"), text(embed["title"]))}'
+                        "</div>")
         if embed.get("description"):
-            rows.append(f'<div class="dc-description">{_text(embed["description"])}</div>')
-        image = (embed.get("image") or {}).get("url")
-        if image:
-            src = html.escape(str(image), quote=True)
-            rows.append(f'<img class="dc-image" src="{src}" alt="">')
-        footer = [_text((embed.get("footer") or {}).get("text"))]
+            rows.append(f'<div class="dc-description">{text(embed["description"])}</div>')
+        if (embed.get("image") or {}).get("url"):
+            rows.append(image(embed["image"]["url"], "dc-image"))
+        footer = [text((embed.get("footer") or {}).get("text"))]
         if embed.get("timestamp"):
             when = datetime.fromisoformat(str(embed["timestamp"]))
             footer.append(html.escape(when.strftime("%d/%m/%Y %H:%M")))

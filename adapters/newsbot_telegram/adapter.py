@@ -1,5 +1,6 @@
 """The Telegram adapter: stories out with `sendPhoto`/`sendMessage` (corrected later with the
-edit methods, see `edits.py`), commands in by long polling.
+edit methods, see `edits.py`), commands in by long polling (`polling.py`, a role one worker
+holds) or by webhook (`webhook.py`, every worker).
 
 Built on python-telegram-bot's `Application`, pointed at `telegram.api_url` (the
 library's `base_url`), which is how a self-hosted Bot API server, or the tests'
@@ -12,31 +13,34 @@ the chat's id with `message_thread_id`; pacing counts the chat, as Telegram does
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from telegram import BotCommand, LinkPreviewOptions, Message, Update
+from telegram import Bot, BotCommand, LinkPreviewOptions, Message, Update
 from telegram import error as tg
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from newsbot.adapter import PLAIN, Adapter
 from newsbot.config import ConfigError
 from newsbot.delivery.errors import TransientError, Undeliverable
-from newsbot.logs import redact, register_secret
+from newsbot.logs import redact
+from newsbot.sections import secret
 from newsbot.types import Style, Summary
 from newsbot_telegram import errors
 from newsbot_telegram.commands import UpdateHandler
 from newsbot_telegram.edits import delete_story, edit_story
-from newsbot_telegram.flood_limits import Pacer
+from newsbot_telegram.flood_limits import PAID_PER_SECOND, Pacer
 from newsbot_telegram.permissions import Gatekeeper
-from newsbot_telegram.render import Payload, plain_story, story_payload, text_payload
+from newsbot_telegram.polling import Poller
+from newsbot_telegram.render import Payload, plain_story, quiet, story_payload, text_payload
 from newsbot_telegram.settings import TelegramSettings
 from newsbot_telegram.topics import Destination
 from newsbot_telegram.web_preview import telegram_bubble
+from newsbot_telegram.webhook import Webhook, WebhookIntake
 
 if TYPE_CHECKING:
     from newsbot.chat.desk import CommandDesk
     from newsbot.config import AppConfig
+    from newsbot.workers.roles import Role, Share
 
 log = logging.getLogger(__name__)
 
@@ -63,21 +67,31 @@ class TelegramAdapter(Adapter):
     #: how long an admin check is trusted
     admin_cache_seconds: ClassVar[float] = 60.0
 
-    def __init__(self, token: str, api_url: str, desk: CommandDesk) -> None:
+    def __init__(self, token: str, api_url: str, desk: CommandDesk, *,
+                 webhook: Webhook | None = None, paid_broadcast: bool = False) -> None:
         self._token = token
         self.api_url = api_url
         self.desk = desk
         self.updates = UpdateHandler(desk, self.text_limit)
         self._app: Application | None = None
+        self.webhook = webhook
+        self._intake: WebhookIntake | None = None
+        self.poller = Poller(lambda: self._app, timeout=self.poll_timeout,
+                             allowed_updates=ALLOWED_UPDATES)
+        #: stories go with allow_paid_broadcast (and the pace allows 1,000 a second)
+        self.paid_broadcast = paid_broadcast
+        self._paid: dict[str, Any] = {"allow_paid_broadcast": True} if paid_broadcast else {}
 
     @classmethod
     def from_config(cls, config: AppConfig, desk: CommandDesk) -> TelegramAdapter | None:
         settings = config.section(cls.platform, TelegramSettings)
-        token = settings.token.get_secret_value().strip()
-        if not token:
+        token = secret(settings.token)
+        if token is None:
             return None
-        register_secret(token)  # every Bot API URL contains it, and httpx logs URLs
-        return cls(token, settings.api_url, desk)
+        webhook = Webhook.from_settings(settings.webhook_url, settings.listen,
+                                        settings.webhook_secret.get_secret_value(), token)
+        return cls(token, settings.api_url, desk, webhook=webhook,
+                   paid_broadcast=settings.paid_broadcast)
 
     @classmethod
     def payload(cls, summary: Summary, style: Style = PLAIN) -> Payload:
@@ -106,8 +120,13 @@ class TelegramAdapter(Adapter):
 
     # -- lifecycle ---------------------------------------------------------------------
 
+    def worker_roles(self) -> list[Role | Share]:
+        """Polling is one worker's at a time; with a webhook every worker takes updates."""
+        return [] if self.webhook is not None else [self.poller.role]
+
     def _build(self) -> Application:
         pacer = Pacer(self.overall_per_second, self.chat_interval, self.group_per_minute,
+                      paid_per_second=PAID_PER_SECOND if self.paid_broadcast else None,
                       overall=self.overall_pace)
         app = (
             ApplicationBuilder()
@@ -129,13 +148,10 @@ class TelegramAdapter(Adapter):
             await app.initialize()  # getMe: fails here on a bad token or URL
             self.updates.gate = Gatekeeper(app.bot, self.admin_cache_seconds)
             await self._register_commands()
-            assert app.updater is not None
-            await app.updater.start_polling(
-                timeout=timedelta(seconds=self.poll_timeout),
-                allowed_updates=ALLOWED_UPDATES,
-                error_callback=self._on_polling_error,
-            )
-            await app.start()
+            await app.start()  # answers what the poller or the webhook puts in its queue
+            if self.webhook is not None:
+                self._intake = WebhookIntake(self.webhook, app, ALLOWED_UPDATES)
+                await self._intake.start()
         except tg.InvalidToken:
             await self.stop()
             raise ConfigError(
@@ -167,6 +183,9 @@ class TelegramAdapter(Adapter):
         if app is None:
             return
         self.updates.gate = None
+        intake, self._intake = self._intake, None
+        if intake is not None:
+            await intake.stop()
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:
@@ -178,22 +197,22 @@ class TelegramAdapter(Adapter):
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram: a command failed", exc_info=context.error)
 
-    def _on_polling_error(self, exc: tg.TelegramError) -> None:
-        # PTB retries polling by itself; a network blip is worth a line, not a traceback
-        log.warning("telegram: polling for updates failed: %s", exc)
-
     # -- delivery ----------------------------------------------------------------------
 
-    async def send(self, chat_id: str, summary: Summary, style: Style = PLAIN) -> str:
+    def _bot(self) -> Bot:
         if self._app is None:
             raise TransientError("telegram adapter is not running")
+        return self._app.bot
+
+    async def send(self, chat_id: str, summary: Summary, style: Style = PLAIN) -> str:
+        bot = self._bot()
         where = Destination.parse(chat_id)
         payload = self.payload(summary, style)
         try:
             if payload.method == "sendPhoto":
-                message = await self._send_photo(where, summary, style, payload)
+                message = await self._send_photo(bot, where, summary, style, payload)
             else:
-                message = await self._send_text(where, summary, style, payload)
+                message = await self._send_text(bot, where, summary, style, payload)
         except tg.TelegramError as exc:
             raise errors.delivery_error(exc) from exc
         return str(message.message_id)
@@ -202,27 +221,23 @@ class TelegramAdapter(Adapter):
         self, chat_id: str, message_id: str, summary: Summary, style: Style = PLAIN
     ) -> None:
         """Correct a story sent before (see `edits.py` for which method when)."""
-        if self._app is None:
-            raise TransientError("telegram adapter is not running")
         await edit_story(
-            self._app.bot, Destination.parse(chat_id), int(message_id), summary, style,
+            self._bot(), Destination.parse(chat_id), int(message_id), summary, style,
             self.payload(summary, style),
             caption_limit=self.caption_limit, text_limit=self.text_limit,
         )
 
     async def delete(self, chat_id: str, message_id: str) -> None:
         """Delete a withdrawn story's message (see `edits.py` for what Telegram refuses)."""
-        if self._app is None:
-            raise TransientError("telegram adapter is not running")
-        await delete_story(self._app.bot, Destination.parse(chat_id), int(message_id))
+        await delete_story(self._bot(), Destination.parse(chat_id), int(message_id))
 
     async def _send_photo(
-        self, where: Destination, summary: Summary, style: Style, payload: Payload
+        self, bot: Bot, where: Destination, summary: Summary, style: Style, payload: Payload
     ) -> Message:
-        assert self._app is not None
         try:
-            return await self._app.bot.send_photo(
-                chat_id=where.chat, message_thread_id=where.thread, **payload.params
+            return await bot.send_photo(
+                chat_id=where.chat, message_thread_id=where.thread, **payload.params,
+                **self._paid,
             )
         except tg.BadRequest as exc:
             if not errors.photo_refused(exc):
@@ -231,18 +246,17 @@ class TelegramAdapter(Adapter):
             log.log(level, "telegram: picture of %s refused in %s (%s); sending text",
                     summary.post_id, where, exc.message)
         text = text_payload(summary, self.text_limit, style)
-        return await self._send_text(where, summary, style, text)
+        return await self._send_text(bot, where, summary, style, text)
 
     async def _send_text(
-        self, where: Destination, summary: Summary, style: Style, payload: Payload
+        self, bot: Bot, where: Destination, summary: Summary, style: Style, payload: Payload
     ) -> Message:
-        assert self._app is not None
         params = dict(payload.params)
         if "link_preview_options" in params:  # JSON in the payload, an object for PTB
             params["link_preview_options"] = LinkPreviewOptions(**params["link_preview_options"])
         try:
-            return await self._app.bot.send_message(
-                chat_id=where.chat, message_thread_id=where.thread, **params
+            return await bot.send_message(
+                chat_id=where.chat, message_thread_id=where.thread, **params, **self._paid
             )
         except tg.BadRequest as exc:
             if errors.chat_closed(exc):
@@ -251,10 +265,10 @@ class TelegramAdapter(Adapter):
             log.warning("telegram: %s refused in %s (%s); sending plain text",
                         summary.post_id, where, exc.message)
         try:
-            return await self._app.bot.send_message(
+            return await bot.send_message(
                 chat_id=where.chat, message_thread_id=where.thread,
-                text=plain_story(summary, self.text_limit, style),
-                **({"disable_notification": True} if style.silent else {}),
+                **quiet(style, {"text": plain_story(summary, self.text_limit, style)}),
+                **self._paid,
             )
         except tg.BadRequest as exc:
             if errors.chat_closed(exc):

@@ -20,10 +20,10 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from newsbot.chat import wording
 from newsbot.chat.commands import split_command
 from newsbot.chat.desk import CommandDesk
-from newsbot.chat.requests import Reply, Request, Terms
+from newsbot.chat.manage import shown_where_asked
+from newsbot.chat.requests import Request, Terms
 from newsbot.types import Chat
 from newsbot_telegram import topics
 from newsbot_telegram.permissions import Gatekeeper, MessageAccess
@@ -88,9 +88,9 @@ class UpdateHandler:
             private=private,
             sender=sender_id(message),
         )
-        reply = await self.desk.answer(request)
-        if reply.direct:
-            reply = await self._direct(context, message, reply)
+        reply = await shown_where_asked(
+            await self.desk.answer(request), sender_only=private,
+            send_privately=lambda text: self._write_privately(context, message, text))
         try:
             # in a forum topic PTB answers in the same topic (its `message_thread_id`)
             await message.reply_text(
@@ -102,21 +102,17 @@ class UpdateHandler:
         except TelegramError as exc:
             log.warning("cannot answer /%s in chat %s: %s", name, request.chat.id, exc)
 
-    async def _direct(
-        self, context: ContextTypes.DEFAULT_TYPE, message: Message, reply: Reply
-    ) -> Reply:
-        """What to answer where the command was typed, once `reply.direct` went to the
-        sender: in a private chat it is the answer; elsewhere it is sent to them
-        privately, and the chat is told so (or how to make that possible)."""
-        if message.chat.type == ChatType.PRIVATE:
-            return Reply(text=reply.direct, private=True)
+    async def _write_privately(
+        self, context: ContextTypes.DEFAULT_TYPE, message: Message, text: str
+    ) -> bool:
+        """Give `text` to the sender of `message` in their private chat with the bot."""
         assert message.from_user is not None  # the desk only fills `direct` for a sender
         try:
             await context.bot.send_message(
-                message.from_user.id, escape(reply.direct), parse_mode=ParseMode.HTML,
+                message.from_user.id, escape(text), parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         except TelegramError as exc:  # never started a chat with the bot, or blocked it
             log.info("cannot write privately to a user of chat %s: %s", message.chat.id, exc)
-            return Reply(text=wording.MANAGE_START_FIRST, private=True)
-        return reply
+            return False
+        return True

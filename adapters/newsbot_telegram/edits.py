@@ -42,16 +42,11 @@ NO_TEXT = "there is no text in the message to edit"
 CANNOT_EDIT = ("message can't be edited", "message can't be deleted")
 
 
-def _says(exc: tg.TelegramError, *markers: str) -> bool:
-    text = exc.message.casefold()
-    return isinstance(exc, tg.BadRequest) and any(marker in text for marker in markers)
-
-
 def edit_error(exc: tg.TelegramError) -> DeliveryError:
     """The newsbot error for a failed edit."""
-    if _says(exc, *GONE):
+    if errors.says(exc, *GONE):
         return MessageGone(exc.message)
-    if _says(exc, *CANNOT_EDIT):
+    if errors.says(exc, *CANNOT_EDIT):
         return Undeliverable(exc.message)
     return errors.delivery_error(exc)
 
@@ -60,7 +55,7 @@ async def _applied(call: Awaitable[Any]) -> None:
     try:
         await call
     except tg.BadRequest as exc:
-        if not _says(exc, NOT_MODIFIED):
+        if not errors.says(exc, NOT_MODIFIED):
             raise
 
 
@@ -79,7 +74,7 @@ async def edit_story(
                     media, chat_id=where.chat, message_id=message_id))
                 return
             except tg.BadRequest as exc:
-                if _says(exc, *GONE) or errors.chat_closed(exc):
+                if errors.says(exc, *GONE) or errors.chat_closed(exc):
                     raise
                 log.info("telegram: picture of %s refused in %s (%s); editing the text",
                          summary.post_id, where, exc.message)
@@ -93,7 +88,7 @@ async def edit_story(
                 link_preview_options=None if preview is None else LinkPreviewOptions(**preview),
             ))
         except tg.BadRequest as exc:
-            if not _says(exc, NO_TEXT):
+            if not errors.says(exc, NO_TEXT):
                 raise
             # a photo message whose story lost its picture: the caption tells the story
             await _applied(bot.edit_message_caption(

@@ -68,14 +68,15 @@ PHOTO_REFUSED = (
 )
 
 
+def says(exc: tg.TelegramError, *markers: str) -> bool:
+    """True for a 400 whose description contains one of `markers` (lower case)."""
+    text = exc.message.casefold()
+    return isinstance(exc, tg.BadRequest) and any(marker in text for marker in markers)
+
+
 def chat_closed(exc: tg.TelegramError) -> bool:
     """True when the error says the bot can no longer write to the chat (or its topic)."""
-    if isinstance(exc, tg.Forbidden):
-        return True
-    text = exc.message.casefold()
-    return isinstance(exc, tg.BadRequest) and any(
-        marker in text for marker in (*CHAT_CLOSED, *TOPIC_GONE)
-    )
+    return isinstance(exc, tg.Forbidden) or says(exc, *CHAT_CLOSED, *TOPIC_GONE)
 
 
 def photo_refused(exc: tg.TelegramError) -> bool:
@@ -85,8 +86,7 @@ def photo_refused(exc: tg.TelegramError) -> bool:
 
 def known_photo_problem(exc: tg.TelegramError) -> bool:
     """True for the picture problems Telegram is known to report (for the log level)."""
-    text = exc.message.casefold()
-    return any(marker in text for marker in PHOTO_REFUSED)
+    return says(exc, *PHOTO_REFUSED)
 
 
 def retry_seconds(exc: tg.RetryAfter) -> float:

@@ -8,6 +8,13 @@ that post or edit a message (a `getChatMember` check is not a message), and it n
 retries a `RetryAfter` itself: the error goes back to the caller, so the outbox
 keeps the row pending and tries again exactly when told. Meanwhile every message
 waits out the flood wait. Command replies are paced with the stories.
+
+Paid broadcasts (`telegram.paid_broadcast`): a message sent with
+`allow_paid_broadcast` may go at up to 1,000 a second overall (Telegram charges
+Stars for the ones past the free limit), so the overall grid runs at that rate;
+messages without the flag (command replies, edits, which cannot carry it) still
+keep to the free 30 a second, in a grid of their own, besides taking a slot of
+the paid one. Per-chat and per-group limits are the same either way.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from newsbot.delivery.pacing import DestinationPace, PaceMaker, local_pace
+from newsbot.delivery.pacing import RATE_SHARE, DestinationPace, PaceMaker, local_pace
 from newsbot_telegram.errors import retry_seconds
 
 log = logging.getLogger(__name__)
@@ -28,6 +35,9 @@ log = logging.getLogger(__name__)
 #: Telegram counts against the same limits
 _POSTING = ("copyMessage", "copyMessages", "forwardMessage", "forwardMessages",
             "editMessageText", "editMessageCaption", "editMessageMedia")
+
+#: Telegram's overall limit for messages sent with allow_paid_broadcast
+PAID_PER_SECOND = 1000
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
 
@@ -44,10 +54,18 @@ class Pacer(BaseRateLimiter[int]):
         chat_interval: float = 1.0,
         group_per_minute: float = 20,
         *,
+        paid_per_second: float | None = None,
         overall: PaceMaker = local_pace,
     ) -> None:
-        self.pace = DestinationPace(overall_per_second, chat_interval, group_per_minute,
-                                    overall=overall)
+        """`overall` builds the overall paces (the adapter's `overall_pace`): the paid
+        grid is the schedule "paid", the free rate's the platform's own (""), so with
+        several workers on one store each is shared by all of them."""
+        paid = paid_per_second is not None
+        self.pace = DestinationPace(paid_per_second or overall_per_second, chat_interval,
+                                    group_per_minute, overall=overall,
+                                    name="paid" if paid else "")
+        #: with paid broadcasts, the free rate that messages without the flag keep to
+        self.free = overall(overall_per_second * RATE_SHARE) if paid else None
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -70,6 +88,9 @@ class Pacer(BaseRateLimiter[int]):
         key = str(chat_id)
         # groups and channels have negative ids (or an @username)
         async with self.pace.slot(key, group=key.startswith(("-", "@"))):
+            if self.free is not None and not data.get("allow_paid_broadcast"):
+                async with self.free:
+                    pass  # a slot of the free rate too
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:

@@ -6,62 +6,46 @@ the group's to configure, so the same people. Channel: anyone who can post in
 it (only administrators can), or, from a private chat, a user who is an
 administrator of the channel when the bot can also post there.
 
-Answers are cached for a short while: a burst of commands in a busy group
-costs one lookup per person, and a demoted admin loses the right within a minute.
+Answers are kept for a short while, as the core's `Remembered` says.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 
 from telegram import Bot, ChatMember, ChatMemberAdministrator, ChatMemberRestricted, Message
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 
 from newsbot.chat.requests import Access, Found
+from newsbot.chat.rights import KEEP_SECONDS, Remembered
 from newsbot.types import Chat
 from newsbot_telegram.topics import Destination, destination
 
 log = logging.getLogger(__name__)
 
 ADMIN_STATUSES = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
-CACHE_SECONDS = 60.0
-_CACHE_MAX = 4096
 
 
 class Gatekeeper:
-    def __init__(
-        self,
-        bot: Bot,
-        ttl: float = CACHE_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, bot: Bot, ttl: float = KEEP_SECONDS) -> None:
         self.bot = bot
-        self.ttl = ttl
-        self.clock = clock
-        self._cache: dict[tuple[int | str, int], tuple[float, ChatMember]] = {}
+        self.members: Remembered[tuple[int | str, int], ChatMember] = Remembered(ttl)
 
     async def member(
         self, chat_id: int | str, user_id: int, *, fresh: bool = False
     ) -> ChatMember | None:
         """The user's membership in the chat, or None when Telegram would not tell us;
         `fresh` asks Telegram even when a recent answer is kept."""
-        key = (chat_id, user_id)
-        now = self.clock()
-        cached = self._cache.get(key)
-        if cached is not None and cached[0] > now and not fresh:
-            return cached[1]
+        return await self.members.get(
+            (chat_id, user_id), lambda: self._ask(chat_id, user_id), fresh=fresh)
+
+    async def _ask(self, chat_id: int | str, user_id: int) -> ChatMember | None:
         try:
-            member = await self.bot.get_chat_member(chat_id, user_id)
+            return await self.bot.get_chat_member(chat_id, user_id)
         except TelegramError as exc:
             log.info("getChatMember %s/%s failed: %s", chat_id, user_id, exc)
             return None
-        if len(self._cache) >= _CACHE_MAX:
-            self._cache = {k: v for k, v in self._cache.items() if v[0] > now}
-        self._cache[key] = (now + self.ttl, member)
-        return member
 
     async def is_admin(
         self, chat_id: int | str, user_id: int, *, fresh: bool = False

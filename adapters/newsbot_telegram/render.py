@@ -15,25 +15,22 @@ import html
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from newsbot.adapter import PLAIN
 from newsbot.chat.requests import Reply
 from newsbot.chat.wording import fit_items
-from newsbot.delivery.fitting import ONE_LINE, fit, one_line, utf16_len
+from newsbot.delivery.fitting import Card, CardLimits, fit, fit_card, utf16_len
 from newsbot.types import Style, Summary
 
 PARSE_MODE = "HTML"
-#: a title longer than this is absurd; shortening it leaves room for the excerpt
-TITLE_MAX = 256
-AUTHOR_MAX = 64
-#: hashtags are added whole, at most this many and this long in all
-TAGS_MAX = 200
-TAGS_COUNT_MAX = 10
-#: below this an excerpt is not worth showing
-EXCERPT_MIN = 16
+#: a story card's parts (`total` is the message's limit): a title longer than 256 is
+#: absurd; hashtags are added whole, at most ten and 200 in all; below 16 an excerpt is
+#: not worth showing
+CARD = CardLimits(total=4096, title=256, author=64, tags=200, tag_count=10, excerpt_min=16,
+                  tag_join=" ")
 LIST_TITLE_MAX = 120
 
 _MONTHS = (
@@ -95,9 +92,31 @@ def unmention(text: str) -> str:
     return _MENTION.sub("@" + WORD_JOINER, text) if "@" in text else text
 
 
-def _title(summary: Summary, limit: int = TITLE_MAX) -> str:
+def _title(summary: Summary, limit: int = CARD.title) -> str:
     title = unmention(" ".join(summary.title.split())) or summary.url
     return fit(title, limit, length=utf16_len)
+
+
+def card(summary: Summary, story_format: str, limit: int) -> Card:
+    """What of the story fits in `limit` UTF-16 units of visible text, as laid out by
+    `story_html` (title, excerpt, date and author, hashtags) or `brief_html`."""
+    shown = replace(
+        summary,
+        title=unmention(" ".join(summary.title.split())),
+        author=unmention(" ".join(summary.author.split())),
+        excerpt=unmention(_BLANK_LINES.sub("\n\n", summary.excerpt.strip())),
+        tags=tuple(hashtags(summary.tags)),
+    )
+
+    def extra(parts: Card) -> int:
+        if parts.format != "full":
+            return 1  # title \n line
+        # title \n\n [excerpt \n\n] date [ · author] [\n tags]
+        date = utf16_len(long_date(summary.date)) + (3 if parts.author else 0)
+        return 2 + date + (1 if parts.tags else 0) + 2
+
+    return fit_card(shown, replace(CARD, total=limit), story_format, length=utf16_len,
+                    extra=extra)
 
 
 def story_html(summary: Summary, limit: int) -> str:
@@ -106,33 +125,14 @@ def story_html(summary: Summary, limit: int) -> str:
     Title (bold, linked), excerpt, date and author, hashtags; only the excerpt
     gives way to the limit (title, author and hashtags are capped on their own).
     """
-    title = _title(summary)
-    byline = long_date(summary.date)
-    author = fit(unmention(" ".join(summary.author.split())), AUTHOR_MAX, length=utf16_len)
-    if author:
-        byline += f" · {author}"
-    tags: list[str] = []
-    used = 0
-    for tag in hashtags(summary.tags):
-        cost = utf16_len(tag) + (1 if tags else 0)
-        if used + cost > TAGS_MAX or len(tags) == TAGS_COUNT_MAX:
-            break
-        tags.append(tag)
-        used += cost
-    tag_line = " ".join(tags)
-
-    # visible text: title \n\n [excerpt \n\n] byline [\n tags]
-    fixed = utf16_len(title) + 2 + utf16_len(byline) + (1 + utf16_len(tag_line) if tags else 0)
-    excerpt = unmention(_BLANK_LINES.sub("\n\n", summary.excerpt.strip()))
-    budget = limit - fixed - 2
-    excerpt = fit(excerpt, budget, length=utf16_len) if budget >= EXCERPT_MIN else ""
-
-    parts = [f"<b>{link(summary.url, title)}</b>"]
-    if excerpt:
-        parts.append(escape(excerpt))
+    fitted = card(summary, "full", limit)
+    byline = long_date(summary.date) + (f" · {fitted.author}" if fitted.author else "")
+    parts = [f"<b>{link(summary.url, fitted.title)}</b>"]
+    if fitted.excerpt:
+        parts.append(escape(fitted.excerpt))
     tail = f"<i>{escape(byline)}</i>"
-    if tags:
-        tail += "\n" + escape(tag_line)
+    if fitted.tags:
+        tail += "\n" + escape(fitted.tags)
     parts.append(tail)
     return "\n\n".join(parts)
 
@@ -143,7 +143,7 @@ def story_payload(
     """`sendPhoto` with an HTML caption for a full card with a picture, else `sendMessage`."""
     if style.format != "full" or not summary.image_url:
         return text_payload(summary, text_limit, style)
-    return Payload("sendPhoto", _quiet(style, {
+    return Payload("sendPhoto", quiet(style, {
         "photo": summary.image_url,
         "caption": story_html(summary, caption_limit),
         "parse_mode": PARSE_MODE,
@@ -158,21 +158,17 @@ def text_payload(summary: Summary, text_limit: int, style: Style = PLAIN) -> Pay
     else:
         params = {"text": brief_html(summary, style.format, text_limit),
                   "link_preview_options": {"is_disabled": True}}
-    return Payload("sendMessage", _quiet(style, {**params, "parse_mode": PARSE_MODE}))
+    return Payload("sendMessage", quiet(style, {**params, "parse_mode": PARSE_MODE}))
 
 
 def brief_html(summary: Summary, story_format: str, limit: int) -> str:
     """The linked title in bold, and for `compact` the excerpt's first line under it."""
-    title = _title(summary)
-    head = f"<b>{link(summary.url, title)}</b>"
-    if story_format == "headline":
-        return head
-    room = min(ONE_LINE, limit - utf16_len(title) - 1)
-    line = one_line(unmention(summary.excerpt), room, length=utf16_len) if room > 0 else ""
-    return f"{head}\n{escape(line)}" if line else head
+    fitted = card(summary, story_format, limit)
+    head = f"<b>{link(summary.url, fitted.title)}</b>"
+    return f"{head}\n{escape(fitted.excerpt)}" if fitted.excerpt else head
 
 
-def _quiet(style: Style, params: dict[str, Any]) -> dict[str, Any]:
+def quiet(style: Style, params: dict[str, Any]) -> dict[str, Any]:
     return {**params, "disable_notification": True} if style.silent else params
 
 
@@ -208,8 +204,3 @@ def reply_html(reply: Reply, limit: int) -> str:
         items = fit_items(reply.items, budget, utf16_len)
         return "\n".join([f"<b>{escape(reply.heading)}</b>", "", *map(escape, items)])
     return escape(fit(reply.text, limit, length=utf16_len))
-
-
-def visible_text(markup: str) -> str:
-    """What Telegram shows for our HTML: tags removed, entities decoded (for tests, checks)."""
-    return html.unescape(re.sub(r"<[^<>]*>", "", markup))

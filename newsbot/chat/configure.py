@@ -1,5 +1,6 @@
 """The commands moderators use to shape a destination: /subscribe (tags in and out, a
-first batch), /filter, /format, /unsubscribe, and /settings, which shows it all.
+first batch), /filter, /format (also whether stories already sent are corrected there:
+`edits`, `noedits`), /unsubscribe, and /settings, which shows it all.
 
 Each finds the destination and asks the platform whether the sender may change it
 (`desk.moderated`; /settings only for another destination), then writes through
@@ -16,7 +17,7 @@ from newsbot.chat import wording
 from newsbot.chat.requests import Reply, Request, UsageError
 from newsbot.chat.tags import NOTES_MAX, split_tags
 from newsbot.filters import FilterError, parse_filters
-from newsbot.types import FORMATS, Chat, Filters, Subscription
+from newsbot.types import FORMATS, IGNORE, UPDATE, Chat, Filters, Subscription
 
 if TYPE_CHECKING:
     from newsbot.chat.desk import CommandDesk, Handler
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 
 #: at most this many stories in a first batch (`/subscribe last:3`)
 FIRST_BATCH_MAX = 10
+#: the /format words for a destination's corrections policy (`Subscription.edits`)
+EDIT_WORDS = {"edits": UPDATE, "noedits": IGNORE}
 
 
 def place(request: Request, chat: Chat, here: bool) -> str:
@@ -96,25 +99,38 @@ async def format_(desk: CommandDesk, request: Request) -> Reply:
     if current is None:
         text = wording.subscribe_first(subject(request, chat, here), "format")
         return Reply(text=text, private=True)
-    style = current.style
-    for word in (arg.casefold() for arg in rest):
+    style, edits = current.style, current.edits
+    words = [arg.casefold() for arg in rest]
+    for word in words:
         if word in FORMATS:
             style = replace(style, format=word)
         elif word in ("silent", "loud"):
             style = replace(style, silent=word == "silent")
         elif word in ("publish", "local"):
             style = replace(style, publish=word == "publish")
+        elif word in EDIT_WORDS:
+            edits = EDIT_WORDS[word]
         else:
             raise UsageError(wording.FORMAT_USAGE)
     if not rest:
         raise UsageError(wording.FORMAT_USAGE)
     sub = await desk.subscriptions.set_style(chat, style)
+    if sub is not None and edits != sub.edits:
+        sub = await desk.subscriptions.set_edits(chat, edits)
     if sub is None:  # unsubscribed in the meantime
         text = wording.subscribe_first(subject(request, chat, here), "format")
         return Reply(text=text, private=True)
-    log.info("%s format: %s", chat, wording.describe_style(sub.style))
-    where = place(request, chat, here)
-    return Reply(text=wording.style_set(where, sub.style))
+    log.info("%s format: %s; edits: %s", chat, wording.describe_style(sub.style),
+             sub.edits or "as the site")
+    text = wording.style_set(place(request, chat, here), sub.style)
+    if EDIT_WORDS.keys() & set(words):
+        text += " " + corrections(desk, sub)
+    return Reply(text=text)
+
+
+def corrections(desk: CommandDesk, sub: Subscription) -> str:
+    """What becomes of the stories already sent to `sub` when the site corrects them."""
+    return wording.corrections(sub.takes_corrections, desk.site_edits, desk.site_deletions)
 
 
 async def unsubscribe(desk: CommandDesk, request: Request) -> Reply:
@@ -138,7 +154,8 @@ async def settings(desk: CommandDesk, request: Request) -> Reply:
     if sub.dead:
         reason = sub.dead_reason[:200]
         return Reply(text=wording.delivery_stopped(named, describe(sub), reason), private=True)
-    return Reply(text=wording.receives(named, describe(sub)), private=True)
+    text = wording.receives(named, describe(sub)) + " " + corrections(desk, sub)
+    return Reply(text=text, private=True)
 
 
 HANDLERS: dict[str, Handler] = {

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from newsbot.chat import configure, questions, wording
-from newsbot.chat.commands import ALIASES, COMMANDS, CommandSpec
+from newsbot.chat.commands import ALIASES, COMMANDS, CommandSpec, Option
 from newsbot.chat.queries import Queries
 from newsbot.chat.requests import Reply, Request, UsageError
 from newsbot.chat.tags import NOTES_MAX, Spellings, clean_filter
@@ -33,11 +33,18 @@ class CommandDesk:
         queries: Queries,
         subscriptions: Subscriptions,
         queued: Callable[[], None] = lambda: None,
+        *,
+        site_edits: bool = True,
+        site_deletions: bool = False,
     ) -> None:
         self.queries = queries
         self.subscriptions = subscriptions
         #: told when a command queued deliveries (a first batch), so they go out at once
         self.queued = queued
+        #: the site's `delivery.edits = "update"` and `delivery.deletions = "delete"`, which
+        #: answers about a destination's corrections must take into account
+        self.site_edits = site_edits
+        self.site_deletions = site_deletions
         self._specs: dict[str, CommandSpec] = {}
         self._handlers: dict[str, Handler] = {}
         builtin = {**questions.HANDLERS, **configure.HANDLERS}
@@ -53,6 +60,22 @@ class CommandDesk:
     def specs(self) -> list[CommandSpec]:
         """Every command, in menu order."""
         return list(self._specs.values())
+
+    async def complete(
+        self, option: Option, typed: str, *, most: int = 25, width: int = 100
+    ) -> list[str]:
+        """What to offer while someone types a tag option: known tags like the text; in
+        a list of tags ("politics, u"), the list so far followed by each known tag not
+        in it yet. No offer is longer than `width` characters."""
+        if option.kind != "tags":
+            return [tag[:width] for tag in await self.queries.complete_tag(typed, most)]
+        done, _, last = typed.rpartition(",")
+        chosen = [part.strip() for part in done.split(",") if part.strip()]
+        head = "".join(f"{part}, " for part in chosen)
+        taken = {part.casefold() for part in chosen}
+        found = await self.queries.complete_tag(last, most)
+        return [head + tag for tag in found
+                if tag.casefold() not in taken and len(head + tag) <= width]
 
     def knows(self, command: str) -> bool:
         return ALIASES.get(command, command) in self._handlers

@@ -129,7 +129,8 @@ def subscribe_first(subject: str, command: str) -> str:
 
 FORMAT_USAGE = (
     "How should stories look? For example: /format compact, /format headline silent, "
-    "/format full loud, /format publish (or local)."
+    "/format full loud, /format publish (or local), /format noedits (stories already "
+    "sent stay as they were when the site corrects them; /format edits undoes it)."
 )
 FIRST_BATCH_RANGE = "last: takes a number of stories from 1 to {most}, like last:3."
 _LOOKS = {"full": "as full cards", "compact": "as one line each", "headline": "as headlines"}
@@ -143,6 +144,21 @@ def describe_style(style: Style) -> str:
 
 def style_set(subject: str, style: Style) -> str:
     return f"Format saved: {subject} receives stories {describe_style(style)}."
+
+
+def corrections(wanted: bool, site_edits: bool, site_deletions: bool) -> str:
+    """What becomes of stories already sent to a destination when the site corrects or
+    withdraws them: `wanted` is the destination's choice, the others the site's."""
+    if not wanted:
+        return ("Corrections: sent stories stay as they were "
+                "(/format edits turns corrections on).")
+    if site_edits:
+        return ("Corrections: sent stories are edited in place"
+                + (", and deleted when withdrawn." if site_deletions else "."))
+    if site_deletions:
+        return ("Corrections: sent stories are deleted when withdrawn, "
+                "not edited (the site's setting).")
+    return "Corrections: sent stories stay as they were (the site's setting)."
 
 
 def first_batch(found: int, new: int) -> str:

@@ -3,7 +3,9 @@ at a time per chat and only when no new story waits for it (a fix never delays n
 
 A mixin of `Dispatcher` (`dispatcher.py` keeps the stories; this module the jobs that
 `newsbot.delivery.edits` writes), with the same back-off and "retry after" rules: a
-message gone ends its job, a refusal fails it, anything else is tried again later.
+message gone ends its job, a refusal fails it, anything else is tried again later. A
+job is asked again just before it goes out whether it is still wanted (its destination
+may have turned corrections off since it was read).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from newsbot.delivery.errors import (
     TransientError,
     Undeliverable,
 )
+from newsbot.delivery.events import DeliveryEvents
 from newsbot.delivery.outbox import Delivery, Outbox
 from newsbot.delivery.retry import backoff, later
 from newsbot.types import Summary
@@ -38,6 +41,7 @@ class Corrections:
     platform: str
     adapter: Adapter
     outbox: Outbox
+    events: DeliveryEvents
     _edits: EditJobs | None
     _queues: ChatQueues
     _edit_jobs: dict[int, EditJob]
@@ -87,9 +91,16 @@ class Corrections:
 
     async def _attempt_edit(self, chat: str, job: EditJob) -> None:
         assert self._edits is not None
+        if not await self._edits.still_wanted(job):  # its destination said no meanwhile
+            log.info("%s: correction of %s in %s not sent: no longer wanted there",
+                     self.platform, job.post_id, chat)
+            self._edit_jobs.pop(job.id, None)
+            self._edits_retired.add((job.id, job.revision))
+            return
         # a deleted post put back before its deletion went out is edited instead
         summary = await self.outbox.summary_for(job.post_id)
         if summary is None and job.action != DELETE:
+            self.events.edit(self.platform, "dropped")
             await self._end_edit(job, FAILED, "post deleted or withdrawn")
             return
         try:
@@ -99,6 +110,8 @@ class Corrections:
                 await self.adapter.edit(chat, job.message_id, summary, job.style)
         except RetryAfter as exc:
             self._answered()
+            self.events.rate_limited(self.platform, exc.seconds)
+            self.events.edit(self.platform, "retried")
             until = later(exc.seconds)
             if exc.whole_platform:
                 self._paused_until = until
@@ -106,16 +119,19 @@ class Corrections:
             await self._edits.postpone(job, until, job.attempts, str(exc))
         except (MessageGone, ChatMigrated) as exc:
             self._answered()
+            self.events.edit(self.platform, "gone")
             log.info("%s: message %s in %s is gone; not edited", self.platform,
                      job.message_id, chat)
             await self._end_edit(job, GONE, str(exc) or type(exc).__name__)
         except (Undeliverable, PermanentError) as exc:
             self._answered()
+            self.events.edit(self.platform, "refused")
             log.warning("%s: edit of message %s in %s refused: %s", self.platform,
                         job.message_id, chat, exc)
             await self._end_edit(job, FAILED, str(exc) or type(exc).__name__)
         except (TransientError, DeliveryError, Exception) as exc:
             self._failed(chat)
+            self.events.edit(self.platform, "failed")
             if not isinstance(exc, DeliveryError):
                 log.warning("%s: unexpected error editing in %s", self.platform, chat,
                             exc_info=True)
@@ -127,6 +143,7 @@ class Corrections:
                                        str(exc) or type(exc).__name__)
         else:
             self._answered()
+            self.events.edit(self.platform, "done")
             await self._end_edit(job, DONE)
 
     async def _end_edit(self, job: EditJob, status: str, error: str | None = None) -> None:

@@ -48,6 +48,7 @@ from newsbot.delivery.errors import (
     TransientError,
     Undeliverable,
 )
+from newsbot.delivery.events import DeliveryEvents
 from newsbot.delivery.outbox import Delivery, Outbox
 from newsbot.delivery.retry import PlatformHealth, backoff, later
 from newsbot.store import utcnow
@@ -73,6 +74,7 @@ class Dispatcher(Corrections, SharedChats):
         on_store_error: StoreErrorHook | None = None,
         *,
         edits: EditJobs | None = None,
+        events: DeliveryEvents | None = None,
         claims: ChatClaims | None = None,
     ) -> None:
         self.adapter = adapter
@@ -85,6 +87,8 @@ class Dispatcher(Corrections, SharedChats):
                                   None if claims is None else claims.worker_id)
         self._share_chats(claims)
         self._edits = edits
+        #: told every attempt's outcome (`newsbot.delivery.events`: the metrics)
+        self.events = events or DeliveryEvents()
         #: pending edit jobs by id, in the order they were written
         self._edit_jobs: dict[int, EditJob] = {}
         #: (job, revision) finished here, which a load begun before may still list
@@ -245,6 +249,7 @@ class Dispatcher(Corrections, SharedChats):
     async def _attempt(self, chat: str, row: Delivery) -> None:
         summary = await self.outbox.summary_for(row.post_id)
         if summary is None:
+            self.events.delivery(self.platform, "dropped")
             await self.outbox.mark_dropped(row.id, "post deleted or withdrawn")
             self._queues.retire_head(chat, row)
             return
@@ -252,6 +257,8 @@ class Dispatcher(Corrections, SharedChats):
             message_id = await self.adapter.send(chat, summary, row.style)
         except RetryAfter as exc:
             self._answered()
+            self.events.rate_limited(self.platform, exc.seconds)
+            self.events.delivery(self.platform, "retried")
             until = later(exc.seconds)
             log.info("%s: told to wait %.1fs for %s", self.platform, exc.seconds, chat)
             if exc.whole_platform:
@@ -259,22 +266,26 @@ class Dispatcher(Corrections, SharedChats):
             await self._postpone(row, until, row.attempts, str(exc))
         except ChatMigrated as exc:
             self._answered()
+            self.events.delivery(self.platform, "migrated")
             log.info("%s: chat %s moved to %s", self.platform, chat, exc.new_chat_id)
             await self.outbox.migrate(self.platform, chat, exc.new_chat_id)
             self._queues.drop_chat(chat)
             self.wake(resync=True)
         except Undeliverable as exc:
             self._answered()
+            self.events.delivery(self.platform, "dropped")
             log.error("%s: %s can never be sent to %s: %s", self.platform, row.post_id, chat, exc)
             await self.outbox.mark_dropped(row.id, f"undeliverable: {exc}")
             self._queues.retire_head(chat, row)
         except PermanentError as exc:
             self._answered()
+            self.events.delivery(self.platform, "dead")
             log.warning("%s: giving up on chat %s: %s", self.platform, chat, exc)
             await self.outbox.mark_dead(self.platform, chat, str(exc) or type(exc).__name__)
             self._queues.drop_chat(chat)
         except (TransientError, DeliveryError, Exception) as exc:
             self._failed(chat)
+            self.events.delivery(self.platform, "failed")
             if not isinstance(exc, DeliveryError):
                 log.warning(
                     "%s: unexpected error sending to %s", self.platform, chat, exc_info=True
@@ -288,6 +299,7 @@ class Dispatcher(Corrections, SharedChats):
             await self._postpone(row, later(delay), attempts, str(exc) or type(exc).__name__)
         else:
             self._answered()
+            self.events.delivery(self.platform, "sent")
             await self.outbox.mark_sent(row.id, message_id)
             self._queues.retire_head(chat, row)
             await self._overtaken(row, summary)

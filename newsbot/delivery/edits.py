@@ -13,9 +13,17 @@ a row need one edit per message. Each save bumps the job's `revision`; a job is
 marked done only if no save came after the version it read, so a save landing
 while its edit is on the way is edited again, never lost.
 
+A destination whose moderators chose no corrections (`subscriptions.edits =
+"ignore"`, set with `/format noedits` or the web page) gets no job: the policy is
+read by the statement that writes the jobs, in the same transaction as the change.
+Its jobs still pending when the choice is made are skipped then (`Subscriptions.
+set_edits`), and a job the dispatcher holds is checked again just before it goes out
+(`still_wanted`), so no correction reaches a destination after it said no.
+
 Job states: pending → done | gone (the message no longer exists) | failed (the
-platform refuses it for good, or the post was withdrawn). A later change makes a
-done or failed job pending again; a gone one stays gone.
+platform refuses it for good, or the post was withdrawn) | skipped (the destination
+takes no corrections). A later change makes a done, failed or skipped job pending
+again (for a destination that takes corrections); a gone one stays gone.
 
 A change can also land while the story's first delivery is on its way (read
 before the change, confirmed after it): the dispatcher then compares what it sent
@@ -29,17 +37,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, literal, select, update
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from newsbot.delivery.outbox import claimed
 from newsbot.store import Store, schema, utcnow
 from newsbot.store.database import chunks
 from newsbot.store.rows import style_from_row
-from newsbot.types import Post, Style, Summary
+from newsbot.store.subscriptions import SKIPPED_WHY
+from newsbot.types import IGNORE, Post, Style, Summary
 
 #: what `edits.status` may be
-PENDING, DONE, GONE, FAILED = "pending", "done", "gone", "failed"
+PENDING, DONE, GONE, FAILED, SKIPPED = "pending", "done", "gone", "failed", "skipped"
 #: what `edits.action` may be
 EDIT, DELETE = "edit", "delete"
 
@@ -98,11 +107,15 @@ class EditJobs:
 
     async def _queue(self, conn: AsyncConnection, which: Any, action: str = EDIT) -> int:
         """A pending job for each sent message of the outbox rows `which` selects."""
-        o, e = schema.outbox, schema.edits
+        o, e, s = schema.outbox, schema.edits, schema.subscriptions
         now = utcnow()
+        # the destination's policy, read here: one that said no gets no job (a chat no
+        # longer subscribed has no row, and its messages are corrected as before)
         sent = (await conn.execute(
             select(o.c.id, o.c.post_id, o.c.platform, o.c.chat_id, o.c.message_id)
-            .where(which, o.c.status == "sent", o.c.message_id.is_not(None))
+            .select_from(o.outerjoin(s, _same_destination(o)))
+            .where(which, o.c.status == "sent", o.c.message_id.is_not(None),
+                   _takes_corrections())
             .order_by(o.c.id)
         )).all()
         rows = [
@@ -148,6 +161,24 @@ class EditJobs:
             for r in rows
         ]
 
+    async def still_wanted(self, job: EditJob) -> bool:
+        """Whether the job should go out now: still pending, for a destination that takes
+        corrections. A destination that said no since the job was read has it skipped."""
+        e, s = schema.edits, schema.subscriptions
+        stmt = (select(e.c.status, s.c.edits).select_from(e.outerjoin(s, _same_destination(e)))
+                .where(e.c.id == job.id))
+        async with self.store.engine.begin() as conn:
+            row = (await conn.execute(stmt)).first()
+            if row is None or row.status != PENDING:
+                return False  # finished meanwhile (or skipped when the policy changed)
+            if row.edits != IGNORE:
+                return True
+            await conn.execute(
+                update(e).where(e.c.id == job.id, e.c.status == PENDING)
+                .values(status=SKIPPED, last_error=SKIPPED_WHY, updated_at=utcnow())
+            )
+        return False
+
     async def _set(self, job: EditJob, *, same_revision: bool, **values: object) -> bool:
         e = schema.edits
         where = and_(e.c.id == job.id, e.c.status == PENDING)
@@ -177,6 +208,18 @@ class EditJobs:
         )
         async with self.store.engine.connect() as conn:
             return int((await conn.execute(stmt)).scalar_one())
+
+
+def _same_destination(table: Any) -> ColumnElement[bool]:
+    """Join condition: the `subscriptions` row of an outbox or edits row's destination."""
+    s = schema.subscriptions
+    return and_(s.c.platform == table.c.platform, s.c.chat_id == table.c.chat_id)
+
+
+def _takes_corrections() -> ColumnElement[bool]:
+    """The joined destination (if still subscribed) did not turn corrections off."""
+    s = schema.subscriptions
+    return or_(s.c.edits.is_(None), s.c.edits != IGNORE)
 
 
 async def job_counts(conn: AsyncConnection) -> dict[str, int]:

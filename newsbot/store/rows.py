@@ -72,6 +72,7 @@ def subscription_from_row(row: Any) -> Subscription:
         exclude=tuple(getattr(row, "exclude", None) or ()),
         filters=Filters.from_json(getattr(row, "filters", None)),
         style=style_from_row(row),
+        edits=getattr(row, "edits", None),
     )
 
 

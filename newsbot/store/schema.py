@@ -145,7 +145,8 @@ outbox = Table(
 #: one edit job per delivered message (`outbox` row) whose post changed visibly since it was
 #: sent; written in the transaction that records the change. Saves in a row bump `revision`
 #: of the one row, so they collapse into one edit that renders the newest version when sent.
-#: status: pending, done, gone (the message no longer exists), failed (refused for good);
+#: status: pending, done, gone (the message no longer exists), failed (refused for good),
+#: skipped (its destination turned corrections off: `subscriptions.edits = "ignore"`);
 #: action: edit (show the newest version) or delete (the post was deleted or unpublished)
 edits = Table(
     "edits",

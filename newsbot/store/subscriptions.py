@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy import ColumnElement, Executable, delete, select, update
 
 from newsbot.filters import Story, Wants
 from newsbot.store import schema
 from newsbot.store.database import Store, utcnow
 from newsbot.store.rows import OUTBOX_KEY, outbox_row, post_from_row, subscription_from_row
-from newsbot.types import Chat, Filters, Style, Subscription
+from newsbot.types import IGNORE, Chat, Filters, Style, Subscription
 
 #: a first batch looks through at most this many of the newest stories, a page at a time
 FIRST_BATCH_SCAN = 2000
 FIRST_BATCH_PAGE = 200
+#: why a pending correction was not sent (`edits.last_error`)
+SKIPPED_WHY = "the destination takes no corrections"
 
 
 class Subscriptions:
@@ -64,7 +66,27 @@ class Subscriptions:
             chat, format=style.format, silent=style.silent, publish=style.publish
         )
 
-    async def _change(self, chat: Chat, **values: object) -> Subscription | None:
+    async def set_edits(self, chat: Chat, edits: str | None) -> Subscription | None:
+        """Whether stories already sent to the chat are corrected: "update", "ignore" (no
+        edits, no deletions), or None to follow the site; None when it is not subscribed.
+        "ignore" also skips the corrections still pending there, in the same transaction
+        (a later correction of a story, once edits are back on, brings its message up to
+        date)."""
+        e = schema.edits
+        skip = None
+        if edits == IGNORE:
+            skip = (
+                update(e)
+                .where(e.c.platform == chat.platform, e.c.chat_id == chat.id,
+                       e.c.status == "pending")  # `newsbot.delivery.edits` states
+                .values(status="skipped", last_error=SKIPPED_WHY, updated_at=utcnow())
+            )
+        return await self._change(chat, skip, edits=edits)
+
+    async def _change(
+        self, chat: Chat, also: Executable | None = None, **values: object
+    ) -> Subscription | None:
+        """Update the chat's row (and run `also` in the same transaction when it has one)."""
         s = schema.subscriptions
         async with self.store.engine.begin() as conn:
             done = await conn.execute(
@@ -72,6 +94,8 @@ class Subscriptions:
             )
             if not done.rowcount:
                 return None
+            if also is not None:
+                await conn.execute(also)
             await self.store.subscriptions_changed(conn)
             row = (await conn.execute(select(s).where(*_chat_is(chat)))).one()
         return subscription_from_row(row)

@@ -3,7 +3,8 @@
 The page reads through `Queries` and the outbox table and writes only through
 `Subscriptions`, with the parsers the chat commands use (`split_tags` and the
 desk's `resolve_tags` as /subscribe, `parse_filters` as /filter, the format words
-as /format), so a setting saved here is stored exactly as the command would store it.
+and the corrections policy as /format), so a setting saved here is stored exactly as
+the command would store it.
 Who may see or change a destination is asked of its adapter (`may_moderate`) every time.
 """
 
@@ -25,7 +26,17 @@ from newsbot.filters import FilterError, Story, Wants, parse_filters
 from newsbot.store import schema
 from newsbot.store.database import from_db_time
 from newsbot.store.rows import post_from_row
-from newsbot.types import FORMATS, Chat, Filters, Style, Subscription, Summary
+from newsbot.types import (
+    EDITS,
+    FORMATS,
+    IGNORE,
+    UPDATE,
+    Chat,
+    Filters,
+    Style,
+    Subscription,
+    Summary,
+)
 from newsbot.web.tokens import Identity, Session
 
 log = logging.getLogger(__name__)
@@ -56,20 +67,23 @@ class Form:
     format: str = "full"
     silent: bool = False
     publish: bool = False
+    #: the corrections policy chosen (one of EDITS), "" when the form does not say
+    edits: str = ""
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, sub: Subscription) -> Form:
         tags = ", ".join([*sub.tags, *(f"-{t}" for t in sub.exclude)])
         style = sub.style
-        return cls(tags, filter_text(sub.filters), style.format, style.silent, style.publish)
+        return cls(tags, filter_text(sub.filters), style.format, style.silent, style.publish,
+                   UPDATE if sub.takes_corrections else IGNORE)
 
     @classmethod
     def read(cls, data: Mapping[str, str]) -> Form:
         return cls(
             tags=data.get("tags", "")[:2000], filters=data.get("filters", "")[:2000],
             format=data.get("format", "full"), silent=data.get("silent") == "on",
-            publish=data.get("publish") == "on",
+            publish=data.get("publish") == "on", edits=data.get("edits", "")[:16],
         )
 
 
@@ -90,6 +104,8 @@ class Parsed:
     filters: Filters
     style: Style
     notes: tuple[str, ...] = ()
+    #: the corrections policy asked for; None: the form left it as it was
+    edits: str | None = None
 
 
 class Moderation:
@@ -155,10 +171,12 @@ class Moderation:
             form.errors["filters"] = str(exc)
         if form.format not in FORMATS:
             form.errors["format"] = "Choose one of: " + ", ".join(FORMATS) + "."
+        if form.edits and form.edits not in EDITS:
+            form.errors["edits"] = "Choose one of: " + ", ".join(EDITS) + "."
         if form.errors:
             return None
         style = Style(form.format, form.silent, form.publish)
-        return Parsed(tags, exclude, filters, style, tuple(notes))
+        return Parsed(tags, exclude, filters, style, tuple(notes), form.edits or None)
 
     async def save(self, sub: Subscription, parsed: Parsed) -> Subscription | None:
         """Store what changed, through the commands' own methods."""
@@ -171,6 +189,10 @@ class Moderation:
             await self.desk.subscriptions.set_filters(chat, parsed.filters)
         if parsed.style != sub.style:
             await self.desk.subscriptions.set_style(chat, parsed.style)
+        if parsed.edits is not None and parsed.edits != (sub.edits or UPDATE):
+            # as /format edits or noedits would (a destination following the site, whose
+            # form shows "update", keeps following it until someone changes the choice)
+            await self.desk.subscriptions.set_edits(chat, parsed.edits)
         return await self.desk.queries.settings(chat)
 
     async def resume(self, sub: Subscription) -> Subscription:

@@ -205,8 +205,10 @@ class WebServer:
                 "history": await self.moderation.history(sub.chat),
             })
         who = ", ".join(f"{i.platform} user {i.user}" for i in session.identities)
+        desk = self.moderation.desk
         return render("page.html", status=status, cards=cards, who=who,
-                      csrf=self.sign_in.signer.csrf(session))
+                      csrf=self.sign_in.signer.csrf(session), site_edits=desk.site_edits,
+                      site_deletions=desk.site_deletions)
 
     async def _preview_html(self, platform: str, sub: Subscription, form: Form) -> str:
         adapter: Adapter | None = self.moderation.adapters.get(platform)

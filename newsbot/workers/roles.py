@@ -193,32 +193,3 @@ class RoleKeeper:
         except Exception as exc:
             log.warning("could not leave the roster (others take over after %gs): %s",
                         LEASE_SECONDS, exc)
-
-
-async def begin_alone(parts: list[Role | Share]) -> None:
-    """One process, no keeper (SQLite): every Role begins and every Share holds all of
-    its names."""
-    for part in parts:
-        if isinstance(part, Role):
-            if not part.running:
-                part.running = True
-                await part.begin()
-        elif part.held != frozenset(part.names):
-            part.held = frozenset(part.names)
-            await part.changed(part.held)
-
-
-async def end_alone(parts: list[Role | Share]) -> None:
-    """The reverse of `begin_alone`, in reverse order; a failure is logged, not raised."""
-    for part in reversed(parts):
-        try:
-            if isinstance(part, Role):
-                if part.running:
-                    part.running = False
-                    await part.end()
-            elif part.held:
-                part.held = frozenset()
-                await part.changed(part.held)
-        except Exception:
-            log.exception("stopping %s failed",
-                          part.name if isinstance(part, Role) else "a share")

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from newsbot.app import Newsroom
+from newsbot.chat.commands import Option
 from newsbot.chat.desk import CommandDesk
 from newsbot.chat.requests import Access, Found, Reply, Request, Terms
 from newsbot.types import Chat
@@ -180,7 +181,8 @@ async def test_settings_and_unsubscribe_of_another_chat(room: Newsroom) -> None:
     owner = Rights({CHANNEL.id: True})
     await ask(room.desk, "/subscribe @news economy", owner, private=True)
     shown = await ask(room.desk, "/settings @news", owner, private=True)
-    assert shown == Reply(text="World news receives stories tagged economy.", private=True)
+    assert shown == Reply(text="World news receives stories tagged economy."
+                          " Corrections: sent stories are edited in place.", private=True)
     stranger = await ask(room.desk, "/settings @news", Rights({}), private=True)
     assert stranger.text == "You are not an admin of World news."
     gone = await ask(room.desk, "/unsubscribe @news", owner, private=True)
@@ -240,3 +242,27 @@ async def test_a_destination_the_platform_resolved_is_the_one_configured(
     here = await pick("/subscribe", Chat("scripted", HERE.id, "other title"),
                       Rights({HERE.id: False}))
     assert here == Reply(text="Only admins can change this group's subscription.", private=True)
+
+
+# -- completing typed options --------------------------------------------------------
+
+TAG, TAGS = Option("tag", "tag"), Option("tags", "tags")
+
+
+@pytest.mark.parametrize(
+    ("option", "typed", "width", "offers"),
+    [
+        (TAG, "e", 100, ["economy", "News"]),
+        (TAG, "e", 3, ["eco", "New"]),  # cut to the platform's width
+        (TAGS, "po", 100, ["politics"]),
+        (TAGS, "politics, ", 100, ["politics, News", "politics, economy", "politics, uk"]),
+        # the ones taken are not offered again
+        (TAGS, "politics,uk, n", 100, ["politics, uk, News", "politics, uk, economy"]),
+        # a list longer than the width is not offered ("politics, economy")
+        (TAGS, "politics, e", 15, ["politics, News"]),
+    ],
+)
+async def test_tag_options_complete_from_the_sites_tags(
+    room: Newsroom, option: Option, typed: str, width: int, offers: list[str]
+) -> None:
+    assert await room.desk.complete(option, typed, width=width) == offers

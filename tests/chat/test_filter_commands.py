@@ -155,7 +155,8 @@ async def test_format_is_stored_described_and_used_for_the_next_stories(room) ->
     assert (await say(newsroom, "1", "/format headline silent")).text == (
         "Format saved: this chat receives stories as headlines, silently.")
     assert (await say(newsroom, "1", "/settings")).text == (
-        "This chat receives every new story, as headlines, silently.")
+        "This chat receives every new story, as headlines, silently."
+        " Corrections: sent stories are edited in place.")
     assert (await say(newsroom, "1", "/format loud")).text == (
         "Format saved: this chat receives stories as headlines.")
     for bad in ("/format", "/format tiny", "/format compact shouty"):
@@ -171,6 +172,59 @@ async def test_format_is_stored_described_and_used_for_the_next_stories(room) ->
     assert adapter.styles == {("1", "2026-02-01-a.md"): Style("headline", False)}
     sub = await newsroom.queries.settings(Chat("scripted", "1"))
     assert sub is not None and sub.style == Style("headline", False)
+
+
+async def test_format_edits_and_noedits_set_the_chats_corrections(room) -> None:
+    newsroom, _ = room
+    await say(newsroom, "1", "/subscribe")
+    assert (await say(newsroom, "1", "/format compact noedits")).text == (
+        "Format saved: this chat receives stories as one line each. Corrections: sent stories "
+        "stay as they were (/format edits turns corrections on).")
+    sub = await newsroom.queries.settings(Chat("scripted", "1"))
+    assert sub is not None and (sub.edits, sub.style) == ("ignore", Style("compact"))
+    assert (await say(newsroom, "1", "/settings")).text == (
+        "This chat receives every new story, as one line each. Corrections: sent stories "
+        "stay as they were (/format edits turns corrections on).")
+    assert (await say(newsroom, "1", "/format full")).text == (  # the policy stays
+        "Format saved: this chat receives stories as full cards.")
+    assert (await say(newsroom, "1", "/format EDITS")).text == (
+        "Format saved: this chat receives stories as full cards. "
+        "Corrections: sent stories are edited in place.")
+    sub = await newsroom.queries.settings(Chat("scripted", "1"))
+    assert sub is not None and sub.edits == "update"
+    refused = await say(newsroom, "1", "/format noedits", allowed=False)
+    assert refused.text == "Only admins can change this chat's subscription."
+    bad = await say(newsroom, "1", "/format no-edits")
+    assert bad.private and "/format noedits (stories already sent stay" in bad.text
+    assert (await say(newsroom, "2", "/format noedits")).text == (
+        "This chat is not subscribed. Use /subscribe first, then /format.")
+    sub = await newsroom.queries.settings(Chat("scripted", "1"))
+    assert sub is not None and sub.edits == "update"
+
+
+@pytest.mark.parametrize(("delivery", "said"), [
+    ({"deletions": "delete"},
+     "Corrections: sent stories are edited in place, and deleted when withdrawn."),
+    ({"edits": "ignore", "deletions": "delete"},
+     "Corrections: sent stories are deleted when withdrawn, not edited (the site's setting)."),
+    ({"edits": "ignore"},
+     "Corrections: sent stories stay as they were (the site's setting)."),
+])
+async def test_settings_say_what_the_sites_corrections_settings_do_here(
+    tmp_path: Path, delivery: dict[str, str], said: str
+) -> None:
+    newsroom = scripted_room(make_config(tmp_path, sections={"delivery": delivery}),
+                             ScriptedAdapter())
+    await newsroom.start()
+    try:
+        await say(newsroom, "1", "/subscribe")
+        assert (await say(newsroom, "1", "/settings")).text == (
+            f"This chat receives every new story. {said}")
+        await say(newsroom, "1", "/format noedits")  # the chat's own "no" is said as such
+        assert (await say(newsroom, "1", "/settings")).text.endswith(
+            "stay as they were (/format edits turns corrections on).")
+    finally:
+        await newsroom.stop()
 
 
 async def test_a_first_batch_is_the_newest_matching_stories_oldest_first_once(room) -> None:

@@ -10,6 +10,11 @@ cannot see answer Missing Access, exactly as Discord would.
 The gateway says HELLO, accepts IDENTIFY, sends READY and a GUILD_CREATE with
 channels, roles and the bot's member, acknowledges heartbeats, and lets a test
 inject INTERACTION_CREATE events built from the commands the adapter synced.
+Sharding as Discord does it: an IDENTIFY may carry `shard: [id, count]` (an invalid
+one is closed with 4010), and that session gets the guilds whose
+`(guild_id >> 22) % count == id` only, events of a guild (interactions) go to the
+session of its shard, and `GET /gateway/bot` recommends `shard_count` shards.
+Servers besides the default one come from channels with another `guild_id`.
 
 Besides text channels the server has an announcement channel, a forum with tags
 and a thread, served as `fake_places.py` describes (channel lookups, forum posts,
@@ -97,6 +102,23 @@ class Request:
 _ENTRY = web.RequestKey("entry", Request)
 
 
+@dataclass(eq=False)
+class _Session:
+    """An identified gateway connection, and the shard it asked for (None: unsharded)."""
+
+    ws: web.WebSocketResponse
+    seq: itertools.count[int]
+    shard: tuple[int, int] | None
+
+    def covers(self, guild_id: str) -> bool:
+        return self.shard is None or shard_of(guild_id, self.shard[1]) == self.shard[0]
+
+
+def shard_of(guild_id: str, count: int) -> int:
+    """The shard a guild's events go to (Discord's sharding formula)."""
+    return (int(guild_id) >> 22) % count
+
+
 @dataclass
 class Interaction:
     id: str
@@ -143,8 +165,10 @@ class FakeDiscord(FakePlaces, FakeMembers):
         self.retry_after = 0.05
         #: the token the gateway accepts (a test can make it refuse one REST accepted)
         self.gateway_token = TOKEN
+        #: the number of shards `GET /gateway/bot` recommends
+        self.shard_count = 1
         self._ids = itertools.count(1500000000000000001)
-        self._sockets: list[tuple[web.WebSocketResponse, itertools.count[int]]] = []
+        self._sockets: list[_Session] = []
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -173,8 +197,8 @@ class FakeDiscord(FakePlaces, FakeMembers):
         self.port = self._runner.addresses[0][1]
 
     async def close(self) -> None:
-        for ws, _ in list(self._sockets):
-            await ws.close()
+        for session in list(self._sockets):
+            await session.ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -261,7 +285,8 @@ class FakeDiscord(FakePlaces, FakeMembers):
 
     async def _gateway_bot(self, request: web.Request) -> web.Response:
         limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-        return json_response({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+        return json_response({"url": self.gateway_url, "shards": self.shard_count,
+                              "session_start_limit": limit})
 
     async def _sync(self, request: web.Request) -> web.Response:
         scope = request.match_info.get("guild", "global")
@@ -408,14 +433,32 @@ class FakeDiscord(FakePlaces, FakeMembers):
                 if frame["d"].get("token") != self.gateway_token:
                     await ws.close(code=4004, message=b"Authentication failed.")
                     break
-                await self._send(ws, seq, "READY", ready(self.gateway_url))
-                await self._send(ws, seq, "GUILD_CREATE", guild(list(self.channels.values())))
-                self._sockets.append((ws, seq))
+                shard = frame["d"].get("shard")
+                if shard is not None and not (
+                    isinstance(shard, list) and len(shard) == 2 and 0 <= shard[0] < shard[1]
+                ):
+                    await ws.close(code=4010, message=b"Invalid shard.")
+                    break
+                session = _Session(ws, seq, None if shard is None else (shard[0], shard[1]))
+                guilds = [g for g in self.guild_ids() if session.covers(g)]
+                await self._send(ws, seq, "READY", ready(self.gateway_url, guilds, shard))
+                for guild_id in guilds:
+                    channels = [c for c in self.channels.values() if c.guild_id == guild_id]
+                    await self._send(ws, seq, "GUILD_CREATE", guild(channels, guild_id))
+                self._sockets.append(session)
             else:
                 self.problems.append(f"unexpected gateway op {frame['op']}")
             await self._touch()
-        self._sockets = [s for s in self._sockets if s[0] is not ws]
+        self._sockets = [s for s in self._sockets if s.ws is not ws]
         return ws
+
+    def guild_ids(self) -> list[str]:
+        """Every server the bot is in: the default one and those of added channels."""
+        return sorted({GUILD_ID} | {c.guild_id for c in self.channels.values()})
+
+    def sessions(self) -> list[tuple[int, int] | None]:
+        """The shard of every identified gateway connection open now."""
+        return [s.shard for s in self._sockets]
 
     async def _send(
         self, ws: web.WebSocketResponse, seq: itertools.count[int], event: str, data: Any
@@ -424,14 +467,17 @@ class FakeDiscord(FakePlaces, FakeMembers):
 
     async def drop_gateway(self, code: int, reason: str) -> None:
         """Close every gateway connection with a close code, as Discord does."""
-        for ws, _ in list(self._sockets):
-            await ws.close(code=code, message=reason.encode())
+        for session in list(self._sockets):
+            await session.ws.close(code=code, message=reason.encode())
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        if not self._sockets:
-            raise AssertionError("no identified gateway connection to dispatch to")
-        for ws, seq in self._sockets:
-            await self._send(ws, seq, event, data)
+        """Send an event to the sessions that get it: a guild's to the shard of the guild."""
+        guild_id = data.get("guild_id")
+        sessions = [s for s in self._sockets if guild_id is None or s.covers(str(guild_id))]
+        if not sessions:
+            raise AssertionError(f"no identified gateway connection gets events of {guild_id}")
+        for session in sessions:
+            await self._send(session.ws, session.seq, event, data)
 
     # -- interactions -----------------------------------------------------------
 

@@ -66,6 +66,8 @@ class Channel:
     locked: bool = False
     #: a forum's tags, (id, name)
     tags: tuple[tuple[str, str], ...] = ()
+    #: the server it is in (the fake's one, unless a test adds servers on other shards)
+    guild_id: str = GUILD_ID
 
     @property
     def is_thread(self) -> bool:
@@ -79,7 +81,7 @@ def channel_object(c: Channel, *, permissions: int | None = None) -> dict[str, A
     data: dict[str, Any] = {
         "id": c.id,
         "type": c.type,
-        "guild_id": GUILD_ID,
+        "guild_id": c.guild_id,
         "name": c.name,
         "parent_id": c.parent_id,
         "nsfw": False,
@@ -236,12 +238,15 @@ def message(
     }
 
 
-def ready(gateway_url: str) -> dict[str, Any]:
-    """The READY dispatch: one guild, still unavailable until its GUILD_CREATE."""
+def ready(gateway_url: str, guilds: Sequence[str] = (GUILD_ID,),
+          shard: Sequence[int] | None = None) -> dict[str, Any]:
+    """The READY dispatch: the session's guilds, still unavailable until their GUILD_CREATE;
+    with `shard` ([id, count], as the IDENTIFY asked) that shard's guilds only."""
     return {
         "v": 10,
         "user": bot_user(),
-        "guilds": [{"id": GUILD_ID, "unavailable": True}],
+        "guilds": [{"id": guild_id, "unavailable": True} for guild_id in guilds],
+        **({"shard": list(shard)} if shard is not None else {}),
         "session_id": "fake-session",
         "resume_gateway_url": gateway_url,
         "application": {"id": APP_ID, "flags": 0},
@@ -253,7 +258,7 @@ def ready(gateway_url: str) -> dict[str, Any]:
     }
 
 
-def guild(channels: list[Channel]) -> dict[str, Any]:
+def guild(channels: list[Channel], guild_id: str = GUILD_ID) -> dict[str, Any]:
     """GUILD_CREATE: channels (with the bot's overwrites), roles and the bot's member."""
     everyone_perms = MEMBER
     listed: list[dict[str, Any]] = []
@@ -266,8 +271,8 @@ def guild(channels: list[Channel]) -> dict[str, Any]:
         else:
             listed.append({**data, "position": len(listed)})
     return {
-        "id": GUILD_ID,
-        "name": "Newsroom",
+        "id": guild_id,
+        "name": "Newsroom" if guild_id == GUILD_ID else f"Newsroom {guild_id[-4:]}",
         "icon": None,
         "owner_id": OWNER_ID,
         "unavailable": False,
@@ -276,7 +281,7 @@ def guild(channels: list[Channel]) -> dict[str, Any]:
         "joined_at": "2026-01-01T00:00:00+00:00",
         "features": [],
         "roles": [
-            role(GUILD_ID, "@everyone", everyone_perms, 0),
+            role(guild_id, "@everyone", everyone_perms, 0),
             role("1210000000000000001", "Moderators", MODERATOR, 1),
             role("1210000000000000002", "newsbot", BOT_CAN_POST, 2, managed=True),
         ],
@@ -336,8 +341,8 @@ def interaction(
             **({"resolved": {"channels": {c["id"]: c for c in resolved}}} if resolved else {}),
             **({"guild_id": command["guild_id"]} if "guild_id" in command else {}),
         },
-        "guild_id": GUILD_ID,
-        "guild": {"id": GUILD_ID, "locale": "en-GB", "features": []},
+        "guild_id": target.guild_id,
+        "guild": {"id": target.guild_id, "locale": "en-GB", "features": []},
         "channel_id": channel,
         "channel": channel_object(target, permissions=permissions),
         "member": {
@@ -356,7 +361,7 @@ def interaction(
         "locale": "en-GB",
         "guild_locale": "en-GB",
         "entitlements": [],
-        "authorizing_integration_owners": {"0": GUILD_ID},
+        "authorizing_integration_owners": {"0": target.guild_id},
         "context": 0,
         "attachment_size_limit": 10485760,
     }

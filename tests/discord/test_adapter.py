@@ -27,6 +27,7 @@ from newsbot_discord import DiscordAdapter, DiscordStartError
 from newsbot_discord.routing import DEFAULT_API_URL, rebase
 from tests.discord.fake_discord import FakeDiscord
 from tests.discord.objects import NEWS, TOKEN
+from tests.helpers import start_alone
 
 STORY = Summary(
     post_id="2026-02-01-a.md",
@@ -54,7 +55,7 @@ def make(fake: FakeDiscord, desk: CommandDesk, token: str = TOKEN) -> DiscordAda
 @pytest.fixture
 async def adapter(fake: FakeDiscord, desk: CommandDesk) -> AsyncIterator[DiscordAdapter]:
     running = make(fake, desk)
-    await running.start()
+    await start_alone(running)
     yield running
     await running.stop()
 
@@ -108,7 +109,7 @@ async def test_a_token_the_gateway_refuses_stops_start(
 ) -> None:
     fake.gateway_token = "rotated"
     with pytest.raises(DiscordStartError, match=r"discord\.token .* refused"):
-        await make(fake, desk).start()
+        await start_alone(make(fake, desk))
 
 
 def test_start_errors_are_configuration_errors_the_cli_prints() -> None:
@@ -125,7 +126,7 @@ async def test_unreachable_api_stops_start(fake: FakeDiscord, desk: CommandDesk)
 async def test_a_gateway_closed_for_good_is_logged_and_sends_wait(
     adapter: DiscordAdapter, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
 ) -> None:
-    gateway = adapter._gateway
+    gateway = adapter.shards.task
     assert gateway is not None
     await fake.drop_gateway(4004, "Authentication failed.")
     async with asyncio.timeout(5):
@@ -190,7 +191,7 @@ async def test_two_adapters_in_one_process_keep_their_own_urls(
     await other_fake.start()
     other = make(other_fake, desk)
     try:
-        await other.start()
+        await start_alone(other)
         await adapter.send(NEWS, STORY)
         await other.send(NEWS, STORY)
         await other.send(NEWS, STORY)

@@ -233,7 +233,9 @@ async def test_tags_settings_and_help(room: Newsroom, fake: FakeDiscord) -> None
     help_ = await ask(fake, "help")
 
     assert text(tags) == "Tags: News (2), economy (1), politics (1), uk (1)"
-    assert text(settings) == "This channel receives stories tagged uk." and ephemeral(settings)
+    assert text(settings) == (
+        "This channel receives stories tagged uk. Corrections: sent stories are edited in place.")
+    assert ephemeral(settings)
     assert ephemeral(help_)
     for spec in COMMANDS:
         assert f"/{spec.name}" in text(help_)

@@ -1,6 +1,6 @@
 """Corrections on Discord: a delivered story that changes visibly has its message edited
 (`PATCH` with the new embed), and a forum post its title too; a deleted message
-leaves its edit job "gone"."""
+leaves its edit job "gone"; a channel set to `/format noedits` is left alone."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from newsbot.store import schema
 from newsbot.types import Chat
 from tests.discord.conftest import discord_config, discord_room
 from tests.discord.fake_discord import FakeDiscord
-from tests.discord.objects import FORUM, NEWS, SPORT
+from tests.discord.objects import FORUM, MEMBER, MODERATOR, NEWS, SPORT
 from tests.helpers import write_post
 
 POST = "2026-02-01-tokyo.md"
@@ -53,6 +53,34 @@ async def test_a_corrected_title_edits_the_embed_in_every_channel(
         assert fake.messages[message_id]["embeds"][0]["title"] == "Starmer in Tokyo"
         assert len(fake.sent(channel)) == 1  # edited, not sent again
     assert await job_states(room) == sorted([(NEWS, "done"), (SPORT, "done")])
+
+
+async def test_a_channel_set_to_noedits_keeps_its_embed_while_the_others_are_patched(
+    room: Newsroom, fake: FakeDiscord, posts: Path
+) -> None:
+    for channel in (NEWS, SPORT):
+        await room.subscriptions.subscribe(chat(channel))
+    await save(room, posts, "Starmer in Tokyp")
+    [kept], [patched] = fake.messages_in(NEWS), fake.messages_in(SPORT)
+    refused = await fake.answer(await fake.use("format", {"text": "noedits"},
+                                               permissions=MEMBER))
+    said = await fake.answer(await fake.use("format", {"text": "noedits"},
+                                            permissions=MODERATOR))
+    assert "Manage Channels" in refused[0]["data"]["content"]
+    assert said[0]["data"]["content"] == (
+        "Format saved: this channel receives stories as full cards. Corrections: sent "
+        "stories stay as they were (/format edits turns corrections on).")
+    sub = await room.queries.settings(chat(NEWS))
+    assert sub is not None and sub.edits == "ignore"
+
+    await save(room, posts, "Starmer in Tokyo")
+
+    assert [body["embeds"][0]["title"] for _, body in fake.edits(SPORT)] == ["Starmer in Tokyo"]
+    assert fake.edits(NEWS) == []
+    assert [r.path for r in fake.requests if r.method == "PATCH"] == [
+        f"/channels/{SPORT}/messages/{patched}"]
+    assert fake.messages[kept]["embeds"][0]["title"] == "Starmer in Tokyp"
+    assert await job_states(room) == [(SPORT, "done")]
 
 
 async def test_a_forum_post_gets_its_first_message_and_its_title_corrected(

@@ -156,7 +156,8 @@ async def test_a_forum_is_subscribed_with_the_channel_option_by_its_moderator(
 
     assert said == ("Subscribed: #stories (Newsroom) will receive stories tagged politics.",
                     False)
-    assert shown == ("#stories (Newsroom) receives stories tagged politics.", True)
+    assert shown == ("#stories (Newsroom) receives stories tagged politics. "
+                     "Corrections: sent stories are edited in place.", True)
     [sub] = await room.queries.subscriptions()
     assert (sub.chat.id, sub.chat.title, sub.tags) == (
         FORUM, "#stories (Newsroom)", ("politics",))

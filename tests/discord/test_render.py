@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
+from newsbot.delivery.fitting import batches
 from newsbot.types import Style, Summary
 from newsbot_discord import DiscordAdapter
-from newsbot_discord.render import EmbedLimits, batches, delivery_nonce, story_embed
+from newsbot_discord.render import EmbedLimits, delivery_nonce, story_embed
 
 STORY = Summary(
     post_id="2026-01-31-tokyo.md",
@@ -142,7 +143,8 @@ def test_batches_respect_ten_embeds_and_the_total(
 ) -> None:
     story = replace(STORY, excerpt="word " * excerpt_words)
     embeds = [story_embed(story) for _ in range(count)]
-    groups = list(batches(embeds))
+    groups = list(batches(embeds, len, most=EmbedLimits.embeds_per_message,
+                          total=EmbedLimits.total))
     assert [len(g) for g in groups] == sizes
     assert all(sum(len(e) for e in g) <= EmbedLimits.total for g in groups)
 

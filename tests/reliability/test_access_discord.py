@@ -79,7 +79,9 @@ async def test_settings_shows_this_channel_only_privately_and_changes_nothing(
     here = await answer(fake, "settings", permissions=MEMBER, channel=NEWS)
     elsewhere = await answer(fake, "settings", permissions=MEMBER, channel=SPORT)
     assert here["flags"] & EPHEMERAL and elsewhere["flags"] & EPHEMERAL
-    assert here["content"] == "This channel receives stories tagged politics."
+    assert here["content"] == (
+        "This channel receives stories tagged politics."
+        " Corrections: sent stories are edited in place.")
     assert "politics" not in elsewhere["content"]
     assert await store_rows(configured.store) == before
 

@@ -173,7 +173,9 @@ async def test_the_rightful_administrator_still_can(
     configured: Newsroom, fake: FakeBotAPI
 ) -> None:
     reply = await fake.ask(command(private(ANN), "/settings @worldnews"))
-    assert reply.visible == "World news receives stories tagged politics."
+    assert reply.visible == (
+        "World news receives stories tagged politics."
+        " Corrections: sent stories are edited in place.")
     reply = await fake.ask(command(GROUP, "/unsubscribe", sender=ANN))
     assert reply.visible == "Unsubscribed: no more stories will be sent here."
     assert await configured.queries.settings(tg(GROUP)) is None

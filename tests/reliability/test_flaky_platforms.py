@@ -57,8 +57,9 @@ async def start_both(
     bot.env.update(telegram_env(telegram_proxy))
     bot.env.update(discord_env(discord_proxy, discord))
     bot.start()
-    await bot.wait_for_line("telegram: running as")
-    await bot.wait_for_line("discord: logged in as")
+    # up: polling (a role the process begins after start) and the gateway's shards
+    await bot.wait_for_line("telegram: polling for updates")
+    await bot.wait_for_line("discord: running shard(s)")
 
 
 def publish(site: Path, number: int) -> str:

@@ -6,6 +6,15 @@ handle. `FloodLimits` are Telegram's published limits, which the fake
 enforces when given them: 30 messages a second overall and 20 a minute per
 group or channel as token buckets (bursts allowed, the rate on average), one
 message a second per chat as a strict spacing (see `tests/rate_limits.py`).
+
+Paid broadcasts: a message sent with `allow_paid_broadcast` may go at up to 1,000
+a second overall instead of 30 ("ignoring broadcasting limits for a fee of 0.1
+Telegram Stars per message"). The Bot API does not say how the two allowances
+meet; the fake's model: every message counts against the 1,000 a second, a
+message without the flag must also fit the free 30 a second (counting only those),
+and a paid one that arrives while all messages together are past 30 a second is
+`billed` (Telegram bills "the number of successful requests that exceeded regular
+limits", `TransactionPartnerTelegramApi.request_count`).
 """
 
 from __future__ import annotations
@@ -86,6 +95,7 @@ class FloodLimits:
     overall_per_second: int = 30
     chat_interval: float = 1.0  # one message per chat in any such interval
     group_per_minute: int = 20  # groups and channels (negative ids, @names)
+    paid_per_second: int = 1000  # messages sent with allow_paid_broadcast
 
 
 class FloodGate:
@@ -99,16 +109,24 @@ class FloodGate:
         clock = time.perf_counter
         rate = limits.overall_per_second
         self.overall = TokenBucket(rate, rate, clock) if rate else None
+        paid = limits.paid_per_second
+        self.paid = TokenBucket(paid, paid, clock) if paid else None
+        # all messages against the free rate: whether a paid one is past it (billed)
+        self._all = TokenBucket(rate, rate, clock) if rate else None
+        #: paid-broadcast messages past the free rate, which Telegram charges Stars for
+        self.billed = 0
         interval, per_minute = limits.chat_interval, limits.group_per_minute
         self.chats = PerKey(lambda: SlidingWindow(1, interval, clock)) if interval else None
         self.groups = (PerKey(lambda: TokenBucket(per_minute, per_minute / 60, clock))
                        if per_minute else None)
 
-    def check(self, chat_id: Any, now: float) -> ApiError | None:
+    def check(self, chat_id: Any, now: float, *, paid: bool = False) -> ApiError | None:
         key = str(chat_id)
         windows: list[SlidingWindow | TokenBucket] = []
-        if self.overall is not None:
+        if self.overall is not None and not (paid and self.paid is not None):
             windows.append(self.overall)
+        if self.paid is not None:
+            windows.append(self.paid)
         if self.chats is not None:
             windows.append(self.chats[key])
         if self.groups is not None and key.startswith(("-", "@")):
@@ -118,4 +136,9 @@ class FloodGate:
             return ApiError.retry_after(max(1, math.ceil(wait)))
         for window in windows:
             window.admit(now)
+        if self._all is not None:
+            if paid and self._all.wait(now) > 0:
+                self.billed += 1
+            else:
+                self._all.admit(now)
         return None

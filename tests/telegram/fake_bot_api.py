@@ -24,6 +24,12 @@ Telegram sends them.
 Forum supergroups have topics (`open_topic`, `close_topic`, `delete_topic`; see
 `bot_api_topics.py`): a command can be typed in one, and a send with
 `message_thread_id` lands there or is refused as Telegram refuses it.
+
+Updates come by `getUpdates` (one long poll at a time: a second one ends the
+first with 409 Conflict, as Telegram does; those are kept in `conflicts`) or, once
+`setWebhook` was called, are POSTed to the webhook with its secret token (see
+`bot_api_webhooks.py`); `post_update` sends one with any secret, as a forger would.
+With `limits`, messages sent with `allow_paid_broadcast` may go at 1,000 a second.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from telegram import (
     AcceptedGiftTypes,
@@ -59,6 +66,15 @@ from tests.telegram.bot_api_answers import ApiError, FloodGate, FloodLimits
 from tests.telegram.bot_api_checks import SpecChecker, telegram_html, utf16
 from tests.telegram.bot_api_edits import CANNOT_DELETE, DELETE_NOT_FOUND, Sent, edit
 from tests.telegram.bot_api_topics import Topic, thread_answer
+from tests.telegram.bot_api_webhooks import (
+    TERMINATED,
+    WEBHOOK_ACTIVE,
+    Hook,
+    Posted,
+    post_update,
+    set_webhook,
+    webhook_info,
+)
 
 TOKEN = "123456789:AAFakeTokenForNewsbotTests_abcdefghij"
 BOT_ID = 123456789
@@ -198,6 +214,10 @@ class FakeBotAPI:
     topics: dict[tuple[int, int], Topic] = field(default_factory=dict)
     #: every message sent, by (chat id, message id), as edits left it (`bot_api_edits.py`)
     messages: dict[tuple[int, int], Sent] = field(default_factory=dict)
+    #: the webhook setWebhook set (None: updates wait for getUpdates)
+    webhook: Hook | None = None
+    #: updates POSTed to the webhook, and what it answered
+    posted: list[Posted] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._flood = None if self.limits is None else FloodGate(self.limits)
@@ -207,6 +227,8 @@ class FakeBotAPI:
         self._message_ids = itertools.count(1)
         self._changed = asyncio.Condition()
         self._closing = False
+        self._polls = 0  # getUpdates calls so far: a newer one ends an older one
+        self._session: aiohttp.ClientSession | None = None
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -228,6 +250,8 @@ class FakeBotAPI:
         async with self._changed:
             self._closing = True
             self._changed.notify_all()
+        if self._session is not None:
+            await self._session.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -265,10 +289,31 @@ class FakeBotAPI:
         self._rules.clear()
 
     async def push(self, message: Message) -> None:
+        """A new update: POSTed to the webhook when one is set, else kept for getUpdates."""
+        if self.webhook is not None:
+            await self.post_update(message, self.webhook.secret_token)
+            return
         async with self._changed:
             self._updates.append(update_json(self._next_update, message))
             self._next_update += 1
             self._changed.notify_all()
+
+    async def post_update(self, message: Message, secret: str | None) -> int:
+        """POST an update to the webhook with `secret` in its header (Telegram sends the
+        one setWebhook gave; anyone else can send anything); the HTTP status answered."""
+        assert self.webhook is not None, "no webhook is set"
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        update = update_json(self._next_update, message)
+        self._next_update += 1
+        status = await post_update(self._session, self.webhook, update, secret)
+        self.posted.append(Posted(update["update_id"], status, secret))
+        return status
+
+    @property
+    def conflicts(self) -> list[Call]:
+        """getUpdates calls answered 409: two pollers at once, or polling with a webhook."""
+        return [c for c in self.calls if c.method == "getUpdates" and c.status == 409]
 
     async def wait_for(self, predicate: Callable[[Call], bool], *, since: int = 0,
                        within: float = 5.0) -> Call:
@@ -335,7 +380,7 @@ class FakeBotAPI:
         elif answer is None:
             self.violations.append(f"the fake does not implement {method}")
             outcome = ApiError(404, "Not Found: method not found")
-        elif (refusal := self._flooded(method, call.chat_id, arrived)) is not None:
+        elif (refusal := self._flooded(call, arrived)) is not None:
             outcome = refusal
             self.throttled.append(call)
         else:
@@ -350,10 +395,16 @@ class FakeBotAPI:
             self._changed.notify_all()
         return web.json_response(body, status=call.status)
 
-    def _flooded(self, method: str, chat_id: Any, arrived: float) -> ApiError | None:
-        if self._flood is None or method not in (*SENDING, *EDITING):
+    def _flooded(self, call: Call, arrived: float) -> ApiError | None:
+        if self._flood is None or call.method not in (*SENDING, *EDITING):
             return None
-        return self._flood.check(chat_id, arrived)
+        paid = call.params.get("allow_paid_broadcast") is True
+        return self._flood.check(call.chat_id, arrived, paid=paid)
+
+    @property
+    def billed(self) -> int:
+        """Paid-broadcast messages past the free rate (0.1 Star each on Telegram)."""
+        return 0 if self._flood is None else self._flood.billed
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
         if request.content_type == "application/json":
@@ -376,21 +427,43 @@ class FakeBotAPI:
         return BOT.to_dict()
 
     async def _api_deleteWebhook(self, call: Call) -> Any:
+        self.webhook = None
         return True
+
+    async def _api_setWebhook(self, call: Call) -> Any:
+        hook = set_webhook(call.params)
+        if isinstance(hook, ApiError):
+            return hook
+        self.webhook = hook
+        return True
+
+    async def _api_getWebhookInfo(self, call: Call) -> Any:
+        return webhook_info(self.webhook, len(self._updates))
 
     async def _api_setMyCommands(self, call: Call) -> Any:
         return True
 
     async def _api_getUpdates(self, call: Call) -> Any:
+        if self.webhook is not None:
+            return WEBHOOK_ACTIVE
         offset = int(call.params.get("offset") or 0)
         wait = min(float(call.params.get("timeout") or 0), 5.0)
         async with self._changed:
+            self._polls += 1
+            mine = self._polls
+            self._changed.notify_all()  # an older poll still waiting ends now
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
             if wait and not self._updates and not self._closing:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait_for(
-                        lambda: bool(self._updates) or self._closing), wait)
-            return self._updates[: int(call.params.get("limit") or 100)]
+                        lambda: bool(self._updates) or self._closing or self._polls != mine),
+                        wait)
+            if self._polls == mine:
+                return self._updates[: int(call.params.get("limit") or 100)]
+        # A client that gave this request up (a poller stopping) has closed it by now and
+        # never sees the answer: only a poll that is still wanted meets the conflict.
+        await asyncio.sleep(0.05)
+        return TERMINATED
 
     async def _api_getChat(self, call: Call) -> Any:
         chat = self._chat(call.chat_id)

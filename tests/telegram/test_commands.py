@@ -128,7 +128,9 @@ async def test_private_chat_subscribes_itself(room: Newsroom, fake: FakeBotAPI) 
     assert fake.requests("getChatMember") == []  # one's own chat needs no check
 
     settings = await fake.ask(command(private(ANN), "/settings"))
-    assert settings.visible == "This chat receives stories tagged politics, uk."
+    assert settings.visible == (
+        "This chat receives stories tagged politics, uk."
+        " Corrections: sent stories are edited in place.")
     unknown = await fake.ask(command(private(ANN), "/subscribe politcs"))
     assert unknown.visible == (
         "Subscribed: this chat will receive stories tagged politcs. "
@@ -160,7 +162,9 @@ async def test_group_admin_subscribes_and_non_admin_is_refused(
     assert still.visible == "Only administrators can change this chat's subscription."
     assert await room.queries.settings(tg(GROUP.id)) is not None
     anyone = await fake.ask(command(GROUP, "/settings", sender=BOB))
-    assert anyone.visible == "This chat receives stories tagged economy."
+    assert anyone.visible == (
+        "This chat receives stories tagged economy."
+        " Corrections: sent stories are edited in place.")
 
     asked = [(c.chat_id, c.params["user_id"]) for c in fake.requests("getChatMember")]
     assert asked == [(GROUP.id, BOB.id), (GROUP.id, ANN.id)]  # cached after the first ask
@@ -234,7 +238,9 @@ async def test_channel_managed_from_a_private_chat(room: Newsroom, fake: FakeBot
     fake.set_member(NEWS.id, BOT_ID, "administrator", can_post_messages=True)
     await fake.ask(command(private(ANN), "/subscribe @worldnews"))
     shown = await fake.ask(command(private(ANN), "/settings @worldnews"))
-    assert shown.visible == "World & news receives every new story."
+    assert shown.visible == (
+        "World & news receives every new story."
+        " Corrections: sent stories are edited in place.")
     bob = await fake.ask(command(private(BOB), "/unsubscribe @worldnews"))
     assert bob.visible == NOT_ADMIN
     gone = await fake.ask(command(private(ANN), "/unsubscribe @worldnews"))
@@ -259,14 +265,14 @@ async def test_admin_check_is_trusted_only_briefly(
     gate = adapter.updates.gate
     assert gate is not None
     now = [1000.0]
-    gate.clock = lambda: now[0]
+    gate.members.clock = lambda: now[0]
     fake.set_member(GROUP.id, BOB.id, "member")
     refused = await fake.ask(command(GROUP, "/subscribe", sender=BOB))
     assert refused.visible is not None and refused.visible.startswith("Only administrators")
     fake.set_member(GROUP.id, BOB.id, "administrator")  # promoted a moment later
     cached = await fake.ask(command(GROUP, "/subscribe", sender=BOB))
     assert cached.visible == refused.visible
-    now[0] += gate.ttl + 1
+    now[0] += gate.members.ttl + 1
     allowed = await fake.ask(command(GROUP, "/subscribe", sender=BOB))
     assert allowed.visible == "Subscribed: this chat will receive every new story."
     assert len(fake.requests("getChatMember")) == 2

@@ -1,6 +1,7 @@
 """Withdrawn stories with `delivery.deletions = "delete"`: the messages of a post deleted
 or unpublished are deleted where Telegram allows, through the fake Bot API; a message
-older than 48 hours stays, once refused, never retried."""
+older than 48 hours stays, once refused, never retried; a chat whose admins said
+`/format noedits` keeps its messages."""
 
 from __future__ import annotations
 
@@ -87,3 +88,16 @@ async def test_keep_by_default_deletes_nothing(
     await room.drain()
     assert fake.requests("deleteMessage") == [] and len(fake.messages) == 1
     assert await jobs(room) == []
+
+
+async def test_a_chat_that_said_noedits_keeps_its_message_of_a_deleted_post(
+    deleting: Newsroom, fake: FakeBotAPI, posts: Path
+) -> None:
+    sent = {c.chat_id: c.result["message_id"] for c in fake.delivered()}
+    await deleting.subscriptions.set_edits(Chat("telegram", "-100222"), "ignore")
+    (posts / POST).unlink()
+    await deleting.scan()
+    await deleting.drain()
+    assert list(fake.messages) == [(-100222, sent[-100222])]
+    assert [c.chat_id for c in fake.requests("deleteMessage")] == [111]
+    assert await jobs(deleting) == [("111", "delete", "done")]

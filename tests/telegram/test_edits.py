@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from newsbot.app import Newsroom
 from newsbot.config import AppConfig
@@ -14,11 +14,20 @@ from newsbot.store import Store, schema
 from newsbot.types import Chat
 from tests.helpers import make_config, write_post
 from tests.telegram.conftest import telegram_room
-from tests.telegram.fake_bot_api import TOKEN, ApiError, FakeBotAPI
+from tests.telegram.fake_bot_api import (
+    TOKEN,
+    ApiError,
+    FakeBotAPI,
+    command,
+    group,
+    person,
+    private,
+)
 
 POST = "2026-02-01-fresh.md"
 IMAGE = "image: assets/images/a.jpg"
 OTHER_IMAGE = "image: assets/images/b.jpg"
+ANN, BOB = person(501, "Ann", "ann"), person(502, "Bob")
 
 
 def tg(chat_id: int) -> Chat:
@@ -42,6 +51,7 @@ async def save(room: Newsroom, posts: Path, title: str, **kw: Any) -> None:
 
 
 async def delivered_to(room: Newsroom, posts: Path, chats: list[int], **kw: Any) -> None:
+    """`chats` subscribed, and the story delivered to them with a typo in its title."""
     for chat_id in chats:
         await room.subscriptions.subscribe(tg(chat_id))
     await save(room, posts, "Fresh stroy", **kw)
@@ -87,11 +97,66 @@ async def test_ignore_edits_nothing(tmp_path: Path, fake: FakeBotAPI, posts: Pat
     room = telegram_room(config)
     await room.start()
     try:
-        await delivered_to(room, posts, [111])
+        await delivered_to(room, posts, [ANN.id, 222])
+        # the site's "ignore" wins over a chat that asked for edits
+        said = await fake.ask(command(private(ANN), "/format edits"))
+        assert said.visible == (
+            "Format saved: this chat receives stories as full cards. Corrections: sent "
+            "stories stay as they were (the site's setting).")
+        await room.subscriptions.set_edits(tg(222), "update")
         await save(room, posts, "Fresh story")
         assert fake.edits() == [] and await edit_rows(room) == []
     finally:
         await room.stop()
+
+
+async def test_a_chat_whose_admins_said_noedits_keeps_its_message_while_others_are_edited(
+    room: Newsroom, fake: FakeBotAPI, posts: Path
+) -> None:
+    await delivered_to(room, posts, [111, -100222])
+    group_ = group(-100222, "Readers")
+    fake.set_member(group_.id, ANN.id, "administrator")
+    fake.set_member(group_.id, BOB.id, "member")
+    refused = await fake.ask(command(group_, "/format noedits", sender=BOB))
+    assert refused.visible == "Only administrators can change this chat's subscription."
+    said = await fake.ask(command(group_, "/format noedits", sender=ANN))
+    assert said.visible == (
+        "Format saved: this chat receives stories as full cards. Corrections: sent stories "
+        "stay as they were (/format edits turns corrections on).")
+    sent = {c.chat_id: c.result["message_id"] for c in fake.delivered() if c.chat_id == 111}
+
+    await save(room, posts, "Fresh story")
+
+    assert [(c.chat_id, c.params["message_id"]) for c in fake.edits()] == [(111, sent[111])]
+    assert fake.requests("editMessageText", -100222) == []
+    assert [(chat, status) for chat, _, status, _ in await edit_rows(room)] == [("111", "done")]
+    back = await fake.ask(command(group_, "/format edits", sender=ANN))
+    assert back.visible.endswith("Corrections: sent stories are edited in place.")
+    await save(room, posts, "Fresh story, fixed")  # the next correction reaches it again
+    assert sorted(c.chat_id for c in fake.edits()) == [-100222, 111, 111]
+    assert str(fake.edits(-100222)[0].visible).startswith("Fresh story, fixed\n")
+
+
+async def test_corrections_pending_when_a_chat_says_noedits_are_never_sent(
+    room: Newsroom, fake: FakeBotAPI, posts: Path
+) -> None:
+    await delivered_to(room, posts, [111, 222, 333])
+    write_post(posts, POST, "Fresh story")
+    await room.indexer.scan()  # three jobs written, not yet sent (no dispatcher woken)
+    await room.subscriptions.set_edits(tg(222), "ignore")  # skips its job at once
+    # and one whose job was written as the policy changed (another transaction's view):
+    async with room.store.engine.begin() as conn:
+        s = schema.subscriptions
+        await conn.execute(update(s).where(s.c.chat_id == "333").values(edits="ignore"))
+    assert [status for _, _, status, _ in await edit_rows(room)] == [
+        "pending", "skipped", "pending"]
+    for dispatcher in room.dispatchers.values():
+        dispatcher.wake()
+    await room.drain()
+    assert [c.chat_id for c in fake.edits()] == [111]
+    assert [c.chat_id for c in fake.calls if c.method.startswith("editMessage")] == [111]
+    assert [status for _, _, status, _ in await edit_rows(room)] == [
+        "done", "skipped", "skipped"]
 
 
 async def test_saves_in_a_row_make_one_edit_per_message_with_the_newest_text(

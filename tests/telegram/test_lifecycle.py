@@ -16,6 +16,7 @@ from newsbot.store import Store
 from newsbot.store.subscriptions import Subscriptions
 from newsbot.types import Summary
 from newsbot_telegram import TelegramAdapter
+from tests.helpers import start_alone
 from tests.telegram.fake_bot_api import TOKEN, ApiError, FakeBotAPI, command, person, private
 
 SUMMARY = Summary("p", "Title", "https://x.org/p", "", None, datetime(2026, 1, 1, tzinfo=UTC),
@@ -49,7 +50,7 @@ async def test_an_unreachable_api_is_a_config_error(fake: FakeBotAPI, desk: Comm
 async def test_menu_failure_does_not_stop_the_bot(fake: FakeBotAPI, desk: CommandDesk) -> None:
     fake.fail(ApiError.server(), method="setMyCommands")
     adapter = TelegramAdapter(TOKEN, fake.api_url, desk)
-    await adapter.start()
+    await start_alone(adapter)
     try:
         reply = await fake.ask(command(private(person(7)), "/latest"))
         assert reply.visible == "Nothing has been published yet."

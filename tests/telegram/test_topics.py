@@ -109,10 +109,14 @@ async def test_each_topic_and_the_general_chat_have_their_own_settings(
     assert len(await room.queries.subscriptions("telegram")) == 3
 
     shown = await ask(fake, "/settings", sport, sender=BOB)  # anyone may look
-    assert shown.visible == "This topic receives stories tagged sport."
+    assert shown.visible == (
+        "This topic receives stories tagged sport."
+        " Corrections: sent stories are edited in place.")
     assert shown.params["message_thread_id"] == sport.thread_id
     shown = await ask(fake, "/settings")
-    assert shown.visible == "This chat receives stories tagged uk."
+    assert shown.visible == (
+        "This chat receives stories tagged uk."
+        " Corrections: sent stories are edited in place.")
 
     bye = await ask(fake, "/unsubscribe", politics)
     assert bye.visible == "Unsubscribed: no more stories will be sent here."

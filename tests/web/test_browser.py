@@ -120,10 +120,12 @@ async def test_a_moderator_reshapes_a_chat_and_the_next_story_follows(
     await page.screenshot(path=str(tmp_path / "page-phone.png"), full_page=True)
     await page.set_viewport_size(DESKTOP)
 
+    await card.locator("input[name=edits][value=ignore]").check()
     await card.locator("button", has_text="Save").click()
     await page.wait_for_load_state()
     sub = await room.queries.settings(GROUP_CHAT)
     assert sub is not None and sub.tags == ("economy",) and sub.style.format == "headline"
+    assert sub.edits == "ignore"
 
     write_post(room.config.site.root, "2026-02-01-rates.md", "Rates held",
                        tags=["economy"])
@@ -136,6 +138,11 @@ async def test_a_moderator_reshapes_a_chat_and_the_next_story_follows(
     expected = TelegramAdapter.payload(summary, Style("headline"))
     assert sent.method == expected.method and sent.params["text"] == expected.params["text"]
     assert not [c for c in fake.delivered(GROUP.id) if "Cup final" in str(c.params)]
+    write_post(room.config.site.root, "2026-02-01-rates.md", "Rates held at 4%",
+               tags=["economy"])
+    await room.scan()
+    await room.drain()
+    assert fake.edits(GROUP.id) == []  # "Leave stories already sent as they were"
 
 
 async def test_a_non_moderator_sees_nothing(

@@ -15,7 +15,7 @@ from newsbot.chat.requests import Request
 from newsbot.sections import WebConfig
 from newsbot.store import schema
 from newsbot.types import Chat
-from tests.helpers import make_config, two_posts, write_post
+from tests.helpers import make_config, scripted_room, two_posts, write_post
 from tests.web.conftest import NEWS, SPORT, Moderated, Visitor
 
 
@@ -108,18 +108,70 @@ async def test_what_the_page_saves_equals_what_the_commands_store(
     await room.subscriptions.subscribe(other)
     tags, words = "Politics, -economy, #UK", 'vote "interest rates" -sponsored /ru?ble/'
     for command, args in (("subscribe", tags), ("filter", words),
-                          ("format", "compact silent publish")):
+                          ("format", "compact silent publish noedits")):
         await room.desk.answer(Request(command, other, tuple(args.split())))
     await visitor.sign_in("ann")
     status, _ = await visitor.post("/save", {
         "csrf": await visitor.csrf(), "chat": NEWS.id, "tags": tags, "filters": words,
-        "format": "compact", "silent": "on", "publish": "on"})
+        "format": "compact", "silent": "on", "publish": "on", "edits": "ignore"})
     assert status == 303
     by_page, by_commands = await room.queries.settings(NEWS), await room.queries.settings(other)
     assert by_page is not None and by_commands is not None
-    assert (by_page.tags, by_page.exclude, by_page.filters, by_page.style) == (
-        by_commands.tags, by_commands.exclude, by_commands.filters, by_commands.style)
+    assert (by_page.tags, by_page.exclude, by_page.filters, by_page.style, by_page.edits) == (
+        by_commands.tags, by_commands.exclude, by_commands.filters, by_commands.style,
+        by_commands.edits)
     assert by_page.tags == ("politics", "uk") and by_page.exclude == ("economy",)
+    assert by_page.edits == "ignore"
+    await room.desk.answer(Request("format", other, ("edits",)))  # and back again
+    status, _ = await visitor.post("/save", {
+        "csrf": await visitor.csrf(), "chat": NEWS.id, "tags": tags, "filters": words,
+        "format": "compact", "silent": "on", "publish": "on", "edits": "update"})
+    by_page, by_commands = await room.queries.settings(NEWS), await room.queries.settings(other)
+    assert by_page is not None and by_commands is not None
+    assert status == 303 and by_page.edits == by_commands.edits == "update"
+
+
+async def test_the_corrections_field_shows_the_choice_and_saves_only_a_change(
+    room: Newsroom, visitor: Visitor
+) -> None:
+    await visitor.sign_in("ann")
+    _, page = await visitor.get()
+    assert 'name="edits" value="update" checked> Edit stories already sent' in page
+    assert "This site edits no story already sent" not in page
+    form = {"csrf": await visitor.csrf(), "chat": NEWS.id, "tags": "", "format": "full"}
+    assert (await visitor.post("/save", {**form, "edits": "update"}))[0] == 303
+    sub = await room.queries.settings(NEWS)
+    assert sub is not None and sub.edits is None  # unchanged: still follows the site
+    status, page = await visitor.post("/save", {**form, "edits": "never"})
+    assert status == 400 and 'data-for="edits">Choose one of: update, ignore.' in page
+    assert (await visitor.post("/save", {**form, "edits": "ignore"}))[0] == 303
+    sub = await room.queries.settings(NEWS)
+    assert sub is not None and sub.edits == "ignore"
+    _, page = await visitor.get()
+    assert 'name="edits" value="ignore" checked> Leave stories already sent' in page
+    assert (await visitor.post("/save", form))[0] == 303  # a form without the field
+    sub = await room.queries.settings(NEWS)
+    assert sub is not None and sub.edits == "ignore"
+
+
+async def test_the_page_says_when_the_site_edits_nothing(
+    tmp_path: Path, platform: Moderated
+) -> None:
+    config = make_config(tmp_path, sections={"web": {"listen": "127.0.0.1:0"},
+                                             "delivery": {"edits": "ignore",
+                                                          "deletions": "delete"}})
+    room = scripted_room(config, platform)
+    await room.start()
+    try:
+        await room.subscriptions.subscribe(NEWS)
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            visitor = Visitor(room, http)
+            await visitor.sign_in("ann")
+            _, page = await visitor.get()
+    finally:
+        await room.stop()
+    assert "This site edits no story already sent" in page
+    assert "corrects them, and delete withdrawn ones</label>" in page
 
 
 async def test_a_bad_pattern_is_explained_beside_its_field(

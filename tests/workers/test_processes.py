@@ -95,6 +95,10 @@ async def test_three_workers_share_a_fan_out_once_in_order_without_a_429(
     assert {chat: seen[chat] for chat in chats} == {chat: [FIRST, SECOND] for chat in chats}
     assert telegram.throttled == []  # together they kept Telegram's limits
     assert all(worker.sent() > 0 for worker in crew.workers)  # the folderless one too
+    # one worker polls for updates (the poller role; Telegram allows one poll at a time)
+    pollers = [w for w in crew.workers
+               if any(seen.path.endswith("/getUpdates") for seen in w.proxy.seen)]
+    assert len(pollers) == 1
 
 
 async def test_the_indexer_killed_mid_fan_out_is_replaced_and_announces_nothing_twice(

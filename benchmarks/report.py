@@ -94,6 +94,45 @@ def _correction(platform: str) -> Target:
                   lambda f: fan.value(moved(f)), lambda f: fan.met(moved(f)))
 
 
+def _shared_fan_out() -> Target:
+    def row(figures: dict[str, Any]) -> dict[str, Any] | None:
+        found = _get(figures, "workers")
+        if not found:
+            return None
+        return next((r for r in found.get("fan_out", []) if r["workers"] == 3), None)
+
+    def value(figures: dict[str, Any]) -> Any:
+        found = _get(figures, "workers")
+        if found and "skipped" in found:
+            return f"not run: {found['skipped']}"
+        r = row(figures)
+        if r is None:
+            return None
+        return (f"{r['percent_of_limit']}%, {r['throttled_429']} × 429, {r['lost']} lost, "
+                f"{r['duplicated']} dup")
+
+    def met(figures: dict[str, Any]) -> bool:
+        r = row(figures)
+        return r is not None and r["percent_of_limit"] >= 95 and r["throttled_429"] == 0 \
+            and r["lost"] == 0 and r["duplicated"] == 0
+
+    return Target("fan-out, Telegram, 3 workers on PostgreSQL",
+                  "≥ 95%, 0 × 429, 0 lost, 0 dup", value, met)
+
+
+def _failover() -> Target:
+    bound = _bound("indexer failover p50 (SIGKILL → next story delivered)", "≤ 20 s",
+                   ("workers", "failover", "p50_s"), most=20.0, unit="s")
+
+    def value(figures: dict[str, Any]) -> Any:
+        found = _get(figures, "workers")
+        if found and "skipped" in found:
+            return f"not run: {found['skipped']}"
+        return bound.value(figures)
+
+    return Target(bound.name, bound.wanted, value, bound.met, bound.unit)
+
+
 TARGETS = [
     *(
         _bound(f"detect→deliver {q}, {platform.title()}", f"≤ {limit} ms",
@@ -119,6 +158,8 @@ TARGETS = [
            most=200, unit="MB"),
     _bound("matching a story, 10,000 destinations, p50", "≤ 50 ms",
            ("matching", "p50_ms"), most=50.0, unit="ms"),
+    _shared_fan_out(),
+    _failover(),
 ]
 
 
@@ -218,6 +259,11 @@ def table(figures: dict[str, Any]) -> str:
         from benchmarks.paid_broadcast import rows as paid_rows
 
         rows += paid_rows(paid)
+    several = figures.get("workers")
+    if several:
+        from benchmarks.workers import rows as workers_rows
+
+        rows += workers_rows(several)
     lines = ["| measurement | result |", "|---|---|"]
     lines += [f"| {name} | {value} |" for name, value in rows]
     lines += ["", "| target | wanted | measured | met |", "|---|---|---|---|"]

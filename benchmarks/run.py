@@ -5,7 +5,9 @@ Sizes: indexing N = 10,000 generated posts (100,000 with `--large`); a store
 of 100,000 posts for the queries and the memory probe; 50 detect-to-deliver
 samples; fan-out to 1,000 Telegram chats and 200 Discord channels; one story matched
 against 10,000 destinations' tags and filters; a paid broadcast to 10,000 Telegram
-chats by `newsbot run` workers (`--paid-workers`, default 1). `--smoke`
+chats by `newsbot run` workers (`--paid-workers`, default 1); a fan-out to 3,000
+Telegram chats by one and by three workers on PostgreSQL, and the indexer's failover
+over 5 kills (`workers.py`). `--smoke`
 runs everything tiny, in seconds, so the test suite can keep this code alive.
 Generated sites and stores live in a temporary folder, removed afterwards
 (`--workdir` keeps them). The bot's own log goes to `bench.log` there.
@@ -29,12 +31,12 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `tests` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import delivery, index, matching, memory, paid_broadcast
+from benchmarks import delivery, index, matching, memory, paid_broadcast, workers
 from benchmarks.corpus import write_corpus
 from benchmarks.report import judge, table, write_json
 from benchmarks.site import quick_discord_ready
 
-SECTIONS = ("index", "delivery", "matching", "memory", "queries", "paid")
+SECTIONS = ("index", "delivery", "matching", "memory", "queries", "paid", "workers")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +50,14 @@ class Sizes:
     destinations: int = 10_000
     matching_samples: int = 30
     paid_chats: int = 10_000
+    workers_chats: int = 3_000
+    failover_runs: int = 5
 
 
 FULL = Sizes()
 SMOKE = Sizes(index_posts=300, store_posts=600, samples=4, telegram_chats=40,
               discord_channels=12, query_calls=20, destinations=200, matching_samples=3,
-              paid_chats=60)
+              paid_chats=60, workers_chats=60, failover_runs=1)
 
 
 def machine() -> dict[str, Any]:
@@ -96,6 +100,11 @@ async def run(sizes: Sizes, workdir: Path, sections: tuple[str, ...],
         _say(f"paid broadcast to {sizes.paid_chats:,} chats by {paid_workers} worker(s)")
         figures["paid_broadcast"] = await paid_broadcast.measure(
             workdir / "paid", sizes.paid_chats, paid_workers)
+    if "workers" in sections:
+        _say(f"fan-out to {sizes.workers_chats:,} chats by 1 and 3 workers; "
+             f"{sizes.failover_runs} indexer failover(s)")
+        figures["workers"] = await workers.measure(
+            workdir / "workers", sizes.workers_chats, sizes.failover_runs)
     if store_site is not None:
         _say(f"the bot in a subprocess over {store_site.count:,} posts, queries in it")
         calls = sizes.query_calls if "queries" in sections else 0

@@ -26,7 +26,9 @@ def figures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out = tmp_path_factory.mktemp("bench") / "figures.json"
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--smoke", "--json", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=100, check=False,
+        # a hang guard, not a timing: the smoke run takes about a minute on 2 cores, a
+        # third of it the indexer failover, which has to wait out a lease
+        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "| measurement | result |" in done.stdout  # the table was printed
@@ -85,6 +87,21 @@ def test_a_paid_broadcast_reaches_every_chat_once(figures: dict[str, Any]) -> No
     assert row["lost"] == 0 and row["duplicated"] == 0 and row["conflicts_409"] == 0
     assert row["protocol_problems"] == []
     assert row["throttled_429"] >= 0 and row["rate_per_s"] > 0 and row["workers_cpu"] > 0
+
+
+def test_several_workers_share_a_fan_out_and_replace_a_dead_indexer(
+    figures: dict[str, Any],
+) -> None:
+    several = figures["workers"]  # PostgreSQL: the tests need it anyway (tests/postgres.py)
+    assert several["chats"] == SMOKE.workers_chats and several["limit_per_s"] == 30
+    assert [row["workers"] for row in several["fan_out"]] == [1, 3]
+    for row in several["fan_out"]:
+        assert row["destinations"] == row["delivered"] == SMOKE.workers_chats
+        assert row["lost"] == 0 and row["duplicated"] == 0 and row["protocol_problems"] == []
+        assert row["throttled_429"] >= 0 and row["rate_per_s"] > 0 and row["workers_cpu"] > 0
+    failover = several["failover"]
+    assert failover["runs"] == failover["delivered"] == SMOKE.failover_runs
+    assert failover["p50_s"] > 0 and len(failover["samples_s"]) == SMOKE.failover_runs
 
 
 def test_requests_were_ones_the_platforms_accept(figures: dict[str, Any]) -> None:

@@ -46,6 +46,7 @@ class SharedChats:
     _queues: ChatQueues
     _edit_jobs: dict[int, EditJob]
     _in_flight: dict[str, asyncio.Task[None]]
+    _wake: asyncio.Event
 
     if TYPE_CHECKING:  # the dispatcher's own, which its claims use
 
@@ -75,7 +76,8 @@ class SharedChats:
             return
         self._lost |= await self._claims.renew()
         self._beat_due = True
-        self.wake()
+        self._claim_wanted = True
+        self._wake.set()  # a pass of the loop, not a read of the outbox
 
     def _may_send(self, chat: str) -> bool:
         claims = self._claims

@@ -96,6 +96,7 @@ class Dispatcher(Corrections, SharedChats):
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._paused_until: datetime | None = None
         self._wake = asyncio.Event()
+        self._fresh = False  # rows were written since the last load (`wake`)
         self._resync = True
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -111,6 +112,7 @@ class Dispatcher(Corrections, SharedChats):
     def wake(self, *, resync: bool = False) -> None:
         """New rows were written (or, with resync, rows changed under us): look again."""
         self._resync = self._resync or resync
+        self._fresh = True
         self._claim_wanted = True
         self._wake.set()
 
@@ -142,7 +144,7 @@ class Dispatcher(Corrections, SharedChats):
         last_sync = asyncio.get_running_loop().time()
         while not self._stopping and not self._halted:
             loop_time = asyncio.get_running_loop().time()
-            woken = self._wake.is_set()
+            woken, self._fresh = self._fresh, False
             self._wake.clear()  # before loading: a wake-up during the load is kept
             await self._share()
             if self._resync or loop_time - last_sync > RESYNC_SECONDS:
@@ -167,7 +169,8 @@ class Dispatcher(Corrections, SharedChats):
                 return
             log.exception("%s: cannot read the outbox; will try again", self.platform)
             await asyncio.sleep(1.0)
-            self._wake.set()  # what woke this load is still to be read
+            self._fresh = True  # what woke this load is still to be read
+            self._wake.set()
             return
         if full:
             self._resync = False

@@ -149,10 +149,9 @@ class EditJobs:
                    e.c.action)
             .join(o, o.c.id == e.c.outbox_id)
             .where(e.c.platform == platform, e.c.status == PENDING)
-            .order_by(e.c.id)
         )
-        if claimed_by is not None:
-            stmt = claimed(stmt, e, claimed_by)
+        stmt = (stmt.order_by(e.c.id) if claimed_by is None
+                else claimed(stmt, e, platform, claimed_by))
         async with self.store.engine.connect() as conn:
             rows = (await conn.execute(stmt)).all()
         return [

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, func, select, update
+from sqlalchemy import Select, Table, and_, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from newsbot.filters import Compiled, Story, Wants
@@ -126,18 +126,16 @@ class Outbox:
         chats: Collection[str] | None = None,
     ) -> list[Delivery]:
         """Pending rows of a platform with id > after_id, oldest first; with `claimed_by`
-        only those of the chats that worker has claimed, with `chats` only theirs."""
+        only those of the chats that worker has claimed (of them, with `chats`, only
+        those)."""
         o = schema.outbox
         stmt = (
             select(o.c.id, o.c.post_id, o.c.chat_id, o.c.attempts, o.c.next_attempt_at,
                    o.c.format, o.c.silent, o.c.publish)
             .where(o.c.platform == platform, o.c.status == "pending", o.c.id > after_id)
-            .order_by(o.c.id)
         )
-        if claimed_by is not None:
-            stmt = claimed(stmt, o, claimed_by)
-        if chats is not None:
-            stmt = stmt.where(o.c.chat_id.in_(list(chats)))
+        stmt = (stmt.order_by(o.c.id) if claimed_by is None
+                else claimed(stmt, o, platform, claimed_by, chats))
         async with self.store.engine.connect() as conn:
             rows = (await conn.execute(stmt)).all()
         return [
@@ -239,9 +237,19 @@ class Outbox:
             return int((await conn.execute(stmt)).scalar_one())
 
 
-def claimed(stmt: Select[Any], table: Table, worker_id: str) -> Select[Any]:
-    """`stmt` over `table` (outbox or edits) limited to the chats `worker_id` has claimed
-    (`chat_claims`, several workers on PostgreSQL)."""
+def claimed(stmt: Select[Any], table: Table, platform: str, worker_id: str,
+            chats: Collection[str] | None = None) -> Select[Any]:
+    """`stmt` over `table` (outbox or edits, pending rows) limited to the chats of
+    `platform` that `worker_id` has claimed (of them, with `chats`, only those), by id
+    (several workers on PostgreSQL). Read chat by chat from the claims: a LATERAL
+    subquery on one chat's pending rows (its `ix_*_pending_chat` index), kept from
+    being flattened into a join of every pending row by `OFFSET 0`, since a fan-out
+    has just filled the table and the planner's statistics say it is nearly empty
+    (or that pending rows are rare), which makes it scan them all once per claim."""
     c = schema.chat_claims
-    return stmt.join(c, and_(c.c.platform == table.c.platform,
-                             c.c.chat_id == table.c.chat_id)).where(c.c.worker_id == worker_id)
+    rows = (stmt.where(table.c.chat_id == c.c.chat_id).order_by(table.c.id).offset(0)
+            .lateral("claimed_rows"))
+    mine = and_(c.c.platform == platform, c.c.worker_id == worker_id)
+    if chats is not None:
+        mine = and_(mine, c.c.chat_id.in_(list(chats)))
+    return select(rows).select_from(c.join(rows, true())).where(mine).order_by(rows.c.id)

@@ -150,7 +150,7 @@ class Store:
             not database.startswith("file:")  # a URI names its file itself
         ):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(async_url(url))
+        engine = create_async_engine(async_url(url), **_pool(parsed.get_backend_name()))
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         store = cls(engine, url)
@@ -209,6 +209,18 @@ class Store:
         await conn.execute(
             stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value})
         )
+
+
+#: PostgreSQL connections a process keeps open, and may open beyond that at a peak: its
+#: sends in flight (Telegram's 16, Discord's 8) each use one at a time, beside the pace,
+#: the claims and the heartbeat; fewer would close and reopen one per send
+POOL_SIZE, POOL_OVERFLOW = 16, 16
+
+
+def _pool(backend: str) -> dict[str, Any]:
+    if backend in ("postgresql", "postgres"):
+        return {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+    return {}
 
 
 def _upgrade(connection: Connection) -> None:

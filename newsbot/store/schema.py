@@ -140,6 +140,12 @@ outbox = Table(
     Column("publish", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("post_id", "platform", "chat_id", name="uq_outbox_post_destination"),
     Index("ix_outbox_platform_status_id", "platform", "status", "id"),
+    # each chat's pending rows in order: which row heads a chat's queue (a worker claims
+    # chats by their head, newsbot.workers.claims), and a claimed chat's rows
+    Index(
+        "ix_outbox_pending_chat", "platform", "chat_id", "id",
+        sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'"),
+    ),
 )
 
 #: one edit job per delivered message (`outbox` row) whose post changed visibly since it was
@@ -167,6 +173,11 @@ edits = Table(
     Column("updated_at", DateTime, nullable=False),
     UniqueConstraint("outbox_id", name="uq_edits_outbox"),
     Index("ix_edits_platform_status_id", "platform", "status", "id"),
+    # each chat's pending jobs: a worker reads those of the chats it claimed
+    Index(
+        "ix_edits_pending_chat", "platform", "chat_id", "id",
+        sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'"),
+    ),
 )
 
 # -- several workers on one store (PostgreSQL); see `newsbot.workers` -------------------

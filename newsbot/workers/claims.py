@@ -35,18 +35,19 @@ log = logging.getLogger(__name__)
 #: the workers), expiry is on the store's clock
 CLAIM = text("""
 WITH clock AS (SELECT timezone('UTC', clock_timestamp()) AS now),
-heads AS (
-    SELECT min(id) AS id FROM outbox
-    WHERE platform = :platform AND status = 'pending'
-    GROUP BY chat_id
-),
 news AS (
+    -- pending rows in queue order, each the head of its chat (no earlier pending row),
+    -- due, of a chat nobody has claimed: the first ones found, no more
     SELECT o.chat_id, 0 AS kind, o.id AS queued
-    FROM outbox AS o JOIN heads ON o.id = heads.id CROSS JOIN clock
-    WHERE o.next_attempt_at <= :due
-      AND NOT EXISTS (SELECT 1 FROM chat_claims AS c
-                      WHERE c.platform = :platform AND c.chat_id = o.chat_id
-                        AND c.expires_at >= clock.now)
+    FROM outbox AS o CROSS JOIN clock
+    WHERE o.platform = :platform AND o.status = 'pending' AND o.next_attempt_at <= :due
+      -- correlated on purpose: one index probe per row, whatever the planner believes of
+      -- a table that a fan-out has just filled (no statistics yet)
+      AND o.id = (SELECT min(earlier.id) FROM outbox AS earlier
+                  WHERE earlier.platform = o.platform AND earlier.chat_id = o.chat_id
+                    AND earlier.status = 'pending')
+      AND NOT coalesce((SELECT c.expires_at >= clock.now FROM chat_claims AS c
+                        WHERE c.platform = o.platform AND c.chat_id = o.chat_id), false)
     ORDER BY o.id
     LIMIT :limit
     FOR UPDATE OF o SKIP LOCKED
@@ -55,12 +56,11 @@ fixes AS (
     SELECT e.chat_id, 1 AS kind, min(e.id) AS queued
     FROM edits AS e CROSS JOIN clock
     WHERE e.platform = :platform AND e.status = 'pending' AND e.next_attempt_at <= :due
-      AND NOT EXISTS (SELECT 1 FROM outbox AS o
-                      WHERE o.platform = :platform AND o.chat_id = e.chat_id
-                        AND o.status = 'pending')
-      AND NOT EXISTS (SELECT 1 FROM chat_claims AS c
-                      WHERE c.platform = :platform AND c.chat_id = e.chat_id
-                        AND c.expires_at >= clock.now)
+      AND (SELECT min(o.id) FROM outbox AS o  -- news first: no story waits there
+           WHERE o.platform = e.platform AND o.chat_id = e.chat_id
+             AND o.status = 'pending') IS NULL
+      AND NOT coalesce((SELECT c.expires_at >= clock.now FROM chat_claims AS c
+                        WHERE c.platform = e.platform AND c.chat_id = e.chat_id), false)
     GROUP BY e.chat_id
     ORDER BY min(e.id)
     LIMIT :limit

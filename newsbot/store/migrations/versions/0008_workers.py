@@ -8,6 +8,9 @@
 - `chat_claims`: which worker sends to a destination now, until `expires_at`.
 - `paces`: a bot token's shared send schedule (the next free slot, in seconds
   of the database's clock), so all workers together keep the platform's rate.
+- `ix_outbox_pending_chat`, `ix_edits_pending_chat`: each chat's pending deliveries
+  and corrections in order, to find the head of a chat's queue (workers claim chats
+  by it) and read a claimed chat's rows without reading them all.
 
 Existing stores start with no workers, leases or claims, and every destination
 following the site's policy.
@@ -55,9 +58,21 @@ def upgrade() -> None:
         sa.Column("name", sa.String(64), primary_key=True),
         sa.Column("next_at", sa.Float, nullable=False),
     )
+    op.create_index(
+        "ix_outbox_pending_chat", "outbox", ["platform", "chat_id", "id"],
+        sqlite_where=sa.text("status = 'pending'"),
+        postgresql_where=sa.text("status = 'pending'"),
+    )
+    op.create_index(
+        "ix_edits_pending_chat", "edits", ["platform", "chat_id", "id"],
+        sqlite_where=sa.text("status = 'pending'"),
+        postgresql_where=sa.text("status = 'pending'"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_edits_pending_chat", table_name="edits")
+    op.drop_index("ix_outbox_pending_chat", table_name="outbox")
     op.drop_table("paces")
     op.drop_index("ix_chat_claims_worker", table_name="chat_claims")
     op.drop_table("chat_claims")

@@ -34,7 +34,8 @@ from newsbot.ingest.watcher import CATCH_UP_SECONDS
 
 PAID_PER_SECOND = 1000
 TITLE = "Paid broadcast: one story for every reader"
-#: the worker counts measured (2 and 4 need the several-workers delivery: chat claims)
+#: the worker counts measured by default (`--paid-workers 1,2,4` for the README's rows:
+#: each row costs a few minutes)
 WORKERS = (1,)
 
 

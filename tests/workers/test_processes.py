@@ -2,7 +2,8 @@
 API enforcing Telegram's flood limits: three workers share a fan-out with nothing lost,
 nothing twice and each chat's order kept, never provoking a 429 together; the indexer
 killed mid fan-out is replaced within a lease and announces nothing twice; a sender
-killed mid fan-out loses nothing and repeats at most the sends it had in flight."""
+killed mid fan-out loses nothing and repeats at most the sends it had in flight; the
+poller killed is replaced within a lease and commands are answered again."""
 
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ from newsbot_telegram import TelegramAdapter
 from tests.helpers import write_post
 from tests.telegram.bot_api_answers import FloodLimits
 from tests.telegram.bot_api_checks import SpecChecker
-from tests.telegram.fake_bot_api import FakeBotAPI
+from tests.telegram.fake_bot_api import FakeBotAPI, command, person, private
 from tests.workers.processes import (
     INDEXER,
     Crew,
+    Worker,
     collapsed,
     duplicates,
     prepare_store,
@@ -165,3 +167,28 @@ async def test_a_sender_killed_mid_fan_out_loses_nothing_and_repeats_only_its_se
     assert in_flight <= TelegramAdapter.max_in_flight
     assert telegram.throttled == []
 
+
+
+async def test_the_poller_killed_is_replaced_and_commands_are_answered_again(
+    tmp_path: Path, postgres_url: str, telegram: FakeBotAPI, crew: Crew
+) -> None:
+    await three_workers(tmp_path, postgres_url, crew, [9101])
+    reader = private(person(9102, "Ann"))
+
+    def pollers() -> list[Worker]:
+        return [w for w in crew.workers if w.process.running
+                and any(seen.path.endswith("/getUpdates") for seen in w.proxy.seen)]
+
+    await crew.workers[0].process.wait_for(lambda: len(pollers()) == 1, "one poller")
+    [poller] = pollers()
+    answer = await telegram.ask(command(reader, "/latest"), within=10)
+    assert "Old news" in (answer.visible or "")
+
+    poller.process.kill()
+    for worker in crew.workers:
+        worker.proxy.seen.clear()  # from now on: who polls after the kill
+    answer = await telegram.ask(command(reader, "/tags"), within=TAKEOVER + 10)
+    assert answer.chat_id == reader.id
+    [heir] = pollers()
+    assert heir is not poller
+    await stop_all(crew)

@@ -8,7 +8,7 @@ each key may hold.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -46,6 +46,12 @@ def listen_address(value: str, example: str = "127.0.0.1:8080") -> str:
     if not sep or not host or not (port.isdigit() and 0 <= int(port) < 65536):
         raise ValueError(f"must be host:port, such as {example}")
     return value
+
+
+def split_listen(value: str) -> tuple[str, int]:
+    """A valid host:port setting as (host, port), an IPv6 host without its brackets."""
+    host, _, port = value.rpartition(":")
+    return host.strip("[]"), int(port)
 
 
 def secret(value: SecretStr) -> str | None:
@@ -184,23 +190,18 @@ class DeliveryConfig(Section):
     deletions: Literal["keep", "delete"] = "keep"
 
 
-class WebConfig(Section):
-    """The moderators' web page (`newsbot.web`): off unless `listen` is set."""
+class Listening(Section):
+    """A section that serves something over HTTP on `listen` (host:port; "" = off,
+    port 0: any free one)."""
 
-    #: host:port the page is served on ("" = no page, and no /manage command; port 0: any)
+    #: the example a bad `listen` is told to look like
+    example: ClassVar[str] = "127.0.0.1:8080"
     listen: str = ""
-    #: what sign-in links point at (a reverse proxy's https URL); unset: http://<listen>
-    public_url: str = ""
 
     @field_validator("listen")
     @classmethod
     def _listen(cls, value: str) -> str:
-        return listen_address(value)
-
-    @field_validator("public_url")
-    @classmethod
-    def _public_url(cls, value: str) -> str:
-        return http_url(value, allow_empty=True).rstrip("/")
+        return listen_address(value, cls.example)
 
     @property
     def enabled(self) -> bool:
@@ -208,11 +209,24 @@ class WebConfig(Section):
 
     @property
     def host(self) -> str:
-        return self.listen.rpartition(":")[0].strip("[]")
+        return split_listen(self.listen)[0]
 
     @property
     def port(self) -> int:
-        return int(self.listen.rpartition(":")[2])
+        return split_listen(self.listen)[1]
+
+
+class WebConfig(Listening):
+    """The moderators' web page (`newsbot.web`): off unless `listen` is set (without it,
+    no /manage command either)."""
+
+    #: what sign-in links point at (a reverse proxy's https URL); unset: http://<listen>
+    public_url: str = ""
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        return http_url(value, allow_empty=True).rstrip("/")
 
     @property
     def base_url(self) -> str:
@@ -225,26 +239,8 @@ class WebConfig(Section):
         return self.base_url.startswith("https://")
 
 
-class MetricsConfig(Section):
+class MetricsConfig(Listening):
     """Each worker's `/healthz` and Prometheus `/metrics` (`newsbot.ops`): off unless
     `listen` is set."""
 
-    #: host:port they are served on ("" = not served; port 0: any free one)
-    listen: str = ""
-
-    @field_validator("listen")
-    @classmethod
-    def _listen(cls, value: str) -> str:
-        return listen_address(value, "127.0.0.1:9108")
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.listen)
-
-    @property
-    def host(self) -> str:
-        return self.listen.rpartition(":")[0].strip("[]")
-
-    @property
-    def port(self) -> int:
-        return int(self.listen.rpartition(":")[2])
+    example: ClassVar[str] = "127.0.0.1:9108"

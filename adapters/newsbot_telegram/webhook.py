@@ -32,6 +32,7 @@ from telegram.ext import Application
 
 from newsbot.config import ConfigError
 from newsbot.logs import register_secret
+from newsbot.sections import split_listen
 from newsbot.web.webhooks import WebhookReceiver
 
 log = logging.getLogger(__name__)
@@ -58,10 +59,10 @@ class Webhook:
     def from_settings(cls, url: str, listen: str, secret: str, token: str) -> Webhook | None:
         if not url:
             return None
-        host, _, port = listen.rpartition(":")
+        host, port = split_listen(listen)
         secret = secret or derived_secret(token)
         register_secret(secret)
-        return cls(url, host.strip("[]"), int(port), secret)
+        return cls(url, host, port, secret)
 
     @property
     def path(self) -> str:

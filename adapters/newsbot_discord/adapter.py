@@ -59,6 +59,7 @@ from newsbot_discord.render import (
     message_payload,
     story_embed,
 )
+from newsbot_discord.rest_permissions import member_permissions
 from newsbot_discord.routing import DEFAULT_API_URL, DEFAULT_GATEWAY_URL, route_client
 from newsbot_discord.settings import DiscordSettings
 from newsbot_discord.shards import GatewayFailed, Shards
@@ -160,22 +161,28 @@ class DiscordAdapter(Adapter):
     async def may_moderate(self, user_id: str, chat_id: str) -> bool | None:
         """Manage Channels (or Administrator) in that channel, as Discord resolves the
         member's roles and the channel's overwrites now."""
-        client = self.shards.client or self._client  # the gateway's cache knows the guild
-        if client is None or not user_id.isdigit():
+        if self._client is None or not user_id.isdigit() or not chat_id.isdigit():
             return None
         try:
-            channel = client.get_channel(int(chat_id)) or await client.fetch_channel(
-                int(chat_id))
-            guild = getattr(channel, "guild", None)
-            if guild is None:
-                return False
-            member = await guild.fetch_member(int(user_id))
-        except (discord.NotFound, discord.Forbidden):
+            perms = await self._permissions(self._client, int(user_id), int(chat_id))
+        except (discord.NotFound, discord.Forbidden):  # Unknown Member/Channel, Missing Access
             return False
-        except (discord.HTTPException, ValueError):
+        except discord.HTTPException:
             return None
-        perms = channel.permissions_for(member)  # type: ignore[union-attr]
         return perms.administrator or perms.manage_channels
+
+    async def _permissions(self, rest: discord.Client, user_id: int, channel_id: int
+                           ) -> discord.Permissions:
+        """From the gateway's cache when this worker runs the shard of the channel's
+        server (only the member is asked for); else from Discord's REST API alone
+        (`rest_permissions.py`): the shard may run on another worker."""
+        gateway = self.shards.client
+        channel = gateway.get_channel(channel_id) if gateway is not None else None
+        if isinstance(channel, discord.abc.GuildChannel) or (
+                isinstance(channel, discord.Thread) and channel.parent is not None):
+            member = await channel.guild.fetch_member(user_id)
+            return channel.permissions_for(member)
+        return await member_permissions(rest.http, user_id, channel_id)
 
     # -- lifecycle --------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +23,9 @@ NEWS, SPORT, STAFF, ANNOUNCE = (f"140000000000000000{i}" for i in range(1, 5))
 #: more places: BULLETIN an announcement channel, FORUM a forum channel (with tags),
 #: THREAD a public thread in NEWS
 BULLETIN, FORUM, THREAD = (f"140000000000000000{i}" for i in range(5, 8))
+#: the fake guild's roles besides @everyone (whose id is the guild's): Moderators may
+#: Manage Channels, Admins are Administrators, newsbot is the bot's own (managed) role
+MODERATORS_ROLE, BOT_ROLE, ADMINS_ROLE = (f"121000000000000000{i}" for i in range(1, 4))
 #: the forum's tags, (id, name)
 FORUM_TAGS = (("1410000000000000001", "Politics"), ("1410000000000000002", "UK"),
               ("1410000000000000003", "Sport"))
@@ -52,6 +55,24 @@ THREAD_TYPES = (ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD)
 CROSSPOSTED = 1 << 0
 
 
+#: the kinds of a channel's permission overwrite
+ROLE_OVERWRITE, MEMBER_OVERWRITE = 0, 1
+
+
+@dataclass(frozen=True)
+class Overwrite:
+    """A channel's permission overwrite for a role (the guild's id: @everyone) or a member."""
+
+    id: str
+    type: int = ROLE_OVERWRITE
+    allow: int = 0
+    deny: int = 0
+
+    def data(self) -> dict[str, Any]:
+        return {"id": self.id, "type": self.type, "allow": str(self.allow),
+                "deny": str(self.deny)}
+
+
 @dataclass
 class Channel:
     id: str
@@ -68,6 +89,9 @@ class Channel:
     tags: tuple[tuple[str, str], ...] = ()
     #: the server it is in (the fake's one, unless a test adds servers on other shards)
     guild_id: str = GUILD_ID
+    #: the channel's overwrites besides the bot's own (a thread has none: it takes its
+    #: parent's)
+    overwrites: list[Overwrite] = field(default_factory=list)
 
     @property
     def is_thread(self) -> bool:
@@ -84,7 +108,6 @@ def channel_object(c: Channel, *, permissions: int | None = None) -> dict[str, A
         "guild_id": c.guild_id,
         "name": c.name,
         "parent_id": c.parent_id,
-        "nsfw": False,
         "last_message_id": None,
         "rate_limit_per_user": 0,
         "flags": 0,
@@ -103,12 +126,14 @@ def channel_object(c: Channel, *, permissions: int | None = None) -> dict[str, A
                 "create_timestamp": "2026-01-03T00:00:00+00:00",
             },
         }
-    else:
-        allow, deny = str(c.bot_permissions), str(~c.bot_permissions & BOT_CAN_POST)
+    else:  # a thread's nsfw and overwrites are its parent's: Discord sends neither
+        bot = Overwrite(APP_ID, MEMBER_OVERWRITE, c.bot_permissions,
+                        ~c.bot_permissions & BOT_CAN_POST)
         data |= {
             "position": 0,
             "topic": None,
-            "permission_overwrites": [{"id": APP_ID, "type": 1, "allow": allow, "deny": deny}],
+            "nsfw": False,
+            "permission_overwrites": [o.data() for o in (bot, *c.overwrites)],
         }
     if c.type == FORUM_TYPE:
         data |= {
@@ -166,6 +191,9 @@ def role(role_id: str, name: str, permissions: int, position: int, managed: bool
         "managed": managed,
         "mentionable": False,
         "flags": 0,
+        "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
+        "icon": None,
+        "unicode_emoji": None,
     }
 
 
@@ -258,9 +286,60 @@ def ready(gateway_url: str, guilds: Sequence[str] = (GUILD_ID,),
     }
 
 
+def guild_object(guild_id: str = GUILD_ID) -> dict[str, Any]:
+    """`GET /guilds/{id}` (without counts): the server, its roles and its owner."""
+    return {
+        "id": guild_id,
+        "name": "Newsroom" if guild_id == GUILD_ID else f"Newsroom {guild_id[-4:]}",
+        "icon": None,
+        "description": None,
+        "home_header": None,
+        "splash": None,
+        "discovery_splash": None,
+        "banner": None,
+        "owner_id": OWNER_ID,
+        "application_id": None,
+        "region": "deprecated",
+        "afk_channel_id": None,
+        "afk_timeout": 300,
+        "system_channel_id": None,
+        "widget_enabled": False,
+        "widget_channel_id": None,
+        "features": [],
+        "roles": [
+            role(guild_id, "@everyone", MEMBER, 0),
+            role(MODERATORS_ROLE, "Moderators", MODERATOR, 1),
+            role(BOT_ROLE, "newsbot", BOT_CAN_POST, 2, managed=True),
+            role(ADMINS_ROLE, "Admins", ADMINISTRATOR, 3),
+        ],
+        "emojis": [],
+        "stickers": [],
+        "preferred_locale": "en-GB",
+        "premium_tier": 0,
+        "premium_subscription_count": 0,
+        "premium_progress_bar_enabled": False,
+        "max_presences": None,
+        "max_members": 500000,
+        "max_stage_video_channel_users": 50,
+        "max_video_channel_users": 25,
+        "vanity_url_code": None,
+        "rules_channel_id": None,
+        "safety_alerts_channel_id": None,
+        "public_updates_channel_id": None,
+        "system_channel_flags": 0,
+        "verification_level": 1,
+        "default_message_notifications": 1,
+        "explicit_content_filter": 0,
+        "mfa_level": 0,
+        "nsfw": False,
+        "nsfw_level": 0,
+        "incidents_data": None,
+    }
+
+
 def guild(channels: list[Channel], guild_id: str = GUILD_ID) -> dict[str, Any]:
-    """GUILD_CREATE: channels (with the bot's overwrites), roles and the bot's member."""
-    everyone_perms = MEMBER
+    """GUILD_CREATE: the server as `GET /guilds/{id}` answers it, with its channels (the
+    bot's overwrites among theirs), active threads and the bot's member."""
     listed: list[dict[str, Any]] = []
     threads: list[dict[str, Any]] = []
     for c in channels:
@@ -271,47 +350,28 @@ def guild(channels: list[Channel], guild_id: str = GUILD_ID) -> dict[str, Any]:
         else:
             listed.append({**data, "position": len(listed)})
     return {
-        "id": guild_id,
-        "name": "Newsroom" if guild_id == GUILD_ID else f"Newsroom {guild_id[-4:]}",
-        "icon": None,
-        "owner_id": OWNER_ID,
+        **guild_object(guild_id),
         "unavailable": False,
         "member_count": 3,
         "large": False,
         "joined_at": "2026-01-01T00:00:00+00:00",
-        "features": [],
-        "roles": [
-            role(guild_id, "@everyone", everyone_perms, 0),
-            role("1210000000000000001", "Moderators", MODERATOR, 1),
-            role("1210000000000000002", "newsbot", BOT_CAN_POST, 2, managed=True),
-        ],
         "channels": listed,
         "threads": threads,
         "members": [
             {
                 "user": bot_user(),
-                "roles": ["1210000000000000002"],
+                "roles": [BOT_ROLE],
                 "joined_at": "2026-01-01T00:00:00+00:00",
                 "deaf": False,
                 "mute": False,
                 "flags": 0,
             }
         ],
-        "emojis": [],
-        "stickers": [],
         "voice_states": [],
         "presences": [],
         "stage_instances": [],
         "guild_scheduled_events": [],
         "soundboard_sounds": [],
-        "preferred_locale": "en-GB",
-        "premium_tier": 0,
-        "system_channel_flags": 0,
-        "verification_level": 1,
-        "default_message_notifications": 1,
-        "explicit_content_filter": 0,
-        "mfa_level": 0,
-        "nsfw_level": 0,
     }
 
 

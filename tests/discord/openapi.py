@@ -5,9 +5,10 @@ it when the specs sit beside the checkout). Each request the fake receives is
 looked up by method and path template, and its JSON body is checked against the
 request schema: unknown fields, missing required fields and wrong types become
 problems, which fail the test. Without the variable `load_spec()` returns None
-and nothing is checked.
+and nothing is checked. `check_response` checks an answer of the fake the same way,
+against the schema the spec gives the route's answers (`test_fake.py` uses it).
 
-Only the parts of JSON Schema the spec uses for request bodies are implemented:
+Only the parts of JSON Schema the spec uses for these bodies are implemented:
 `$ref`, `type` (lists too), `properties`/`required`/`additionalProperties`,
 `items`, `oneOf`/`anyOf`/`allOf`, `enum`/`const`, string and array bounds,
 `minimum`/`maximum` and `pattern`. An object schema with `properties` and no
@@ -113,6 +114,22 @@ class OpenAPI:
         problems += [f"{where}: {p}" for p in self.validate(body, schema, "body")]
         return problems
 
+    def check_response(self, method: str, path: str, status: int, body: Any) -> list[str]:
+        """Problems with an answer of the fake: `body` against the schema the spec gives
+        the route's answers with that status (for the fake's objects, not the client's)."""
+        op = next((op for op in self._operations
+                   if op.method == method and op.pattern.match(path)), None)
+        if op is None:
+            return [f"{method} {path}: no such route in the official spec"]
+        answers = op.spec.get("responses", {})
+        answer = answers.get(str(status)) or answers.get(f"{status // 100}XX") or {}
+        answer, _ = self._resolve(answer)  # errors are shared answers (`$ref`)
+        schema = answer.get("content", {}).get("application/json", {}).get("schema")
+        if schema is None:
+            return [f"{method} {op.template}: the spec declares no JSON answer for {status}"]
+        return [f"{method} {op.template} -> {status}: {p}"
+                for p in self.validate(body, schema, "answer")]
+
     # -- JSON Schema subset -------------------------------------------------------
 
     def _resolve(self, schema: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
@@ -126,12 +143,16 @@ class OpenAPI:
             schema = node
         return schema, name
 
-    def validate(self, value: Any, schema: dict[str, Any], at: str) -> list[str]:
+    def validate(self, value: Any, schema: dict[str, Any], at: str,
+                 siblings: frozenset[str] = frozenset()) -> list[str]:
+        """Problems of `value` against `schema`; `siblings`: fields that other parts of an
+        `allOf` declare (each part alone does not make them unknown)."""
         schema, name = self._resolve(schema)
         problems: list[str] = []
-        for key in ("allOf",):
-            for sub in schema.get(key, []):
-                problems += self.validate(value, sub, at)
+        parts = schema.get("allOf", [])
+        declared = siblings.union(*(self._resolve(p)[0].get("properties", {}) for p in parts))
+        for part in parts:
+            problems += self.validate(value, part, at, declared)
         for key in ("oneOf", "anyOf"):
             if key in schema:
                 branches = [self.validate(value, sub, at) for sub in schema[key]]
@@ -159,7 +180,7 @@ class OpenAPI:
         elif isinstance(value, list):
             problems += self._array(value, schema, at)
         elif isinstance(value, dict):
-            problems += self._object(value, schema, name, at)
+            problems += self._object(value, schema, name, at, siblings)
         return problems
 
     def _array(self, value: list[Any], schema: dict[str, Any], at: str) -> list[str]:
@@ -177,9 +198,8 @@ class OpenAPI:
                 problems += self.validate(item, schema["items"], f"{at}[{i}]")
         return problems
 
-    def _object(
-        self, value: dict[str, Any], schema: dict[str, Any], name: str | None, at: str
-    ) -> list[str]:
+    def _object(self, value: dict[str, Any], schema: dict[str, Any], name: str | None,
+                at: str, siblings: frozenset[str]) -> list[str]:
         problems: list[str] = []
         properties: dict[str, Any] = schema.get("properties", {})
         problems += [f"{at}: missing required field {k!r}" for k in schema.get("required", [])
@@ -191,7 +211,7 @@ class OpenAPI:
                 problems += self.validate(item, properties[key], f"{at}.{key}")
             elif isinstance(extra, dict):
                 problems += self.validate(item, extra, f"{at}.{key}")
-            elif extra is True or key in allowed_extra:
+            elif extra is True or key in allowed_extra or key in siblings:
                 continue
             elif properties or extra is False:
                 problems.append(f"{at}: unknown field {key!r}" + (f" in {name}" if name else ""))

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
 import pytest
 
 from tests.discord.fake_discord import FakeDiscord
-from tests.discord.objects import TOKEN, pings
+from tests.discord.objects import (
+    ADMINS_ROLE,
+    BOT_ROLE,
+    GUILD_ID,
+    MEMBER_ID,
+    MODERATORS_ROLE,
+    NEWS,
+    OWNER_ID,
+    THREAD,
+    TOKEN,
+    VIEW_CHANNEL,
+    Overwrite,
+    pings,
+)
 from tests.discord.openapi import OpenAPI, load_spec
 
 SPEC = load_spec()
@@ -106,3 +120,57 @@ def test_pings_follow_discords_allowed_mentions_rules(
     body: dict[str, Any], notified: set[str]
 ) -> None:
     assert pings(body) == notified
+
+
+@needs_spec
+async def test_the_rights_routes_answer_as_the_spec_says() -> None:
+    """What a worker without the gateway reads to resolve a member's rights: the server
+    (roles, owner), the member (roles, timeout), a channel with overwrites, a thread
+    (its parent's overwrites apply, it has none) and Discord's refusals."""
+    assert SPEC is not None
+    fake = FakeDiscord(spec=SPEC)
+    fake.members[MEMBER_ID] = [MODERATORS_ROLE]
+    fake.timeouts[MEMBER_ID] = datetime(2026, 3, 1, tzinfo=UTC)
+    fake.channels[NEWS].overwrites = [Overwrite(MODERATORS_ROLE, deny=VIEW_CHANNEL)]
+    await fake.start()
+    answers: dict[str, Any] = {}
+    try:
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bot {TOKEN}"}) as http:
+            for path, status in [
+                (f"/guilds/{GUILD_ID}?with_counts=0", 200),
+                (f"/guilds/{GUILD_ID}?with_counts=1", 200),
+                (f"/guilds/{GUILD_ID}/members/{MEMBER_ID}", 200),
+                (f"/channels/{NEWS}", 200),
+                (f"/channels/{THREAD}", 200),
+                (f"/guilds/{GUILD_ID}/members/{OWNER_ID}", 404),
+                ("/guilds/1/members/2", 403),
+            ]:
+                async with http.get(fake.api_url + path) as r:
+                    assert r.status == status, path
+                    answers[path] = body = await r.json()
+                    route = path.partition("?")[0]
+                    assert SPEC.check_response("GET", route, status, body) == [], path
+    finally:
+        await fake.close()
+    assert fake.problems == []
+    guild = answers[f"/guilds/{GUILD_ID}?with_counts=0"]
+    assert guild["owner_id"] == OWNER_ID and "approximate_member_count" not in guild
+    assert {r["id"] for r in guild["roles"]} == {GUILD_ID, MODERATORS_ROLE, BOT_ROLE, ADMINS_ROLE}
+    assert "approximate_member_count" in answers[f"/guilds/{GUILD_ID}?with_counts=1"]
+    member = answers[f"/guilds/{GUILD_ID}/members/{MEMBER_ID}"]
+    assert member["roles"] == [MODERATORS_ROLE]
+    assert member["communication_disabled_until"].startswith("2026-03-01")
+    overwrite = {"id": MODERATORS_ROLE, "type": 0, "allow": "0", "deny": str(VIEW_CHANNEL)}
+    assert overwrite in answers[f"/channels/{NEWS}"]["permission_overwrites"]
+    thread = answers[f"/channels/{THREAD}"]
+    assert thread["parent_id"] == NEWS and "permission_overwrites" not in thread
+    assert answers["/guilds/1/members/2"]["code"] == 50001  # Missing Access: not its server
+
+
+@needs_spec
+def test_the_answer_check_catches_what_discord_would_not_send() -> None:
+    assert SPEC is not None
+    found = SPEC.check_response("GET", f"/guilds/{GUILD_ID}/members/1", 200,
+                                {"user": {"id": "1"}, "roles": "1"})
+    assert any("missing required field 'joined_at'" in p for p in found), found
+    assert any("answer.roles: expected array" in p for p in found), found

@@ -12,11 +12,24 @@ import pytest
 from newsbot.app import Newsroom
 from newsbot.types import Chat
 from newsbot.web.tokens import Identity
+from newsbot.workers.roles import Share
+from newsbot_discord import DiscordAdapter
 from tests.discord.conftest import discord_room
-from tests.discord.fake_discord import FakeDiscord
-from tests.discord.fake_members import MODERATORS_ROLE
-from tests.discord.objects import EPHEMERAL, MEMBER, MEMBER_ID, NEWS, TOKEN
+from tests.discord.fake_discord import FakeDiscord, shard_of
+from tests.discord.objects import (
+    EPHEMERAL,
+    GUILD_ID,
+    MEMBER,
+    MEMBER_ID,
+    MEMBER_OVERWRITE,
+    MODERATORS_ROLE,
+    NEWS,
+    TOKEN,
+    VIEW_CHANNEL,
+    Overwrite,
+)
 from tests.helpers import make_config
+from tests.web.conftest import Visitor
 
 
 @pytest.fixture
@@ -82,3 +95,54 @@ async def test_the_page_shows_a_discord_channel_to_whoever_may_manage_it_now(
     assert sub is not None and sub.tags == () and sub.style.format == "full"  # unchanged
     asked = [r for r in fake.requests if f"/members/{MEMBER_ID}" in r.path]
     assert len(asked) >= 3  # asked at the look, the change and the look after
+
+
+@pytest.fixture
+async def far_room(tmp_path: Path, fake: FakeDiscord, posts: Path,
+                   monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Newsroom]:
+    """The page on a worker of several that runs the gateway, but not the shard of the
+    fake's server (shard 1 of 2): another worker holds that one."""
+    monkeypatch.setattr(DiscordAdapter, "identify_seconds", 0.0)
+    section = {"api_url": fake.api_url, "gateway_url": fake.gateway_url, "shard_count": 2}
+    config = make_config(
+        tmp_path, sections={"discord": section, "web": {"listen": "127.0.0.1:0"}},
+        env={"NEWSBOT_DISCORD_TOKEN": TOKEN},
+    )
+    newsroom = discord_room(config)
+    await newsroom.start()
+    try:
+        [share] = newsroom.adapters["discord"].worker_roles()
+        assert isinstance(share, Share) and shard_of(GUILD_ID, 2) == 1
+        await share.changed(frozenset({"shard:discord:0"}))  # as the role keeper does
+        yield newsroom
+    finally:
+        await newsroom.stop()
+
+
+async def test_a_worker_without_the_servers_shard_knows_its_moderators(
+    far_room: Newsroom, fake: FakeDiscord
+) -> None:
+    """Its gateway has no cache of the server: the rights come from Discord by REST
+    (the channel, the server's roles and owner, the member), at every look and change."""
+    adapter = far_room.adapters["discord"]
+    assert isinstance(adapter, DiscordAdapter) and adapter.shards.client is not None
+    assert adapter.shards.client.get_channel(int(NEWS)) is None
+    await far_room.subscriptions.subscribe(Chat("discord", NEWS, "#news (Newsroom)"))
+    fake.members[MEMBER_ID] = [MODERATORS_ROLE]
+    fake.channels[NEWS].overwrites = [Overwrite(MEMBER_ID, MEMBER_OVERWRITE, deny=VIEW_CHANNEL)]
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        visitor = Visitor(far_room, http)
+        token = (await visitor.link(MEMBER_ID, "discord")).partition("token=")[2]
+        async with http.post(visitor.base + "/signin", data={"token": token}) as signed:
+            assert "#news (Newsroom)" not in await signed.text()  # hidden from them there
+        fake.channels[NEWS].overwrites = []
+        _, page = await visitor.get()
+        assert "#news (Newsroom)" in page
+        form = {"chat": NEWS, "csrf": await visitor.csrf(), "tags": "uk", "format": "compact"}
+        assert (await visitor.post("/save", form))[0] == 303
+        fake.members[MEMBER_ID] = []  # the role is taken away
+        assert (await visitor.post("/save", {**form, "tags": "sport"}))[0] == 404
+        assert "#news (Newsroom)" not in (await visitor.get())[1]
+    sub = await far_room.queries.settings(Chat("discord", NEWS))
+    assert sub is not None and sub.tags == ("uk",) and sub.style.format == "compact"
+    assert any(r.path == f"/guilds/{GUILD_ID}" for r in fake.requests)

@@ -1,0 +1,111 @@
+"""A member's permissions in a channel, worked out from Discord's REST API alone.
+
+discord.py resolves permissions (`channel.permissions_for(member)`) from its gateway
+cache: the server's roles and owner, the channel's overwrites. A worker that does not
+run the gateway shard of a channel's server (`shards.py`), or runs none, has no such
+cache, and discord.py's stand-in for an unknown server has neither roles nor owner,
+so every member would seem to have no rights there. This module asks Discord instead,
+now, with discord.py's REST client: the channel (`GET /channels/{id}`, and its parent
+for a thread), the server (`GET /guilds/{id}`: roles and `owner_id`) and the member
+(`GET /guilds/{id}/members/{user}`: role ids and timeout), and resolves them as
+Discord's "Permissions" topic documents it.
+
+Nothing is cached: a role taken away must count at the next look (the moderators'
+page asks at every view and every change).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import discord
+from discord.http import HTTPClient
+
+#: threads take their parent channel's permissions (they have no overwrites of their own)
+THREAD_TYPES = frozenset(t.value for t in (discord.ChannelType.public_thread,
+                                           discord.ChannelType.private_thread,
+                                           discord.ChannelType.news_thread))
+#: the overwrite types of Discord's permission overwrite object
+ROLE_OVERWRITE, MEMBER_OVERWRITE = 0, 1
+#: what a timed-out member keeps (Discord's "Permissions for Timed Out Members")
+KEPT_IN_TIMEOUT = discord.Permissions(view_channel=True, read_message_history=True)
+
+Data = Mapping[str, Any]
+
+
+async def member_permissions(http: HTTPClient, user_id: int, channel_id: int
+                             ) -> discord.Permissions:
+    """The member's permissions in the channel (or thread) as Discord resolves them now.
+    Raises `discord.NotFound` (Unknown Channel, Unknown Member), `discord.Forbidden`
+    (Missing Access: the bot cannot see the channel) and other `discord.HTTPException`s;
+    a channel outside any server (a DM) gives no permissions."""
+    channel: Data = await http.get_channel(channel_id)
+    guild_id = channel.get("guild_id")
+    if guild_id is None:
+        return discord.Permissions.none()
+    parent: Awaitable[Data] | None = None
+    if channel["type"] in THREAD_TYPES:
+        parent = http.get_channel(channel["parent_id"])
+    # the member first: Unknown Member is the answer that matters when both fail
+    member, guild, *above = await _all(http.get_member(guild_id, user_id),
+                                       http.get_guild(guild_id, with_counts=False),
+                                       *([parent] if parent is not None else []))
+    return permissions_in(above[0] if above else channel, guild, member)
+
+
+async def _all(*calls: Awaitable[Data]) -> list[Data]:
+    """The answers of `calls`, made at once; the first failure (in `calls` order) is
+    raised once all have ended, so none is left running or unretrieved."""
+    answers = await asyncio.gather(*calls, return_exceptions=True)
+    failed = [answer for answer in answers if isinstance(answer, BaseException)]
+    if failed:
+        raise failed[0]
+    return [answer for answer in answers if not isinstance(answer, BaseException)]
+
+
+def permissions_in(channel: Data, guild: Data, member: Data,
+                   now: datetime | None = None) -> discord.Permissions:
+    """Discord's algorithm: the owner has everything; else @everyone's permissions and
+    the member's roles' together, everything for an Administrator; then the channel's
+    overwrites: @everyone's, the member's roles' (all denies, then all allows), the
+    member's own. No View Channel there means no permission at all, and a timed-out
+    member keeps View Channel and Read Message History only. `channel` is the one
+    whose overwrites apply (a thread's parent)."""
+    user_id = member["user"]["id"]
+    if user_id == guild["owner_id"]:
+        return discord.Permissions.all()
+    role_ids = set(member["roles"])
+    granted = discord.Permissions.none()
+    for role in guild["roles"]:
+        if role["id"] == guild["id"] or role["id"] in role_ids:  # @everyone's id is the server's
+            granted.value |= int(role["permissions"])
+    if granted.administrator:
+        return discord.Permissions.all()
+    overwrites: Sequence[Data] = channel.get("permission_overwrites") or ()
+    _apply(granted, [o for o in overwrites if o["id"] == guild["id"]])
+    _apply(granted, [o for o in overwrites
+                     if o["type"] == ROLE_OVERWRITE and o["id"] in role_ids])
+    _apply(granted, [o for o in overwrites
+                     if o["type"] == MEMBER_OVERWRITE and o["id"] == user_id])
+    if not granted.view_channel:
+        return discord.Permissions.none()
+    if _timed_out(member, now or datetime.now(UTC)):
+        granted.value &= KEPT_IN_TIMEOUT.value
+    return granted
+
+
+def _apply(granted: discord.Permissions, overwrites: Sequence[Data]) -> None:
+    """One step of the overwrites: everything they deny goes, then what they allow comes."""
+    allow = deny = 0
+    for overwrite in overwrites:
+        allow |= int(overwrite["allow"])
+        deny |= int(overwrite["deny"])
+    granted.handle_overwrite(allow=allow, deny=deny)
+
+
+def _timed_out(member: Data, now: datetime) -> bool:
+    until = discord.utils.parse_time(member.get("communication_disabled_until"))
+    return until is not None and until > now

@@ -18,6 +18,9 @@ import pytest
 from benchmarks.report import TARGETS
 from benchmarks.run import SMOKE
 
+#: several `newsbot run` workers on PostgreSQL: one such test at a time (pyproject's addopts)
+pytestmark = pytest.mark.xdist_group("worker_processes")
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

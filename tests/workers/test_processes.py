@@ -30,6 +30,9 @@ from tests.workers.processes import (
     worker_config,
 )
 
+#: several `newsbot run` workers on PostgreSQL: one such test at a time (pyproject's addopts)
+pytestmark = pytest.mark.xdist_group("worker_processes")
+
 FIRST, SECOND = "First story of the day", "Second story of the day"
 #: a takeover needs the lease to run out, then a beat of the new holder
 TAKEOVER = LEASE_SECONDS + 10
@@ -76,7 +79,9 @@ async def stop_all(crew: Crew) -> None:
     for worker in crew.workers:
         if worker.process.proc is not None and worker.process.proc.returncode is None:
             assert await worker.process.wait_exit() == 0
-    assert "Traceback" not in crew.output()
+    output = crew.output()
+    errors = [line for line in output.splitlines() if " ERROR " in line or "Error:" in line]
+    assert "Traceback" not in output, "\n".join(errors[:10])
 
 
 async def test_three_workers_share_a_fan_out_once_in_order_without_a_429(

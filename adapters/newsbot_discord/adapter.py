@@ -241,7 +241,7 @@ class DiscordAdapter(Adapter):
             ) from None
         await self._sync_commands(client, tree)
         try:
-            await self.shards.prepare(client)
+            await self.shards.prepare(client, self.overall_pace)
         except discord.GatewayNotFound:
             raise DiscordStartError(
                 f"{self.source}: discord.shard_count: Discord did not say how many shards "

@@ -15,9 +15,13 @@ The count is `discord.shard_count`, else Discord's recommendation (`GET /gateway
 read by each worker at start): with several workers, set it, so every worker agrees
 even when the recommendation changes while some of them run.
 
-Discord lets a bot IDENTIFY once per 5 seconds (`max_concurrency` 1): discord.py
-spaces the shards of one client so; `changed` returns once the first of them is
-ready, and the others follow in the background.
+Discord lets a bot IDENTIFY once per 5 seconds (`max_concurrency` 1, as for every
+bot in fewer than 150,000 servers; more is answered with an Invalid Session): the
+bot's, not a process's. Every IDENTIFY (a shard starting, or starting again after a
+restart or a lost session) therefore takes a slot of one pace, the adapter's overall
+pace named "identify": with several workers, a schedule in the store they all share.
+`changed` returns once the first of its shards is ready, and the others follow in
+the background.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from typing import Any
 import discord
 
 from newsbot.chat.desk import CommandDesk
+from newsbot.delivery.pacing import RATE_SHARE, OverallPace, PaceMaker, local_pace
 from newsbot_discord.commands import build_tree
 from newsbot_discord.routing import gateway_context, route_client
 
@@ -52,13 +57,16 @@ class GatewayFailed(Exception):
 
 
 class ShardedClient(discord.AutoShardedClient):
-    """discord.py's sharded client, with Discord's IDENTIFY spacing as a setting."""
+    """discord.py's sharded client, whose IDENTIFYs wait for a slot of `identify`."""
 
-    identify_seconds: float = 5.0
+    identify: OverallPace | None = None
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        if not initial and self.identify_seconds:
-            await asyncio.sleep(self.identify_seconds)
+        # also the first shard of a client: the previous IDENTIFY may be another
+        # worker's, or this worker's own before its set of shards changed
+        if self.identify is not None:
+            async with self.identify:
+                pass
 
 
 class Shards:
@@ -75,6 +83,9 @@ class Shards:
         #: the share's names: filled at `prepare` when the count is Discord's to say
         self.names: list[str] = shard_names(count) if count else []
         self.client: ShardedClient | None = None
+        #: the adapter's overall paces, and the IDENTIFYs' (given at `prepare`)
+        self._pace: PaceMaker = local_pace
+        self._identify: OverallPace | None = None
         self.task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._opening = False  # a gateway that fails while starting is `changed`'s to report
@@ -83,9 +94,14 @@ class Shards:
     def count(self) -> int:
         return len(self.names)
 
-    async def prepare(self, rest: discord.Client) -> None:
-        """Learn the count from Discord (`GET /gateway/bot`) unless it was set; raises
-        `discord.GatewayNotFound` when Discord does not answer."""
+    async def prepare(self, rest: discord.Client, pace: PaceMaker) -> None:
+        """Learn the count from Discord (`GET /gateway/bot`) unless it was set; the
+        gateway's requests and IDENTIFYs keep paces `pace` builds (the adapter's
+        `overall_pace`). Raises `discord.GatewayNotFound` when Discord does not answer."""
+        self._pace = pace
+        if self.identify_seconds and self._identify is None:
+            # a little under the rate: two IDENTIFYs that leave 5 s apart may arrive closer
+            self._identify = pace(RATE_SHARE / self.identify_seconds, "identify")
         if not self.names:
             recommended, _, _ = await rest.http.get_bot_gateway()
             self.names[:] = shard_names(max(1, int(recommended)))
@@ -106,8 +122,8 @@ class Shards:
 
     async def _open(self, ids: list[int]) -> None:
         client = ShardedClient(shard_ids=ids, shard_count=self.count, **self.options)
-        client.identify_seconds = self.identify_seconds
-        route_client(client, self.api_url, self.gateway_url)
+        client.identify = self._identify
+        route_client(client, self.api_url, self.gateway_url, self._pace)
         build_tree(client, self.desk)  # answers interactions; the adapter synced them
         self.client = client
         await client.login(self._token)

@@ -5,7 +5,10 @@ A `Role` is one lease (the indexer, Telegram's poller): whoever holds it does th
 work, the others try again at every beat and take over once it has expired. A
 `Share` is a set of leases spread evenly over the live workers (Discord's shards):
 each worker holds about `ceil(total / live workers)`, giving some back when a
-worker joins and taking the orphans of one that died.
+worker joins and taking the orphans of one that died. A worker takes no share at
+its first beat, only joins: workers started together are then all on the roster
+when they take their shares, so none takes them all only to hand most back (moving
+a Discord shard restarts a gateway: IDENTIFYs, one per 5 s for the whole bot).
 
 A worker that cannot reach the store cannot renew: once its leases may have
 expired it stops every role at once, before another worker can have taken them,
@@ -87,8 +90,9 @@ class RoleKeeper:
         self.hooks.append(hook)
 
     async def start(self) -> None:
-        """Join the roster and take what is free now, then keep beating in the background."""
-        await self.beat()
+        """Join the roster and take the roles free now (the shares at the next beat), then
+        keep beating in the background."""
+        await self.beat(shares=False)
         self._task = asyncio.create_task(self._run(), name="worker-heartbeat")
 
     async def _run(self) -> None:
@@ -102,14 +106,14 @@ class RoleKeeper:
                 log.warning("worker heartbeat failed: %s", exc)
                 await self._maybe_lost()
 
-    async def beat(self) -> None:
-        """One round: heartbeat, roles, shares, hooks."""
+    async def beat(self, *, shares: bool = True) -> None:
+        """One round: heartbeat, roles, shares (unless not), hooks."""
         loop = asyncio.get_running_loop()
         started = loop.time()
         await self.roster.beat()
         for role in self.roles:
             await self._keep(role)
-        if self.shares:
+        if self.shares and shares:
             live = max(1, len(await live_workers(self.store)))
             for share in self.shares:
                 await self._spread(share, live)

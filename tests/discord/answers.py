@@ -44,11 +44,14 @@ ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
 
 @dataclass(frozen=True)
 class RateLimits:
-    """Discord's limits for a bot: per channel for messages, and global."""
+    """Discord's limits for a bot: per channel for messages, global, and IDENTIFYs on
+    the gateway (`max_concurrency` of them per `identify_period` seconds, per bucket
+    `shard_id % max_concurrency`, whatever process sends them)."""
 
     channel_messages: int = 5
     channel_period: float = 5.0
     global_per_second: int = 50
+    identify_period: float = 5.0
 
 
 #: Discord's crosspost limit, always enforced: 10 published messages an hour per

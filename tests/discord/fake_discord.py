@@ -30,8 +30,12 @@ route the fake does not serve, is kept in `problems` and fails the test.
 With `limits=RateLimits()` it also enforces Discord's rate limits: 5 messages
 per 5 seconds per channel (a bucket whose `X-RateLimit-*` headers tell the
 truth, as discord.py reads them) and 50 requests a second overall, bursts
-allowed (a global 429); refusals are kept in `throttled`. Off by default: most tests are not
-about pacing, and their answers then carry fixed, harmless bucket headers.
+allowed (a global 429); refusals are kept in `throttled`. On the gateway, the
+IDENTIFYs of every connection (whichever process opened it) count together: one per
+5 seconds for each shard id modulo `max_concurrency` (what `GET /gateway/bot` says,
+1 as for most bots); one more is answered with an Invalid Session (op 9), as Discord
+does, and kept in `identify_refused`. Off by default: most tests are not about
+pacing, and their answers then carry fixed, harmless bucket headers.
 """
 
 from __future__ import annotations
@@ -86,7 +90,7 @@ from tests.discord.objects import (
 )
 from tests.discord.objects import interaction as interaction_payload
 from tests.discord.openapi import OpenAPI, load_spec
-from tests.rate_limits import FixedWindow, TokenBucket
+from tests.rate_limits import FixedWindow, SlidingWindow, TokenBucket
 
 #: the application command option type of a channel
 CHANNEL_OPTION = 7
@@ -143,6 +147,11 @@ class FakeDiscord(FakePlaces, FakeMembers):
             else None
         )
         self._buckets: dict[str, FixedWindow] = {}
+        #: IDENTIFYs at a time, per 5 seconds (`session_start_limit.max_concurrency`)
+        self.max_concurrency = 1
+        self._identify_buckets: dict[int, SlidingWindow] = {}
+        #: IDENTIFYs refused (op 9) because they broke `limits`
+        self.identify_refused: list[dict[str, Any]] = []
         self.channels: dict[str, Channel] = {
             c.id: c
             for c in (
@@ -287,7 +296,8 @@ class FakeDiscord(FakePlaces, FakeMembers):
         return json_response(application())
 
     async def _gateway_bot(self, request: web.Request) -> web.Response:
-        limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
+        limit = {"total": 1000, "remaining": 999, "reset_after": 0,
+                 "max_concurrency": self.max_concurrency}
         return json_response({"url": self.gateway_url, "shards": self.shard_count,
                               "session_start_limit": limit})
 
@@ -442,6 +452,11 @@ class FakeDiscord(FakePlaces, FakeMembers):
                 ):
                     await ws.close(code=4010, message=b"Invalid shard.")
                     break
+                if not self._may_identify(shard):
+                    self.identify_refused.append(frame["d"])
+                    await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
+                    await self._touch()
+                    continue
                 session = _Session(ws, seq, None if shard is None else (shard[0], shard[1]))
                 guilds = [g for g in self.guild_ids() if session.covers(g)]
                 await self._send(ws, seq, "READY", ready(self.gateway_url, guilds, shard))
@@ -454,6 +469,18 @@ class FakeDiscord(FakePlaces, FakeMembers):
             await self._touch()
         self._sockets = [s for s in self._sockets if s.ws is not ws]
         return ws
+
+    def _may_identify(self, shard: list[int] | None) -> bool:
+        """Whether an IDENTIFY now keeps the limit of its bucket (counting it if so)."""
+        if self.limits is None:
+            return True
+        key = (shard[0] if shard else 0) % self.max_concurrency
+        bucket = self._identify_buckets.setdefault(key, SlidingWindow(
+            1, self.limits.identify_period, time.perf_counter))
+        if bucket.wait() > 0:
+            return False
+        bucket.admit()
+        return True
 
     def guild_ids(self) -> list[str]:
         """Every server the bot is in: the default one and those of added channels."""

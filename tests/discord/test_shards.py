@@ -20,9 +20,11 @@ from newsbot.store import Store
 from newsbot.store.subscriptions import Subscriptions
 from newsbot.types import Summary
 from newsbot.workers.leases import current_leases
+from newsbot.workers.pace import SharedPaces
 from newsbot.workers.roles import RoleKeeper, Share
 from newsbot.workers.roster import Roster
 from newsbot_discord import DiscordAdapter
+from tests.discord.answers import RateLimits
 from tests.discord.conftest import discord_config, discord_room
 from tests.discord.fake_discord import FakeDiscord, shard_of
 from tests.discord.objects import GUILD_ID, NEWS, TOKEN, Channel
@@ -68,6 +70,7 @@ class Worker:
         desk = CommandDesk(Queries(store), Subscriptions(store))
         adapter = DiscordAdapter(TOKEN, desk, api_url=fake.api_url,
                                  gateway_url=fake.gateway_url)
+        adapter.use_overall_pace(SharedPaces(store, "discord"))  # as the newsroom does
         keeper = RoleKeeper(store, Roster(store, f"host:{len(name)}:{name}"))
         [share] = adapter.worker_roles()
         assert isinstance(share, Share)
@@ -144,6 +147,33 @@ async def test_shards_spread_and_move_to_the_survivor(
     answer = await answered(sharded, moved)
     assert answer["type"] == 4 and "content" in answer["data"]
 
+async def test_the_identifies_of_every_worker_keep_discords_pace(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(DiscordAdapter, "identify_seconds", 0.5)  # Discord's 5 s, shorter
+    fake = FakeDiscord(limits=RateLimits(identify_period=0.5))
+    fake.shard_count = SHARDS
+    await fake.start()
+    started = [await Worker.start(postgres_url, name, fake) for name in ("one", "two")]
+    try:
+        for worker in started:
+            await worker.keeper.roster.beat()
+        # one takes half the shards, the other the rest while the first's are starting;
+        # then the first restarts its gateway (as when its set changes)
+        for worker in started:
+            await worker.keeper.beat()
+        one = started[0].adapter.shards
+        await one.changed(frozenset(one.names[:2]))
+        await fake.wait_for(lambda: sorted(fake.sessions()) == [
+            (i, SHARDS) for i in range(SHARDS)], seconds=10)
+    finally:
+        for worker in started:
+            await worker.close()
+        await fake.close()
+    assert fake.identify_refused == []  # each IDENTIFY waited for the previous one's 0.5 s
+    assert identified(fake) == sorted([[i, SHARDS] for i in range(SHARDS)] + [[0, 4], [1, 4]])
+
+
 async def test_any_worker_sends_by_rest_whatever_shards_it_holds(
     workers: list[Worker], sharded: FakeDiscord
 ) -> None:
@@ -201,12 +231,30 @@ def test_shard_count_is_read_from_the_settings() -> None:
                                "NEWSBOT_DISCORD_SHARD_COUNT": "0"})
 
 
-async def test_the_fake_gateway_refuses_an_invalid_shard(sharded: FakeDiscord) -> None:
+async def identify(fake: FakeDiscord, shard: list[int]) -> aiohttp.WSMessage:
+    """What the fake's gateway answers a bare IDENTIFY for `shard` on a new connection."""
     async with aiohttp.ClientSession() as session, session.ws_connect(
-        sharded.gateway_url + "?v=10&encoding=json"
+        fake.gateway_url + "?v=10&encoding=json"
     ) as ws:
         assert (await ws.receive_json())["op"] == 10  # HELLO
-        await ws.send_json({"op": 2, "d": {"token": TOKEN, "intents": 0, "shard": [4, 4],
+        await ws.send_json({"op": 2, "d": {"token": TOKEN, "intents": 0, "shard": shard,
                                            "properties": {}}})
-        closed = await ws.receive()
+        return await ws.receive()
+
+
+async def test_the_fake_gateway_refuses_an_invalid_shard(sharded: FakeDiscord) -> None:
+    closed = await identify(sharded, [4, 4])
     assert closed.type == aiohttp.WSMsgType.CLOSE and closed.data == 4010
+
+
+async def test_the_fake_gateway_invalidates_an_identify_too_soon() -> None:
+    fake = FakeDiscord(limits=RateLimits(identify_period=60.0))
+    await fake.start()
+    try:
+        ready = await identify(fake, [0, 2])
+        refused = await identify(fake, [1, 2])  # as from another process: the bot's limit
+    finally:
+        await fake.close()
+    assert ready.json()["t"] == "READY"
+    assert refused.json() == {"op": 9, "d": False, "s": None, "t": None}  # Invalid Session
+    assert [frame["shard"] for frame in fake.identify_refused] == [[1, 2]]

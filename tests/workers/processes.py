@@ -2,16 +2,17 @@
 workers and the benchmark: their configurations, the store prepared before they start,
 and what the fake Telegram received from them.
 
-Each worker reaches the fake Bot API through a proxy of its own (`FlakyProxy`), so a
-test sees which worker sent what and can hold one worker's answers back before
-killing it, as `tests/reliability` does with one process.
+Each worker reaches the fake platform (Telegram's Bot API, or Discord's REST API)
+through a proxy of its own (`FlakyProxy`), so a test sees which worker sent what and
+can hold one worker's answers back before killing it, as `tests/reliability` does with
+one process. (Discord's gateway is reached directly: the fake tells its sessions apart.)
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,11 +20,12 @@ from newsbot.ingest.indexer import INITIALIZED
 from newsbot.store import Store, utcnow
 from newsbot.store.subscriptions import Subscriptions
 from newsbot.types import Chat
+from tests.discord.fake_discord import FakeDiscord
 from tests.helpers import SITE_URL
 from tests.reliability.botproc import BotProcess
-from tests.reliability.conftest import telegram_send
+from tests.reliability.conftest import discord_env, discord_send, telegram_env, telegram_send
 from tests.reliability.flaky_proxy import FlakyProxy
-from tests.telegram.fake_bot_api import TOKEN, FakeBotAPI
+from tests.telegram.fake_bot_api import FakeBotAPI
 
 #: what a worker logs once it holds the indexer role
 INDEXER = "this worker now holds indexer"
@@ -63,6 +65,27 @@ async def prepare_store(store_url: str, chats: Iterable[Chat], *,
         await store.close()
 
 
+@dataclass(frozen=True)
+class Platform:
+    """The fake platform the workers send to: its origin, which requests post a message,
+    and a worker's settings given the proxy it reaches the fake through."""
+
+    origin: str
+    is_send: Callable[[str, str], bool]
+    env: Callable[[FlakyProxy], dict[str, str]]
+
+
+def telegram_platform(fake: FakeBotAPI) -> Platform:
+    return Platform(f"http://127.0.0.1:{fake.port}", telegram_send, telegram_env)
+
+
+def discord_platform(fake: FakeDiscord, **settings: str) -> Platform:
+    """The fake Discord, with more `discord.*` settings (`shard_count="2"`) for each worker."""
+    extra = {f"NEWSBOT_DISCORD_{key.upper()}": value for key, value in settings.items()}
+    return Platform(f"http://127.0.0.1:{fake.port}", discord_send,
+                    lambda proxy: {**discord_env(proxy, fake), **extra})
+
+
 @dataclass
 class Worker:
     process: BotProcess
@@ -75,17 +98,15 @@ class Worker:
 
 @dataclass
 class Crew:
-    """The workers of one test, each behind its own proxy to the same fake."""
+    """The workers of one test, each behind its own proxy to the same fake platform."""
 
-    fake: FakeBotAPI
+    platform: Platform
     workers: list[Worker] = field(default_factory=list)
 
     async def add(self, config: Path, extra_env: dict[str, str] | None = None) -> Worker:
-        proxy = FlakyProxy(f"http://127.0.0.1:{self.fake.port}", telegram_send,
-                           seed=len(self.workers))
+        proxy = FlakyProxy(self.platform.origin, self.platform.is_send, seed=len(self.workers))
         await proxy.start()
-        env = {"NEWSBOT_LOG_LEVEL": "INFO", "NEWSBOT_TELEGRAM_TOKEN": TOKEN,
-               "NEWSBOT_TELEGRAM_API_URL": f"{proxy.url}/bot", **(extra_env or {})}
+        env = {"NEWSBOT_LOG_LEVEL": "INFO", **self.platform.env(proxy), **(extra_env or {})}
         worker = Worker(BotProcess(config, env), proxy)
         self.workers.append(worker)
         worker.process.start()

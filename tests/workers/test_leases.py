@@ -130,28 +130,52 @@ async def test_a_worker_that_cannot_do_the_role_never_takes_it(store: Store) -> 
     assert log.events == [] and await current_leases(store) == []
 
 
+SHARDS = [f"shard:discord:{i}" for i in range(4)]
+
+
+def sharing(store: Store, name: str, seen: dict[str, list[list[str]]],
+            beat_seconds: float = 2.5) -> RoleKeeper:
+    """A keeper of the share `SHARDS`; each set it is given goes to `seen[name]`."""
+    k = RoleKeeper(store, Roster(store, f"h:{ord(name)}:{name}"), beat_seconds)
+
+    async def changed(held: frozenset[str]) -> None:
+        seen.setdefault(name, []).append(sorted(held))
+
+    k.add_share(Share(list(SHARDS), changed))
+    return k
+
+
 async def test_shares_spread_over_live_workers_and_respread_when_one_dies(store: Store) -> None:
-    shards = [f"shard:discord:{i}" for i in range(4)]
     seen: dict[str, list[list[str]]] = {"a": [], "b": []}
-
-    def keeper(name: str) -> RoleKeeper:
-        k = RoleKeeper(store, Roster(store, f"h:{ord(name)}:{name}"))
-
-        async def changed(held: frozenset[str]) -> None:
-            seen[name].append(sorted(held))
-
-        k.add_share(Share(list(shards), changed))
-        return k
-
-    a, b = keeper("a"), keeper("b")
+    a, b = sharing(store, "a", seen), sharing(store, "b", seen)
     await a.beat()
-    assert seen["a"] == [shards]
+    assert seen["a"] == [SHARDS]
     await b.beat()  # two live workers, but every shard is held: b waits
     await a.beat()  # a gives back its surplus
     await b.beat()  # and b takes it
-    assert seen["a"][-1] == shards[:2] and seen["b"][-1] == shards[2:]
+    assert seen["a"][-1] == SHARDS[:2] and seen["b"][-1] == SHARDS[2:]
     await expire(store, a.worker_id)
     await b.beat()
-    assert seen["b"][-1] == shards
+    assert seen["b"][-1] == SHARDS
     holders = {lease.holder for lease in await current_leases(store, "shard:")}
     assert holders == {b.worker_id}
+
+
+async def test_workers_started_together_split_the_shares_without_moving_any(
+    store: Store
+) -> None:
+    seen: dict[str, list[list[str]]] = {}
+    keepers = [sharing(store, name, seen, beat_seconds=0.2) for name in "ab"]
+    try:
+        for keeper in keepers:  # each joins the roster at start; shares wait for a beat
+            await keeper.start()
+        assert seen == {}
+        async with asyncio.timeout(5):
+            while len(seen) < 2:
+                await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)  # a few more beats: nothing moves
+    finally:
+        for keeper in keepers:
+            await keeper.stop()
+    # each was given its half once, never the whole to hand back half of it
+    assert sorted(seen.values()) == [[SHARDS[:2], []], [SHARDS[2:], []]]

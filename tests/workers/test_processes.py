@@ -27,6 +27,7 @@ from tests.workers.processes import (
     duplicates,
     prepare_store,
     received,
+    telegram_platform,
     worker_config,
 )
 
@@ -51,7 +52,7 @@ async def telegram() -> AsyncIterator[FakeBotAPI]:
 
 @pytest.fixture
 async def crew(telegram: FakeBotAPI) -> AsyncIterator[Crew]:
-    workers = Crew(telegram)
+    workers = Crew(telegram_platform(telegram))
     try:
         yield workers
     finally:

@@ -24,7 +24,9 @@ pytestmark = pytest.mark.xdist_group("worker_processes")
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
+# the session's, not the module's: under pytest-xdist the module's tests need not run one
+# after the other, and a module fixture would then run the benchmarks again
+@pytest.fixture(scope="session")
 def figures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out = tmp_path_factory.mktemp("bench") / "figures.json"
     done = subprocess.run(

@@ -212,9 +212,11 @@ class Store:
 
 
 #: PostgreSQL connections a process keeps open, and may open beyond that at a peak: its
-#: sends in flight (Telegram's 16, Discord's 8) each use one at a time, beside the pace,
-#: the claims and the heartbeat; fewer would close and reopen one per send
-POOL_SIZE, POOL_OVERFLOW = 16, 16
+#: sends in flight (Telegram's 16, Discord's 8) each use one briefly (reading the story,
+#: recording the send), beside the pace, the claims and the heartbeat; fewer would close
+#: and reopen one per send, more would let a few workers exhaust the server's
+#: `max_connections` (100 by default) at a peak; past the peak a query waits its turn
+POOL_SIZE, POOL_OVERFLOW = 16, 4
 
 
 def _pool(backend: str) -> dict[str, Any]:

@@ -12,12 +12,12 @@ chat unsubscribed) | migrated (a new row for the chat's new id replaces it).
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, func, select, true, update
+from sqlalchemy import Select, Table, and_, bindparam, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from newsbot.filters import Compiled, Story, Wants
@@ -143,13 +143,20 @@ class Outbox:
             for r in rows
         ]
 
-    async def summary_for(self, post_id: str) -> Summary | None:
-        """The summary to send, or None when the post was deleted or is no longer live."""
+    async def live_posts(self, post_ids: Collection[str]) -> dict[str, Any]:
+        """The `posts` rows of those of these posts that are live (a deleted or withdrawn
+        one is missing), by id, each as read (`summary_of` makes it a Summary)."""
         p = schema.posts
-        stmt = select(p).where(p.c.id == post_id, p.c.status == "live")
+        found: dict[str, Any] = {}
         async with self.store.engine.connect() as conn:
-            row = (await conn.execute(stmt)).first()
-        return None if row is None else Summary.of(post_from_row(row, self.tz))
+            for chunk in chunks(list(post_ids)):
+                stmt = select(p).where(p.c.id.in_(chunk), p.c.status == "live")
+                found.update((row.id, row) for row in (await conn.execute(stmt)).all())
+        return found
+
+    def summary_of(self, row: Any) -> Summary:
+        """The summary to send of a `posts` row (`live_posts`)."""
+        return Summary.of(post_from_row(row, self.tz))
 
     async def _set(self, row_id: int, **values: object) -> None:
         o = schema.outbox
@@ -159,7 +166,17 @@ class Outbox:
             )
 
     async def mark_sent(self, row_id: int, message_id: str) -> None:
-        await self._set(row_id, status="sent", message_id=message_id, sent_at=utcnow())
+        await self.mark_sent_all([(row_id, message_id)])
+
+    async def mark_sent_all(self, sent: Sequence[tuple[int, str]]) -> None:
+        """Rows sent, each with its message id, recorded in one transaction (the sends
+        that finished together: a group commit)."""
+        o = schema.outbox
+        stmt = (update(o).where(o.c.id == bindparam("row_id"), o.c.status == "pending")
+                .values(status="sent", message_id=bindparam("sent_as"), sent_at=utcnow()))
+        async with self.store.engine.begin() as conn:
+            await conn.execute(stmt, [{"row_id": row_id, "sent_as": message_id}
+                                      for row_id, message_id in sent])
 
     async def mark_dropped(self, row_id: int, reason: str) -> None:
         await self._set(row_id, status="dropped", last_error=reason)

@@ -148,7 +148,7 @@ class Outbox:
         one is missing), by id, each as read (`summary_of` makes it a Summary)."""
         p = schema.posts
         found: dict[str, Any] = {}
-        async with self.store.engine.connect() as conn:
+        async with self.store.autocommit.connect() as conn:
             for chunk in chunks(list(post_ids)):
                 stmt = select(p).where(p.c.id.in_(chunk), p.c.status == "live")
                 found.update((row.id, row) for row in (await conn.execute(stmt)).all())
@@ -169,12 +169,13 @@ class Outbox:
         await self.mark_sent_all([(row_id, message_id)])
 
     async def mark_sent_all(self, sent: Sequence[tuple[int, str]]) -> None:
-        """Rows sent, each with its message id, recorded in one transaction (the sends
-        that finished together: a group commit)."""
+        """Rows sent, each with its message id, recorded by one statement (the sends that
+        finished together: a group commit; rows apart need not commit together, so on
+        PostgreSQL without BEGIN and COMMIT around it)."""
         o = schema.outbox
         stmt = (update(o).where(o.c.id == bindparam("row_id"), o.c.status == "pending")
                 .values(status="sent", message_id=bindparam("sent_as"), sent_at=utcnow()))
-        async with self.store.engine.begin() as conn:
+        async with self.store.autocommit.begin() as conn:
             await conn.execute(stmt, [{"row_id": row_id, "sent_as": message_id}
                                       for row_id, message_id in sent])
 

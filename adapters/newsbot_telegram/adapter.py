@@ -4,8 +4,9 @@ holds) or by webhook (`webhook.py`, every worker).
 
 Built on python-telegram-bot's `Application`, pointed at `telegram.api_url` (the
 library's `base_url`), which is how a self-hosted Bot API server, or the tests'
-fake one, is reached. `send` paces itself to Telegram's limits and reports
-failures as the core's `DeliveryError`s; retrying is the core's (`newsbot.delivery.retry`).
+fake one, is reached; its requests go over aiohttp (`transport.py`). `send` paces
+itself to Telegram's limits and reports failures as the core's `DeliveryError`s;
+retrying is the core's (`newsbot.delivery.retry`).
 A forum topic's destination id (`"<chat>#<thread>"`, see `topics.py`) is sent as
 the chat's id with `message_thread_id`; pacing counts the chat, as Telegram does.
 """
@@ -34,6 +35,7 @@ from newsbot_telegram.polling import Poller
 from newsbot_telegram.render import Payload, plain_story, quiet, story_payload, text_payload
 from newsbot_telegram.settings import TelegramSettings
 from newsbot_telegram.topics import Destination
+from newsbot_telegram.transport import AiohttpRequest
 from newsbot_telegram.web_preview import telegram_bubble
 from newsbot_telegram.webhook import Webhook, WebhookIntake
 
@@ -132,6 +134,8 @@ class TelegramAdapter(Adapter):
             ApplicationBuilder()
             .token(self._token)
             .base_url(self.api_url)
+            .request(AiohttpRequest())  # much less CPU per request than httpx's
+            .get_updates_request(AiohttpRequest(1))
             .rate_limiter(pacer)
             .concurrent_updates(8)
             .build()

@@ -129,6 +129,7 @@ class Dispatcher(StorySends, Corrections, SharedChats):
                 await self._task
         await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
         await self._sent.settle()  # sends cancelled while their group commits: recorded
+        await self._posts.settle()
         await self._give_back()
 
     @property

@@ -52,6 +52,17 @@ Wish = tuple[Chat, Style, Wants]
 #: a delivery to queue: (post id, chat, how it looks)
 Queued = tuple[str, Chat, Style]
 
+# A fan-out's statements, run once per group of sends, built once: building one
+# costs about as much CPU as running it.
+_p, _o = schema.posts, schema.outbox
+#: the live ones of some posts (`ids`)
+LIVE_POSTS = select(_p).where(_p.c.id.in_(bindparam("ids", expanding=True)),
+                              _p.c.status == "live")
+#: a row sent (`row_id`) as message `sent_as` at `sent_at` (executed for many rows)
+MARK_SENT = (update(_o).where(_o.c.id == bindparam("row_id"), _o.c.status == "pending")
+             .values(status="sent", message_id=bindparam("sent_as"),
+                     sent_at=bindparam("sent_on")))
+
 
 class Outbox:
     def __init__(self, store: Store, tz: tzinfo = UTC) -> None:
@@ -136,7 +147,7 @@ class Outbox:
         )
         stmt = (stmt.order_by(o.c.id) if claimed_by is None
                 else claimed(stmt, o, platform, claimed_by, chats))
-        async with self.store.engine.connect() as conn:
+        async with self.store.autocommit.connect() as conn:
             rows = (await conn.execute(stmt)).all()
         return [
             Delivery(r.id, r.post_id, r.chat_id, r.attempts, r.next_attempt_at, style_from_row(r))
@@ -146,12 +157,11 @@ class Outbox:
     async def live_posts(self, post_ids: Collection[str]) -> dict[str, Any]:
         """The `posts` rows of those of these posts that are live (a deleted or withdrawn
         one is missing), by id, each as read (`summary_of` makes it a Summary)."""
-        p = schema.posts
         found: dict[str, Any] = {}
         async with self.store.autocommit.connect() as conn:
             for chunk in chunks(list(post_ids)):
-                stmt = select(p).where(p.c.id.in_(chunk), p.c.status == "live")
-                found.update((row.id, row) for row in (await conn.execute(stmt)).all())
+                rows = (await conn.execute(LIVE_POSTS, {"ids": chunk})).all()
+                found.update((row.id, row) for row in rows)
         return found
 
     def summary_of(self, row: Any) -> Summary:
@@ -172,12 +182,10 @@ class Outbox:
         """Rows sent, each with its message id, recorded by one statement (the sends that
         finished together: a group commit; rows apart need not commit together, so on
         PostgreSQL without BEGIN and COMMIT around it)."""
-        o = schema.outbox
-        stmt = (update(o).where(o.c.id == bindparam("row_id"), o.c.status == "pending")
-                .values(status="sent", message_id=bindparam("sent_as"), sent_at=utcnow()))
+        now = utcnow()
         async with self.store.autocommit.begin() as conn:
-            await conn.execute(stmt, [{"row_id": row_id, "sent_as": message_id}
-                                      for row_id, message_id in sent])
+            await conn.execute(MARK_SENT, [{"row_id": row_id, "sent_as": message_id,
+                                            "sent_on": now} for row_id, message_id in sent])
 
     async def mark_dropped(self, row_id: int, reason: str) -> None:
         await self._set(row_id, status="dropped", last_error=reason)

@@ -54,6 +54,10 @@ class PostReader:
         """The post's summary as the store has it now; None once deleted or withdrawn."""
         return await self._batch(post_id)
 
+    async def settle(self) -> None:
+        """Wait for the reads under way."""
+        await self._batch.settle()
+
     async def _read(self, post_ids: list[str]) -> list[Summary | None]:
         rows = await self.outbox.live_posts(set(post_ids))
         found: dict[str, Summary] = {}

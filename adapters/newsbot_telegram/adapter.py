@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 
 #: updates the bot asks for: commands typed in chats and posted in channels
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CHANNEL_POST]
+#: stories (summary and style) whose payload is kept made: a fan-out sends one to every chat
+PAYLOADS_KEPT = 16
 COMMAND_FILTER = filters.COMMAND & (filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST)
 
 class TelegramAdapter(Adapter):
@@ -83,6 +85,8 @@ class TelegramAdapter(Adapter):
         #: stories go with allow_paid_broadcast (and the pace allows 1,000 a second)
         self.paid_broadcast = paid_broadcast
         self._paid: dict[str, Any] = {"allow_paid_broadcast": True} if paid_broadcast else {}
+        #: `payload` of the stories sent lately, by (summary, style): both are immutable
+        self._payloads: dict[tuple[Summary, Style], Payload] = {}
 
     @classmethod
     def from_config(cls, config: AppConfig, desk: CommandDesk) -> TelegramAdapter | None:
@@ -211,7 +215,11 @@ class TelegramAdapter(Adapter):
     async def send(self, chat_id: str, summary: Summary, style: Style = PLAIN) -> str:
         bot = self._bot()
         where = Destination.parse(chat_id)
-        payload = self.payload(summary, style)
+        payload = self._payloads.get((summary, style))
+        if payload is None:  # made once per story, not once per chat
+            if len(self._payloads) >= PAYLOADS_KEPT:
+                self._payloads.clear()
+            payload = self._payloads[summary, style] = self.payload(summary, style)
         try:
             if payload.method == "sendPhoto":
                 message = await self._send_photo(bot, where, summary, style, payload)

@@ -4,8 +4,9 @@ holds) or by webhook (`webhook.py`, every worker).
 
 Built on python-telegram-bot's `Application`, pointed at `telegram.api_url` (the
 library's `base_url`), which is how a self-hosted Bot API server, or the tests'
-fake one, is reached. `send` paces itself to Telegram's limits and reports
-failures as the core's `DeliveryError`s; retrying is the core's (`newsbot.delivery.retry`).
+fake one, is reached; its requests go over aiohttp (`transport.py`). `send` paces
+itself to Telegram's limits and reports failures as the core's `DeliveryError`s;
+retrying is the core's (`newsbot.delivery.retry`).
 A forum topic's destination id (`"<chat>#<thread>"`, see `topics.py`) is sent as
 the chat's id with `message_thread_id`; pacing counts the chat, as Telegram does.
 """
@@ -34,6 +35,7 @@ from newsbot_telegram.polling import Poller
 from newsbot_telegram.render import Payload, plain_story, quiet, story_payload, text_payload
 from newsbot_telegram.settings import TelegramSettings
 from newsbot_telegram.topics import Destination
+from newsbot_telegram.transport import AiohttpRequest
 from newsbot_telegram.web_preview import telegram_bubble
 from newsbot_telegram.webhook import Webhook, WebhookIntake
 
@@ -46,6 +48,8 @@ log = logging.getLogger(__name__)
 
 #: updates the bot asks for: commands typed in chats and posted in channels
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CHANNEL_POST]
+#: stories (summary and style) whose payload is kept made: a fan-out sends one to every chat
+PAYLOADS_KEPT = 16
 COMMAND_FILTER = filters.COMMAND & (filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST)
 
 class TelegramAdapter(Adapter):
@@ -81,6 +85,8 @@ class TelegramAdapter(Adapter):
         #: stories go with allow_paid_broadcast (and the pace allows 1,000 a second)
         self.paid_broadcast = paid_broadcast
         self._paid: dict[str, Any] = {"allow_paid_broadcast": True} if paid_broadcast else {}
+        #: `payload` of the stories sent lately, by (summary, style): both are immutable
+        self._payloads: dict[tuple[Summary, Style], Payload] = {}
 
     @classmethod
     def from_config(cls, config: AppConfig, desk: CommandDesk) -> TelegramAdapter | None:
@@ -132,6 +138,8 @@ class TelegramAdapter(Adapter):
             ApplicationBuilder()
             .token(self._token)
             .base_url(self.api_url)
+            .request(AiohttpRequest())  # much less CPU per request than httpx's
+            .get_updates_request(AiohttpRequest(1))
             .rate_limiter(pacer)
             .concurrent_updates(8)
             .build()
@@ -207,7 +215,11 @@ class TelegramAdapter(Adapter):
     async def send(self, chat_id: str, summary: Summary, style: Style = PLAIN) -> str:
         bot = self._bot()
         where = Destination.parse(chat_id)
-        payload = self.payload(summary, style)
+        payload = self._payloads.get((summary, style))
+        if payload is None:  # made once per story, not once per chat
+            if len(self._payloads) >= PAYLOADS_KEPT:
+                self._payloads.clear()
+            payload = self._payloads[summary, style] = self.payload(summary, style)
         try:
             if payload.method == "sendPhoto":
                 message = await self._send_photo(bot, where, summary, style, payload)

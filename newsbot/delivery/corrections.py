@@ -30,6 +30,7 @@ from newsbot.delivery.errors import (
 from newsbot.delivery.events import DeliveryEvents
 from newsbot.delivery.outbox import Delivery, Outbox
 from newsbot.delivery.retry import backoff, later
+from newsbot.delivery.sends import PostReader
 from newsbot.types import Summary
 
 log = logging.getLogger("newsbot.delivery.dispatcher")  # one logger for the dispatcher's lines
@@ -43,6 +44,7 @@ class Corrections:
     outbox: Outbox
     events: DeliveryEvents
     _edits: EditJobs | None
+    _posts: PostReader
     _queues: ChatQueues
     _edit_jobs: dict[int, EditJob]
     _edits_retired: set[tuple[int, int]]
@@ -82,7 +84,7 @@ class Corrections:
         change to find the message sent), the message gets an edit now."""
         if self._edits is None or not self._edits.enabled:
             return
-        newest = await self.outbox.summary_for(row.post_id)
+        newest = await self._posts.summary(row.post_id)
         if newest is not None and shown(newest) != shown(summary):
             log.info("%s: %s changed while being sent to %s; editing it", self.platform,
                      row.post_id, row.chat_id)
@@ -98,7 +100,7 @@ class Corrections:
             self._edits_retired.add((job.id, job.revision))
             return
         # a deleted post put back before its deletion went out is edited instead
-        summary = await self.outbox.summary_for(job.post_id)
+        summary = await self._posts.summary(job.post_id)
         if summary is None and job.action != DELETE:
             self.events.edit(self.platform, "dropped")
             await self._end_edit(job, FAILED, "post deleted or withdrawn")

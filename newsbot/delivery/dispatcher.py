@@ -20,7 +20,8 @@ marks it gone, and the next story's delivery decides about the chat.
 
 Pending rows wait in memory (`ChatQueues`), topped up when `wake()` says new
 rows were written. The store stays the truth: a row is marked sent only after
-the platform confirmed it.
+the platform confirmed it. What one story send does and records is `sends.py`
+(sends that finish together are recorded in one transaction).
 
 With several workers on one PostgreSQL store (`claims` given), a dispatcher sends
 only to the chats its worker has claimed (`newsbot.delivery.claims`).
@@ -40,17 +41,10 @@ from newsbot.delivery.chat_queues import ChatQueues
 from newsbot.delivery.claims import SharedChats
 from newsbot.delivery.corrections import Corrections
 from newsbot.delivery.edits import EditJob, EditJobs
-from newsbot.delivery.errors import (
-    ChatMigrated,
-    DeliveryError,
-    PermanentError,
-    RetryAfter,
-    TransientError,
-    Undeliverable,
-)
 from newsbot.delivery.events import DeliveryEvents
 from newsbot.delivery.outbox import Delivery, Outbox
 from newsbot.delivery.retry import PlatformHealth, backoff, later
+from newsbot.delivery.sends import StorySends
 from newsbot.store import utcnow
 from newsbot.workers.claims import ChatClaims
 
@@ -66,7 +60,7 @@ RESYNC_SECONDS = 60.0
 StoreErrorHook = Callable[[BaseException], object]
 
 
-class Dispatcher(Corrections, SharedChats):
+class Dispatcher(StorySends, Corrections, SharedChats):
     def __init__(
         self,
         adapter: Adapter,
@@ -86,6 +80,7 @@ class Dispatcher(Corrections, SharedChats):
         self._queues = ChatQueues(outbox, self.platform,
                                   None if claims is None else claims.worker_id)
         self._share_chats(claims)
+        self._prepare_sends()
         self._edits = edits
         #: told every attempt's outcome (`newsbot.delivery.events`: the metrics)
         self.events = events or DeliveryEvents()
@@ -133,6 +128,8 @@ class Dispatcher(Corrections, SharedChats):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+        await self._sent.settle()  # sends cancelled while their group commits: recorded
+        await self._posts.settle()
         await self._give_back()
 
     @property
@@ -248,66 +245,3 @@ class Dispatcher(Corrections, SharedChats):
     def _failed(self, chat: str) -> None:
         """A send failed transiently: the platform may be down (or still is)."""
         self._health.failing(chat)
-
-    async def _attempt(self, chat: str, row: Delivery) -> None:
-        summary = await self.outbox.summary_for(row.post_id)
-        if summary is None:
-            self.events.delivery(self.platform, "dropped")
-            await self.outbox.mark_dropped(row.id, "post deleted or withdrawn")
-            self._queues.retire_head(chat, row)
-            return
-        try:
-            message_id = await self.adapter.send(chat, summary, row.style)
-        except RetryAfter as exc:
-            self._answered()
-            self.events.rate_limited(self.platform, exc.seconds)
-            self.events.delivery(self.platform, "retried")
-            until = later(exc.seconds)
-            log.info("%s: told to wait %.1fs for %s", self.platform, exc.seconds, chat)
-            if exc.whole_platform:
-                self._paused_until = until
-            await self._postpone(row, until, row.attempts, str(exc))
-        except ChatMigrated as exc:
-            self._answered()
-            self.events.delivery(self.platform, "migrated")
-            log.info("%s: chat %s moved to %s", self.platform, chat, exc.new_chat_id)
-            await self.outbox.migrate(self.platform, chat, exc.new_chat_id)
-            self._queues.drop_chat(chat)
-            self.wake(resync=True)
-        except Undeliverable as exc:
-            self._answered()
-            self.events.delivery(self.platform, "dropped")
-            log.error("%s: %s can never be sent to %s: %s", self.platform, row.post_id, chat, exc)
-            await self.outbox.mark_dropped(row.id, f"undeliverable: {exc}")
-            self._queues.retire_head(chat, row)
-        except PermanentError as exc:
-            self._answered()
-            self.events.delivery(self.platform, "dead")
-            log.warning("%s: giving up on chat %s: %s", self.platform, chat, exc)
-            await self.outbox.mark_dead(self.platform, chat, str(exc) or type(exc).__name__)
-            self._queues.drop_chat(chat)
-        except (TransientError, DeliveryError, Exception) as exc:
-            self._failed(chat)
-            self.events.delivery(self.platform, "failed")
-            if not isinstance(exc, DeliveryError):
-                log.warning(
-                    "%s: unexpected error sending to %s", self.platform, chat, exc_info=True
-                )
-            attempts = row.attempts + 1
-            delay = backoff(attempts)
-            log.info(
-                "%s: send to %s failed (%s); attempt %d, retrying in %.1fs",
-                self.platform, chat, exc or type(exc).__name__, attempts, delay,
-            )
-            await self._postpone(row, later(delay), attempts, str(exc) or type(exc).__name__)
-        else:
-            self._answered()
-            self.events.delivery(self.platform, "sent")
-            await self.outbox.mark_sent(row.id, message_id)
-            self._queues.retire_head(chat, row)
-            await self._overtaken(row, summary)
-
-    async def _postpone(self, row: Delivery, until: datetime, attempts: int, error: str) -> None:
-        row.next_attempt_at, row.attempts = until, attempts
-        await self.outbox.postpone(row.id, until, attempts, error)
-

@@ -152,7 +152,7 @@ class EditJobs:
         )
         stmt = (stmt.order_by(e.c.id) if claimed_by is None
                 else claimed(stmt, e, platform, claimed_by))
-        async with self.store.engine.connect() as conn:
+        async with self.store.autocommit.connect() as conn:
             rows = (await conn.execute(stmt)).all()
         return [
             EditJob(r.id, r.post_id, r.chat_id, r.message_id, r.revision, r.attempts,

@@ -12,12 +12,12 @@ chat unsubscribed) | migrated (a new row for the chat's new id replaces it).
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, func, select, true, update
+from sqlalchemy import Select, Table, and_, bindparam, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from newsbot.filters import Compiled, Story, Wants
@@ -51,6 +51,17 @@ class Delivery:
 Wish = tuple[Chat, Style, Wants]
 #: a delivery to queue: (post id, chat, how it looks)
 Queued = tuple[str, Chat, Style]
+
+# A fan-out's statements, run once per group of sends, built once: building one
+# costs about as much CPU as running it.
+_p, _o = schema.posts, schema.outbox
+#: the live ones of some posts (`ids`)
+LIVE_POSTS = select(_p).where(_p.c.id.in_(bindparam("ids", expanding=True)),
+                              _p.c.status == "live")
+#: a row sent (`row_id`) as message `sent_as` at `sent_at` (executed for many rows)
+MARK_SENT = (update(_o).where(_o.c.id == bindparam("row_id"), _o.c.status == "pending")
+             .values(status="sent", message_id=bindparam("sent_as"),
+                     sent_at=bindparam("sent_on")))
 
 
 class Outbox:
@@ -136,20 +147,26 @@ class Outbox:
         )
         stmt = (stmt.order_by(o.c.id) if claimed_by is None
                 else claimed(stmt, o, platform, claimed_by, chats))
-        async with self.store.engine.connect() as conn:
+        async with self.store.autocommit.connect() as conn:
             rows = (await conn.execute(stmt)).all()
         return [
             Delivery(r.id, r.post_id, r.chat_id, r.attempts, r.next_attempt_at, style_from_row(r))
             for r in rows
         ]
 
-    async def summary_for(self, post_id: str) -> Summary | None:
-        """The summary to send, or None when the post was deleted or is no longer live."""
-        p = schema.posts
-        stmt = select(p).where(p.c.id == post_id, p.c.status == "live")
-        async with self.store.engine.connect() as conn:
-            row = (await conn.execute(stmt)).first()
-        return None if row is None else Summary.of(post_from_row(row, self.tz))
+    async def live_posts(self, post_ids: Collection[str]) -> dict[str, Any]:
+        """The `posts` rows of those of these posts that are live (a deleted or withdrawn
+        one is missing), by id, each as read (`summary_of` makes it a Summary)."""
+        found: dict[str, Any] = {}
+        async with self.store.autocommit.connect() as conn:
+            for chunk in chunks(list(post_ids)):
+                rows = (await conn.execute(LIVE_POSTS, {"ids": chunk})).all()
+                found.update((row.id, row) for row in rows)
+        return found
+
+    def summary_of(self, row: Any) -> Summary:
+        """The summary to send of a `posts` row (`live_posts`)."""
+        return Summary.of(post_from_row(row, self.tz))
 
     async def _set(self, row_id: int, **values: object) -> None:
         o = schema.outbox
@@ -159,7 +176,16 @@ class Outbox:
             )
 
     async def mark_sent(self, row_id: int, message_id: str) -> None:
-        await self._set(row_id, status="sent", message_id=message_id, sent_at=utcnow())
+        await self.mark_sent_all([(row_id, message_id)])
+
+    async def mark_sent_all(self, sent: Sequence[tuple[int, str]]) -> None:
+        """Rows sent, each with its message id, recorded by one statement (the sends that
+        finished together: a group commit; rows apart need not commit together, so on
+        PostgreSQL without BEGIN and COMMIT around it)."""
+        now = utcnow()
+        async with self.store.autocommit.begin() as conn:
+            await conn.execute(MARK_SENT, [{"row_id": row_id, "sent_as": message_id,
+                                            "sent_on": now} for row_id, message_id in sent])
 
     async def mark_dropped(self, row_id: int, reason: str) -> None:
         await self._set(row_id, status="dropped", last_error=reason)

@@ -132,6 +132,12 @@ class Store:
     def __init__(self, engine: AsyncEngine, url: str) -> None:
         self.engine = engine
         self.url = url
+        #: for work of one statement at a time, done often (a fan-out's reads of its post
+        #: and of pending rows, its group commits, pace reservations): on PostgreSQL each
+        #: statement commits on its own, one round trip where BEGIN and COMMIT around it
+        #: would make three; SQLite's stays the engine (its transactions cost no round trip)
+        self.autocommit = (engine.execution_options(isolation_level="AUTOCOMMIT")
+                           if engine.dialect.name == "postgresql" else engine)
         #: bumped by the indexer whenever posts or their labels change, so readers
         #: that keep something derived from them (tag counts) know when it is stale
         self.posts_version = 0

@@ -38,8 +38,12 @@ BLOCK_SECONDS = 0.02
 #: a slot reached later than this (or than one interval, if longer) is dropped
 LATE_SECONDS = 0.05
 
+#: one statement, its own transaction (`Store.autocommit`): one round trip. A schedule is
+#: worth nothing after a crash of the database (it starts again from its clock), so its
+#: writes need not wait for the disk (`fast`: synchronous_commit off until this commit)
 RESERVE = text("""
-WITH clock AS (SELECT extract(epoch FROM clock_timestamp())::float8 AS now),
+WITH fast AS (SELECT set_config('synchronous_commit', 'off', true)),
+clock AS (SELECT extract(epoch FROM clock_timestamp())::float8 AS now),
 moved AS (
     INSERT INTO paces AS p (name, next_at)
     SELECT :name, clock.now + :span FROM clock
@@ -47,11 +51,11 @@ moved AS (
         SET next_at = greatest(p.next_at, excluded.next_at - :span) + :span
     RETURNING p.next_at
 )
-SELECT moved.next_at - :span AS first, clock.now AS now FROM moved CROSS JOIN clock
+SELECT moved.next_at - :span AS first, clock.now AS now
+FROM moved CROSS JOIN clock CROSS JOIN fast
 """)
 
-#: a schedule is worth nothing after a crash of the database (it starts again from its
-#: clock), so its writes need not wait for the disk: a reservation is one round trip
+#: for a pause's push, in a transaction of its own
 FAST = text("SET LOCAL synchronous_commit = off")
 
 PUSH = text("""
@@ -110,8 +114,7 @@ class SharedPace:
             await asyncio.gather(self._push, return_exceptions=True)
             self._push = None
         loop = asyncio.get_running_loop()
-        async with self.store.engine.begin() as conn:
-            await conn.execute(FAST)
+        async with self.store.autocommit.connect() as conn:
             sent = loop.time()  # (the connection is ready: only the statement is timed)
             row = (await conn.execute(RESERVE, {"name": self.name,
                                                 "span": count * self.interval})).one()

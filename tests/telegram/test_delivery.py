@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -223,6 +224,18 @@ async def test_send_returns_the_message_id(room: Newsroom, adapter: TelegramAdap
     message_id = await adapter.send("13", summary)
     [call] = fake.delivered(13)
     assert message_id == str(call.result["message_id"])
+
+
+async def test_a_story_changed_between_two_sends_goes_out_as_changed(
+    room: Newsroom, adapter: TelegramAdapter, fake: FakeBotAPI
+) -> None:
+    [summary] = await room.queries.latest(1)
+    await adapter.send("16", summary)
+    await adapter.send("17", summary)  # the same story again: the same message
+    await adapter.send("18", replace(summary, title="The vote, counted"))
+    assert [call.params["text"] == fake.delivered(16)[0].params["text"]
+            for call in (fake.delivered(17)[0], fake.delivered(18)[0])] == [True, False]
+    assert "The vote, counted" in fake.delivered(18)[0].visible
 
 
 async def test_html_refused_falls_back_to_plain_text(room: Newsroom, adapter: TelegramAdapter,

@@ -18,15 +18,10 @@ import pytest
 from benchmarks.report import TARGETS
 from benchmarks.run import SMOKE
 
-#: several `newsbot run` workers on PostgreSQL: one such test at a time (pyproject's addopts)
-pytestmark = pytest.mark.xdist_group("worker_processes")
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
-# the session's, not the module's: under pytest-xdist the module's tests need not run one
-# after the other, and a module fixture would then run the benchmarks again
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def figures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out = tmp_path_factory.mktemp("bench") / "figures.json"
     done = subprocess.run(

@@ -20,9 +20,6 @@ from tests.discord.objects import GUILD_ID, Channel
 from tests.helpers import write_post
 from tests.workers.processes import Crew, Worker, discord_platform, prepare_store, worker_config
 
-#: several `newsbot run` workers on PostgreSQL: one such test at a time (pyproject's addopts)
-pytestmark = pytest.mark.xdist_group("worker_processes")
-
 SHARDS = 2
 #: text channels subscribed in each shard's server: with the lookups of channels outside
 #: a worker's shard, some three times Discord's global burst of 50 requests, which two

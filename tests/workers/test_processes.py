@@ -31,9 +31,6 @@ from tests.workers.processes import (
     worker_config,
 )
 
-#: several `newsbot run` workers on PostgreSQL: one such test at a time (pyproject's addopts)
-pytestmark = pytest.mark.xdist_group("worker_processes")
-
 FIRST, SECOND = "First story of the day", "Second story of the day"
 #: a takeover needs the lease to run out, then a beat of the new holder
 TAKEOVER = LEASE_SECONDS + 10

@@ -20,20 +20,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import make_url
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import create_async_engine
-
 from newsbot import logs, registry
 from newsbot.app import Newsroom, NoAdapters
 from newsbot.config import AppConfig, ConfigError, load_config
-from newsbot.delivery.edits import failed_jobs, job_counts
 from newsbot.ingest.posts import MAX_POST_BYTES, PostError, parse_post, read_post, too_large
 from newsbot.ingest.site_posts import post_files
 from newsbot.ops import status
+from newsbot.ops.corrections import describe_corrections
 from newsbot.registry import build_adapters, enable_hints
 from newsbot.store import StoreError
-from newsbot.store.database import async_url
 from newsbot.types import FORMATS, Style, Summary
 
 log = logging.getLogger(__name__)
@@ -191,36 +186,6 @@ def cmd_check(args: argparse.Namespace) -> int:
         return EXIT_POST_PROBLEMS if print_list(post_records(config), sys.stdout) else 0
     problems_found = check_posts(config, sys.stdout, progress)
     return EXIT_POST_PROBLEMS if problems_found else 0
-
-
-def describe_corrections(url: str) -> list[str]:
-    """What `check` says of the store's corrections (edit and deletion jobs): how many
-    wait, how many failed and why. Nothing when there is no store yet or it predates
-    them: `check` never creates nor migrates a store."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
-        return []
-    # in a thread of its own: `check` may be called where an event loop already runs
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, _corrections(url)).result()
-
-
-async def _corrections(url: str) -> list[str]:
-    engine = create_async_engine(async_url(url))
-    try:
-        async with engine.connect() as conn:
-            counts = await job_counts(conn)
-            failed = await failed_jobs(conn)
-    except (SQLAlchemyError, OSError):
-        return []  # no such table (an older store), or no store to reach
-    finally:
-        await engine.dispose()
-    states = ("pending", "failed", "gone", "done", "skipped")
-    lines = ["corrections: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in states)]
-    for row in failed:
-        lines.append(f"  {row.action} failed: {row.platform}:{row.chat_id} message "
-                     f"{row.message_id} ({row.post_id}): {row.last_error}")
-    return lines
 
 
 def build_adapters_quietly(config: AppConfig) -> list[str]:

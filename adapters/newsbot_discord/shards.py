@@ -66,7 +66,7 @@ class ShardedClient(discord.AutoShardedClient):
         # worker's, or this worker's own before its set of shards changed
         if self.identify is not None:
             async with self.identify:
-                pass
+                pass  # taking the slot is the point: the IDENTIFY follows it
 
 
 class Shards:

@@ -33,7 +33,7 @@ from newsbot.chat.requests import Access, Reply, Request, Terms
 from newsbot.chat.wording import INTERNAL_ERROR
 from newsbot.delivery.fitting import batches, fit
 from newsbot.types import Chat
-from newsbot_discord.places import FORUM_TYPES
+from newsbot_discord.places import FORUM_TYPES, THREAD_TYPES
 from newsbot_discord.render import NO_MENTIONS, EmbedLimits, story_embed
 
 log = logging.getLogger(__name__)
@@ -55,11 +55,6 @@ PICKABLE = [discord.ChannelType.text, discord.ChannelType.news, discord.ChannelT
 #: the option naming another destination, as Discord shows it
 CHANNEL = "channel"
 CHANNEL_HELP = "another channel of this server, such as a forum (you need Manage Channels there)"
-THREAD_TYPES = (
-    discord.ChannelType.public_thread,
-    discord.ChannelType.private_thread,
-    discord.ChannelType.news_thread,
-)
 #: Discord's limit on an option's description, and on an autocomplete choice
 OPTION_TEXT_MAX = 100
 

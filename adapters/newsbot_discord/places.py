@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 THREAD_NAME_MAX = 100
 TAGS_PER_POST = 5
 FORUM_TYPES = (discord.ChannelType.forum, discord.ChannelType.media)
+#: threads: channels with ids of their own inside a channel (or a forum), whose
+#: permissions are their parent's
+THREAD_TYPES = (discord.ChannelType.public_thread, discord.ChannelType.private_thread,
+                discord.ChannelType.news_thread)
 
 
 @dataclass(frozen=True, slots=True)

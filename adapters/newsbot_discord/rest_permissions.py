@@ -24,10 +24,8 @@ from typing import Any
 import discord
 from discord.http import HTTPClient
 
-#: threads take their parent channel's permissions (they have no overwrites of their own)
-THREAD_TYPES = frozenset(t.value for t in (discord.ChannelType.public_thread,
-                                           discord.ChannelType.private_thread,
-                                           discord.ChannelType.news_thread))
+from newsbot_discord.places import THREAD_TYPES
+
 #: the overwrite types of Discord's permission overwrite object
 ROLE_OVERWRITE, MEMBER_OVERWRITE = 0, 1
 #: what a timed-out member keeps (Discord's "Permissions for Timed Out Members")
@@ -47,7 +45,8 @@ async def member_permissions(http: HTTPClient, user_id: int, channel_id: int
     if guild_id is None:
         return discord.Permissions.none()
     parent: Awaitable[Data] | None = None
-    if channel["type"] in THREAD_TYPES:
+    # a thread takes its parent channel's permissions (it has no overwrites of its own)
+    if discord.enums.try_enum(discord.ChannelType, channel["type"]) in THREAD_TYPES:
         parent = http.get_channel(channel["parent_id"])
     # the member first: Unknown Member is the answer that matters when both fail
     member, guild, *above = await _all(http.get_member(guild_id, user_id),

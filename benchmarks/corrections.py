@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.corpus import fresh_post
-from benchmarks.report import percentiles
+from benchmarks.report import percentiles, spread
 from newsbot.app import Newsroom
 from tests.discord.fake_discord import RateLimits
 from tests.telegram.fake_bot_api import EDITING, FloodLimits
@@ -75,8 +75,6 @@ async def correction_fan_out(
     tg_chats: list[str], dc_channels: list[str],
 ) -> dict[str, Any]:
     """Fix the fan-out story's title; how its edits went out on each platform."""
-    from benchmarks.delivery import _spread  # the fan-out's own arithmetic
-
     fixed = title + FIXED
     tg_since, dc_since = len(fakes.telegram.calls), len(fakes.discord.requests)
     tg_throttled, dc_throttled = len(fakes.telegram.throttled), len(fakes.discord.throttled)
@@ -93,9 +91,9 @@ async def correction_fan_out(
     tg_times = [(str(c.chat_id), c.at) for c in telegram_edits(fakes, fixed, tg_since)]
     dc_times = [(r.path.split("/")[2], r.at) for r in discord_edits(fakes, fixed, dc_since)]
     return {
-        "telegram": _spread(tg_times, tg_chats, written, FloodLimits().overall_per_second,
+        "telegram": spread(tg_times, tg_chats, written, FloodLimits().overall_per_second,
                             len(fakes.telegram.throttled) - tg_throttled),
-        "discord": _spread(dc_times, dc_channels, written, RateLimits().global_per_second,
+        "discord": spread(dc_times, dc_channels, written, RateLimits().global_per_second,
                            len(fakes.discord.throttled) - dc_throttled),
     }
 

@@ -32,7 +32,7 @@ from typing import Any
 
 from benchmarks import corrections
 from benchmarks.corpus import PostWriter, fresh_post
-from benchmarks.report import percentiles
+from benchmarks.report import percentiles, spread
 from benchmarks.site import Endpoints, load, token_env, write_config
 from newsbot.app import Newsroom
 from newsbot.ingest.watcher import CATCH_UP_SECONDS
@@ -232,30 +232,8 @@ async def _fan_out(
     dc_times = [(r.path.split("/")[2], r.at)
                 for r in discord_sends(fakes.discord, title, dc_since)]
     return {
-        "telegram": _spread(tg_times, tg_chats, written, FloodLimits().overall_per_second,
+        "telegram": spread(tg_times, tg_chats, written, FloodLimits().overall_per_second,
                             len(fakes.telegram.throttled) - tg_throttled),
-        "discord": _spread(dc_times, dc_channels, written, RateLimits().global_per_second,
+        "discord": spread(dc_times, dc_channels, written, RateLimits().global_per_second,
                            len(fakes.discord.throttled) - dc_throttled),
-    }
-
-
-def _spread(
-    sends: list[tuple[str, float]], wanted: list[str], written: float, limit: float,
-    throttled: int,
-) -> dict[str, Any]:
-    per_chat = Counter(chat for chat, _ in sends)
-    times = sorted(at for _, at in sends)
-    span = times[-1] - times[0] if len(times) > 1 else 0.0
-    rate = (len(times) - 1) / span if span > 0 else 0.0
-    return {
-        "destinations": len(wanted),
-        "delivered": sum(1 for chat in wanted if per_chat[chat]),
-        "lost": sum(1 for chat in wanted if not per_chat[chat]),
-        "duplicated": sum(n - 1 for n in per_chat.values() if n > 1),
-        "throttled_429": throttled,
-        "wall_seconds": round(times[-1] - written, 3) if times else None,
-        "first_send_ms": round((times[0] - written) * 1000, 1) if times else None,
-        "rate_per_s": round(rate, 2),
-        "limit_per_s": limit,
-        "percent_of_limit": round(100 * rate / limit, 1),
     }

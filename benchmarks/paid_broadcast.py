@@ -23,12 +23,12 @@ import contextlib
 import os
 import signal
 import time
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from benchmarks import processes as proc
+from benchmarks import report
 from benchmarks.corpus import fresh_post
 from newsbot.ingest.watcher import CATCH_UP_SECONDS
 
@@ -87,20 +87,13 @@ async def _row(folder: Path, url: str, chats: int, workers: int) -> dict[str, An
 
 def _figures(stats: dict[str, Any], ids: list[str], written: float, workers: int,
              url: str, workers_cpu: float, fake_cpu: float) -> dict[str, Any]:
-    per_chat = Counter(str(chat) for chat, _ in stats["sends"])
-    times = sorted(at for _, at in stats["sends"])
-    span = times[-1] - times[0] if len(times) > 1 else 0.0
-    rate = (len(times) - 1) / span if span > 0 else 0.0
-    wall = times[-1] - written if times else 0.0
+    sends = [(str(chat), at) for chat, at in stats["sends"]]
+    spread = report.spread(sends, ids, written, PAID_PER_SECOND, stats["throttled"])
+    wall = spread["wall_seconds"]
     return {
-        "workers": workers, "store": url.split(":", 1)[0],
-        "destinations": len(ids), "delivered": sum(1 for c in ids if per_chat[c]),
-        "lost": sum(1 for c in ids if not per_chat[c]),
-        "duplicated": sum(n - 1 for n in per_chat.values() if n > 1),
-        "throttled_429": stats["throttled"], "billed": stats["billed"],
-        "conflicts_409": stats["conflicts"], "protocol_problems": stats["violations"],
-        "wall_seconds": round(wall, 3), "rate_per_s": round(rate, 1),
-        "percent_of_limit": round(100 * rate / PAID_PER_SECOND, 1),
+        "workers": workers, "store": url.split(":", 1)[0], **spread,
+        "billed": stats["billed"], "conflicts_409": stats["conflicts"],
+        "protocol_problems": stats["violations"],
         "workers_cpu": round(workers_cpu / wall, 2) if wall else None,
         "fake_cpu": round(fake_cpu / wall, 2) if wall else None,
     }
@@ -115,9 +108,6 @@ def rows(figures: dict[str, Any]) -> list[tuple[str, str]]:
         if "skipped" in r:
             out.append((name, f"not run: {r['skipped']}"))
             continue
-        out.append((name, f"{r['wall_seconds']} s · {r['rate_per_s']}/s = "
-                          f"{r['percent_of_limit']}% of {figures['limit_per_s']:,}/s · "
-                          f"{r['throttled_429']} × 429 · {r['lost']} lost · {r['duplicated']} "
-                          f"duplicated · {r['billed']:,} billed · CPU: workers "
-                          f"{r['workers_cpu']}, fake {r['fake_cpu']} ({r['store']})"))
+        out.append((name, f"{report.spread_cells(r)} · {r['billed']:,} billed · CPU: "
+                          f"workers {r['workers_cpu']}, fake {r['fake_cpu']} ({r['store']})"))
     return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,38 @@ def percentiles(
         out[f"p{q}{suffix}"] = None if math.isnan(value) else round(value, 3)
     out["max" + suffix] = round(max(values) * scale, 3) if values else None
     return out
+
+
+def spread(
+    sends: Sequence[tuple[str, float]], wanted: Sequence[str], written: float, limit: float,
+    throttled: int,
+) -> dict[str, Any]:
+    """One story's fan-out as the fake saw it: `sends` (destination, when) of the story
+    written at `written`, to the destinations `wanted`, against the platform's `limit`
+    per second; the rate is over the sends' own span, the wall time from the write."""
+    per_chat = Counter(chat for chat, _ in sends)
+    times = sorted(at for _, at in sends)
+    span = times[-1] - times[0] if len(times) > 1 else 0.0
+    rate = (len(times) - 1) / span if span > 0 else 0.0
+    return {
+        "destinations": len(wanted),
+        "delivered": sum(1 for chat in wanted if per_chat[chat]),
+        "lost": sum(1 for chat in wanted if not per_chat[chat]),
+        "duplicated": sum(n - 1 for n in per_chat.values() if n > 1),
+        "throttled_429": throttled,
+        "wall_seconds": round(times[-1] - written, 3) if times else None,
+        "first_send_ms": round((times[0] - written) * 1000, 1) if times else None,
+        "rate_per_s": round(rate, 2),
+        "limit_per_s": limit,
+        "percent_of_limit": round(100 * rate / limit, 1),
+    }
+
+
+def spread_cells(f: dict[str, Any]) -> str:
+    """A `spread` as a table cell: time, rate against the limit, 429s, lost, duplicated."""
+    return (f"{f['wall_seconds']} s · {f['rate_per_s']}/s = {f['percent_of_limit']}% of "
+            f"{f['limit_per_s']:,g}/s · {f['throttled_429']} × 429 · {f['lost']} lost · "
+            f"{f['duplicated']} duplicated")
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,12 +233,8 @@ def table(figures: dict[str, Any]) -> str:
     if fan:
         for platform in ("telegram", "discord"):
             f = fan[platform]
-            rows.append((
-                f"fan-out, {platform.title()}, {f['destinations']:,} destinations",
-                f"{f['wall_seconds']} s · {f['rate_per_s']}/s = {f['percent_of_limit']}% of "
-                f"{f['limit_per_s']:g}/s · {f['throttled_429']} × 429 · {f['lost']} lost · "
-                f"{f['duplicated']} duplicated",
-            ))
+            rows.append((f"fan-out, {platform.title()}, {f['destinations']:,} destinations",
+                         spread_cells(f)))
     first_edit = figures.get("save_to_first_edit")
     if first_edit and first_edit["p50_ms"] is not None:
         rows.append((
@@ -218,12 +247,8 @@ def table(figures: dict[str, Any]) -> str:
     if fixes:
         for platform in ("telegram", "discord"):
             f = fixes[platform]
-            rows.append((
-                f"correction fan-out, {platform.title()}, {f['destinations']:,} messages edited",
-                f"{f['wall_seconds']} s · {f['rate_per_s']}/s = {f['percent_of_limit']}% of "
-                f"{f['limit_per_s']:g}/s · {f['throttled_429']} × 429 · {f['lost']} lost · "
-                f"{f['duplicated']} duplicated",
-            ))
+            rows.append((f"correction fan-out, {platform.title()}, {f['destinations']:,} "
+                         "messages edited", spread_cells(f)))
     match = figures.get("matching")
     if match:
         rows.append((

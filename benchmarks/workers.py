@@ -20,7 +20,6 @@ import asyncio
 import contextlib
 import signal
 import time
-from collections import Counter
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -28,8 +27,8 @@ from typing import Any
 from sqlalchemy import select
 
 from benchmarks import processes as proc
+from benchmarks import report
 from benchmarks.corpus import fresh_post
-from benchmarks.report import percentiles
 from newsbot.ingest.indexer import INITIALIZED
 from newsbot.store import Store, schema
 from newsbot.workers.leases import current_leases
@@ -88,21 +87,11 @@ async def _fan_out(folder: Path, url: str, chats: int, workers: int) -> dict[str
 
 def _figures(stats: dict[str, Any], ids: list[str], written: float, workers: int,
              cpu: float) -> dict[str, Any]:
-    per_chat = Counter(str(chat) for chat, _ in stats["sends"])
-    times = sorted(at for _, at in stats["sends"])
-    span = times[-1] - times[0] if len(times) > 1 else 0.0
-    rate = (len(times) - 1) / span if span > 0 else 0.0
-    wall = times[-1] - written if times else 0.0
-    return {
-        "workers": workers, "destinations": len(ids),
-        "delivered": sum(1 for c in ids if per_chat[c]),
-        "lost": sum(1 for c in ids if not per_chat[c]),
-        "duplicated": sum(n - 1 for n in per_chat.values() if n > 1),
-        "throttled_429": stats["throttled"], "protocol_problems": stats["violations"],
-        "wall_seconds": round(wall, 3), "rate_per_s": round(rate, 2),
-        "percent_of_limit": round(100 * rate / LIMIT_PER_S, 1),
-        "workers_cpu": round(cpu / wall, 2) if wall else None,
-    }
+    sends = [(str(chat), at) for chat, at in stats["sends"]]
+    spread = report.spread(sends, ids, written, LIMIT_PER_S, stats["throttled"])
+    wall = spread["wall_seconds"]
+    return {"workers": workers, **spread, "protocol_problems": stats["violations"],
+            "workers_cpu": round(cpu / wall, 2) if wall else None}
 
 
 async def _failover(folder: Path, url: str, runs: int) -> dict[str, Any]:
@@ -125,7 +114,7 @@ async def _failover(folder: Path, url: str, runs: int) -> dict[str, Any]:
                 seconds.append(min(at for _, at in found["sends"]) - killed)
             await crew.start(config, folder / f"worker-{run + 2}.log")
     return {"runs": runs, "delivered": len(seconds), "lease_seconds": LEASE_SECONDS,
-            **percentiles(seconds, suffix="_s", qs=(50, 95)),
+            **report.percentiles(seconds, suffix="_s", qs=(50, 95)),
             "samples_s": [round(s, 2) for s in seconds]}
 
 
@@ -200,10 +189,7 @@ def rows(figures: dict[str, Any]) -> list[tuple[str, str]]:
     for r in figures["fan_out"]:
         name = (f"fan-out, Telegram, {figures['chats']:,} chats, {r['workers']} "
                 f"worker{'s' if r['workers'] > 1 else ''} on PostgreSQL")
-        out.append((name, f"{r['wall_seconds']} s · {r['rate_per_s']}/s = "
-                          f"{r['percent_of_limit']}% of {figures['limit_per_s']}/s · "
-                          f"{r['throttled_429']} × 429 · {r['lost']} lost · "
-                          f"{r['duplicated']} duplicated · CPU: workers {r['workers_cpu']}"))
+        out.append((name, f"{report.spread_cells(r)} · CPU: workers {r['workers_cpu']}"))
     f = figures["failover"]
     out.append((f"indexer failover: SIGKILL → next story delivered ({f['runs']} runs)",
                 f"p50 {f['p50_s']} s · p95 {f['p95_s']} s · max {f['max_s']} s "

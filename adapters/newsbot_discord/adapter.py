@@ -10,7 +10,8 @@ discord.py does the platform work: REST with its per-route buckets (it waits out
 a 429's `retry_after` itself, up to `max_ratelimit_timeout`), and the gateway
 with heartbeats and reconnects. This class builds a REST client on `start`, syncs
 the slash commands, and maps the library's exceptions onto the core's
-`DeliveryError`s, so retry policy stays in the core (`newsbot.delivery.retry`).
+`DeliveryError`s (`errors.py`), so retry policy stays in the core
+(`newsbot.delivery.retry`).
 The gateway (commands in) runs in shards spread over the workers (`shards.py`).
 
 Only the default intents are used (no privileged Message Content intent):
@@ -20,10 +21,8 @@ people talk to the bot through slash commands.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
-from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import aiohttp
@@ -33,10 +32,7 @@ from newsbot.adapter import PLAIN, Adapter
 from newsbot.chat.desk import CommandDesk
 from newsbot.config import AppConfig, ConfigError
 from newsbot.delivery.errors import (
-    DeliveryError,
-    MessageGone,
     PermanentError,
-    RetryAfter,
     TransientError,
     Undeliverable,
 )
@@ -44,6 +40,7 @@ from newsbot.sections import secret
 from newsbot.types import Style, Summary
 from newsbot.workers.roles import Role, Share
 from newsbot_discord.commands import NewsTree, build_tree
+from newsbot_discord.errors import MESSAGE_GONE, translated
 from newsbot_discord.places import (
     Places,
     delete_story,
@@ -66,15 +63,6 @@ from newsbot_discord.shards import GatewayFailed, Shards
 from newsbot_discord.web_preview import discord_embed
 
 log = logging.getLogger(__name__)
-
-#: Discord error codes meaning "this channel is closed to the bot": mark it dead.
-#: 10003 Unknown Channel, 50001 Missing Access, 50013 Missing Permissions,
-#: 50007 Cannot send messages to this user, 50008 Cannot send messages in a non-text channel,
-#: 50083 operation on an archived thread (a send only gets it when the thread is also
-#: locked: an archived thread that is not wakes up), 160005 Thread is locked.
-#: A new /subscribe there revives the destination.
-CHANNEL_CLOSED = frozenset({10003, 50001, 50013, 50007, 50008, 50083, 160005})
-
 
 class DiscordStartError(ConfigError):
     """Discord cannot be used with these settings (token refused, API unreachable).
@@ -334,39 +322,3 @@ class DiscordAdapter(Adapter):
             else:
                 await edit_story(client, channel_id, message, summary, style)
 
-
-#: Discord error codes meaning the message to edit is not there: 10008 Unknown Message,
-#: 10003 Unknown Channel (the thread or channel holding it was deleted)
-MESSAGE_GONE = (10008, 10003)
-
-
-def delivery_error(exc: discord.HTTPException) -> DeliveryError:
-    """The core's view of a failed Discord request."""
-    detail = f"{exc.status} {exc.text or exc.response.reason} (code {exc.code})"
-    if exc.status == 429:  # discord.py gave up waiting; the outbox waits as told
-        retry = exc.response.headers.get("Retry-After", "1")
-        try:
-            return RetryAfter(float(retry))
-        except ValueError:
-            return RetryAfter(1.0)
-    if exc.code in CHANNEL_CLOSED or exc.status == 403:
-        return PermanentError(detail)
-    if exc.status == 400:  # Invalid Form Body: the same payload will never be accepted
-        return Undeliverable(detail)
-    return TransientError(detail)
-
-
-@contextlib.contextmanager
-def translated(gone: tuple[int, ...] = ()) -> Iterator[None]:
-    """Discord's failures inside as the core's errors; `gone`: the codes that mean the
-    message to change is no more."""
-    try:
-        yield
-    except discord.RateLimited as exc:
-        raise RetryAfter(exc.retry_after) from None
-    except discord.HTTPException as exc:
-        if exc.code in gone:
-            raise MessageGone(f"{exc.status} {exc.text} (code {exc.code})") from None
-        raise delivery_error(exc) from None
-    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-        raise TransientError(f"network error talking to Discord: {exc!r}") from None

@@ -234,7 +234,7 @@ def test_a_429_the_library_gave_up_on_goes_back_to_the_outbox_as_retry_after() -
     import discord
 
     from newsbot.delivery.errors import RetryAfter as CoreRetryAfter
-    from newsbot_discord.adapter import delivery_error
+    from newsbot_discord.errors import delivery_error
 
     error = delivery_error(discord.HTTPException(_Response(429, {"Retry-After": "2.5"}), ""))
     assert isinstance(error, CoreRetryAfter) and error.seconds == 2.5

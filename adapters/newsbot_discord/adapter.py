@@ -56,7 +56,7 @@ from newsbot_discord.render import (
     message_payload,
     story_embed,
 )
-from newsbot_discord.rest_permissions import member_permissions
+from newsbot_discord.rest_permissions import member_permissions, private_thread_permissions
 from newsbot_discord.routing import DEFAULT_API_URL, DEFAULT_GATEWAY_URL, route_client
 from newsbot_discord.settings import DiscordSettings
 from newsbot_discord.shards import GatewayFailed, Shards
@@ -148,7 +148,8 @@ class DiscordAdapter(Adapter):
 
     async def may_moderate(self, user_id: str, chat_id: str) -> bool | None:
         """Manage Channels (or Administrator) in that channel, as Discord resolves the
-        member's roles and the channel's overwrites now."""
+        member's roles and the channel's overwrites now; in a private thread only for a
+        member who can see it (`rest_permissions.private_thread_permissions`)."""
         if self._client is None or not user_id.isdigit() or not chat_id.isdigit():
             return None
         try:
@@ -162,14 +163,18 @@ class DiscordAdapter(Adapter):
     async def _permissions(self, rest: discord.Client, user_id: int, channel_id: int
                            ) -> discord.Permissions:
         """From the gateway's cache when this worker runs the shard of the channel's
-        server (only the member is asked for); else from Discord's REST API alone
-        (`rest_permissions.py`): the shard may run on another worker."""
+        server (only the member is asked for, and a private thread's membership, which
+        discord.py's `Thread.permissions_for` ignores); else from Discord's REST API
+        alone (`rest_permissions.py`): the shard may run on another worker."""
         gateway = self.shards.client
         channel = gateway.get_channel(channel_id) if gateway is not None else None
         if isinstance(channel, discord.abc.GuildChannel) or (
                 isinstance(channel, discord.Thread) and channel.parent is not None):
             member = await channel.guild.fetch_member(user_id)
-            return channel.permissions_for(member)
+            granted = channel.permissions_for(member)
+            if channel.type is discord.ChannelType.private_thread:
+                return await private_thread_permissions(rest.http, channel_id, user_id, granted)
+            return granted
         return await member_permissions(rest.http, user_id, channel_id)
 
     # -- lifecycle --------------------------------------------------------------

@@ -10,6 +10,15 @@ for a thread), the server (`GET /guilds/{id}`: roles and `owner_id`) and the mem
 (`GET /guilds/{id}/members/{user}`: role ids and timeout), and resolves them as
 Discord's "Permissions" topic documents it.
 
+A private thread is seen only by its members and by those who may Manage Threads
+(Administrators among them), whatever the parent grants (Discord's "Threads" topic);
+neither discord.py's `Thread.permissions_for` nor the parent's overwrites know that.
+`private_thread_permissions` decides it for both ways of resolving (this module's and
+the gateway cache's, in `adapter.py`), asking Discord whether the member is in the
+thread (`GET /channels/{thread}/thread-members/{user}`): the gateway tells of other
+people joining a thread only with the privileged Server Members intent, which the bot
+does not ask for, and never of those who joined before it connected.
+
 Nothing is cached: a role taken away must count at the next look (the moderators'
 page asks at every view and every change).
 """
@@ -30,13 +39,16 @@ from newsbot_discord.places import THREAD_TYPES
 ROLE_OVERWRITE, MEMBER_OVERWRITE = 0, 1
 #: what a timed-out member keeps (Discord's "Permissions for Timed Out Members")
 KEPT_IN_TIMEOUT = discord.Permissions(view_channel=True, read_message_history=True)
+#: Discord's error code for a user who is not a member (of the server, or of a thread)
+UNKNOWN_MEMBER = 10007
 
 Data = Mapping[str, Any]
 
 
 async def member_permissions(http: HTTPClient, user_id: int, channel_id: int
                              ) -> discord.Permissions:
-    """The member's permissions in the channel (or thread) as Discord resolves them now.
+    """The member's permissions in the channel (or thread) as Discord resolves them now:
+    a thread's are its parent's, and none in a private thread the member cannot see.
     Raises `discord.NotFound` (Unknown Channel, Unknown Member), `discord.Forbidden`
     (Missing Access: the bot cannot see the channel) and other `discord.HTTPException`s;
     a channel outside any server (a DM) gives no permissions."""
@@ -44,15 +56,37 @@ async def member_permissions(http: HTTPClient, user_id: int, channel_id: int
     guild_id = channel.get("guild_id")
     if guild_id is None:
         return discord.Permissions.none()
+    kind = discord.enums.try_enum(discord.ChannelType, channel["type"])
     parent: Awaitable[Data] | None = None
     # a thread takes its parent channel's permissions (it has no overwrites of its own)
-    if discord.enums.try_enum(discord.ChannelType, channel["type"]) in THREAD_TYPES:
+    if kind in THREAD_TYPES:
         parent = http.get_channel(channel["parent_id"])
     # the member first: Unknown Member is the answer that matters when both fail
     member, guild, *above = await _all(http.get_member(guild_id, user_id),
                                        http.get_guild(guild_id, with_counts=False),
                                        *([parent] if parent is not None else []))
-    return permissions_in(above[0] if above else channel, guild, member)
+    granted = permissions_in(above[0] if above else channel, guild, member)
+    if kind is discord.ChannelType.private_thread:
+        return await private_thread_permissions(http, channel_id, user_id, granted)
+    return granted
+
+
+async def private_thread_permissions(http: HTTPClient, thread_id: int, user_id: int,
+                                     granted: discord.Permissions) -> discord.Permissions:
+    """The member's permissions in a private thread, given those the thread's parent
+    grants them (`granted`): the same for an Administrator, for a member who may Manage
+    Threads there, and for a member of the thread; none for anyone else, who cannot see
+    it. Membership is asked of Discord, now; its failures are raised as
+    `member_permissions` raises them."""
+    if granted.administrator or granted.manage_threads or not granted.view_channel:
+        return granted  # no question to ask: seen whoever is in it, or nothing to take
+    try:
+        await http.get_thread_member(thread_id, user_id)
+    except discord.NotFound as exc:
+        if exc.code != UNKNOWN_MEMBER:  # Unknown Channel: the thread is gone
+            raise
+        return discord.Permissions.none()
+    return granted
 
 
 async def _all(*calls: Awaitable[Data]) -> list[Data]:

@@ -20,8 +20,9 @@ Besides text channels the server has an announcement channel, a forum with tags
 and a thread, served as `fake_places.py` describes (channel lookups, forum posts,
 crossposts with Discord's hourly limit, locked and archived threads); a channel
 option of a command arrives resolved, with the member's permissions there. Servers
-(roles, owner) and their members, with the channels' overwrites, let the adapter
-resolve a person's rights by REST as `fake_members.py` describes.
+(roles, owner) and their members, with the channels' overwrites, and the members of
+private threads, let the adapter resolve a person's rights by REST as
+`fake_members.py` describes.
 
 When `NEWSBOT_API_SPECS` is set, every REST request is also checked against the
 official OpenAPI description (see `openapi.py`); any problem, like a request to a
@@ -237,7 +238,8 @@ class FakeDiscord(FakePlaces, FakeMembers):
         """The next sends to this channel fail, one kind each: a key of ERRORS,
         "rate_limited" (429 with `retry_after`), "rate_limited_long" (60 s) or
         "disconnect" (the connection closes without an answer). Given a server's id,
-        the next requests for the server or its members fail (a key of ERRORS)."""
+        the next requests for the server or its members fail (a key of ERRORS); given
+        "{thread id}/thread-members", the next looks at who is in that thread."""
         self.failures[channel_id].extend(kinds)
 
     async def wait_for(self, check: Callable[[], Any], seconds: float = 5.0) -> Any:

@@ -44,7 +44,6 @@ from tests.discord.objects import (
     PUBLIC_THREAD,
     SEND_IN_THREADS,
     SEND_MESSAGES,
-    VIEW_CHANNEL,
     Channel,
     channel_object,
     message,
@@ -115,7 +114,7 @@ class FakePlaces:
         """Why a message to `channel` is refused (a key of ERRORS), or None."""
         if channel is None:
             return "unknown_channel"
-        if not channel.bot_permissions & VIEW_CHANNEL:
+        if not channel.bot_sees:
             return "missing_access"
         if channel.type == FORUM_TYPE:
             return "forum_message"
@@ -140,7 +139,7 @@ class FakePlaces:
         channel = self.channels.get(request.match_info["channel"])
         if channel is None:
             return self._refused("unknown_channel")
-        if not channel.bot_permissions & VIEW_CHANNEL:
+        if not channel.bot_sees:
             return self._refused("missing_access")
         return json_response(channel_object(channel))
 
@@ -148,7 +147,7 @@ class FakePlaces:
         forum = self.channels.get(request.match_info["channel"])
         if forum is None:
             return self._refused("unknown_channel")
-        if not forum.bot_permissions & VIEW_CHANNEL:
+        if not forum.bot_sees:
             return self._refused("missing_access")
         if forum.type != FORUM_TYPE:  # threads in text channels are not served
             raise web.HTTPNotFound()
@@ -172,7 +171,7 @@ class FakePlaces:
         channel = self.channels.get(channel_id)
         if channel is None:
             return self._refused("unknown_channel")
-        if not channel.bot_permissions & VIEW_CHANNEL:
+        if not channel.bot_sees:
             return self._refused("missing_access")
         if channel.type != ANNOUNCEMENT:
             return self._refused("wrong_channel_type")
@@ -197,7 +196,7 @@ class FakePlaces:
         channel = self.channels.get(channel_id)
         if channel is None:
             return self._refused("unknown_channel")
-        if not channel.bot_permissions & VIEW_CHANNEL:
+        if not channel.bot_sees:
             return self._refused("missing_access")
         found = self.messages.get(message_id)
         if found is None or found["channel_id"] != channel_id:
@@ -220,7 +219,7 @@ class FakePlaces:
         channel = self.channels.get(request.match_info["channel"])
         if channel is None:
             return self._refused("unknown_channel")
-        if not channel.bot_permissions & VIEW_CHANNEL:
+        if not channel.bot_sees:
             return self._refused("missing_access")
         body = await request.json()
         if "name" in body:
@@ -238,7 +237,7 @@ class FakePlaces:
         channel = self.channels.get(request.match_info["channel"])
         if channel is None:
             return self._refused("unknown_channel")
-        if not channel.bot_permissions & VIEW_CHANNEL:
+        if not channel.bot_sees:
             return self._refused("missing_access")
         del self.channels[channel.id]
         for message_id in [m["id"] for m in self.messages.values()

@@ -21,8 +21,9 @@ MEMBER_ID = "1300000000000000002"
 #: STAFF, and may only read ANNOUNCE
 NEWS, SPORT, STAFF, ANNOUNCE = (f"140000000000000000{i}" for i in range(1, 5))
 #: more places: BULLETIN an announcement channel, FORUM a forum channel (with tags),
-#: THREAD a public thread in NEWS
-BULLETIN, FORUM, THREAD = (f"140000000000000000{i}" for i in range(5, 8))
+#: THREAD a public thread in NEWS; PRIVATE, a private thread in NEWS, exists only when a
+#: test makes it (`FakeDiscord.private_thread`)
+BULLETIN, FORUM, THREAD, PRIVATE = (f"140000000000000000{i}" for i in range(5, 9))
 #: the fake guild's roles besides @everyone (whose id is the guild's): Moderators may
 #: Manage Channels, Admins are Administrators, newsbot is the bot's own (managed) role
 MODERATORS_ROLE, BOT_ROLE, ADMINS_ROLE = (f"121000000000000000{i}" for i in range(1, 4))
@@ -35,6 +36,7 @@ VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
 EMBED_LINKS = 1 << 14
 MANAGE_CHANNELS = 1 << 4
+MANAGE_THREADS = 1 << 34
 SEND_IN_THREADS = 1 << 38
 ADMINISTRATOR = 1 << 3
 READ_HISTORY = 1 << 16
@@ -92,10 +94,22 @@ class Channel:
     #: the channel's overwrites besides the bot's own (a thread has none: it takes its
     #: parent's)
     overwrites: list[Overwrite] = field(default_factory=list)
+    #: a thread's starter, and its members' user ids (who may see a private thread,
+    #: besides those who may Manage Threads)
+    owner_id: str = MEMBER_ID
+    thread_members: list[str] = field(default_factory=list)
 
     @property
     def is_thread(self) -> bool:
         return self.type in THREAD_TYPES
+
+    @property
+    def bot_sees(self) -> bool:
+        """Whether the bot may view the channel: a private thread only as its member
+        (the bot's role has no Manage Threads)."""
+        if self.type == PRIVATE_THREAD and APP_ID not in self.thread_members:
+            return False
+        return bool(self.bot_permissions & VIEW_CHANNEL)
 
 
 def channel_object(c: Channel, *, permissions: int | None = None) -> dict[str, Any]:
@@ -114,9 +128,9 @@ def channel_object(c: Channel, *, permissions: int | None = None) -> dict[str, A
     }
     if c.is_thread:
         data |= {
-            "owner_id": MEMBER_ID,
+            "owner_id": c.owner_id,
             "message_count": 0,
-            "member_count": 1,
+            "member_count": min(len(c.thread_members), 50) or 1,  # Discord stops at 50
             "total_message_sent": 0,
             "thread_metadata": {
                 "archived": c.archived,
@@ -124,8 +138,12 @@ def channel_object(c: Channel, *, permissions: int | None = None) -> dict[str, A
                 "archive_timestamp": "2026-01-03T00:00:00+00:00",
                 "locked": c.locked,
                 "create_timestamp": "2026-01-03T00:00:00+00:00",
+                # whether non-moderators may add others: private threads only
+                **({"invitable": True} if c.type == PRIVATE_THREAD else {}),
             },
         }
+        if APP_ID in c.thread_members:  # the bot's own thread member object
+            data["member"] = thread_member(c.id, APP_ID)
     else:  # a thread's nsfw and overwrites are its parent's: Discord sends neither
         bot = Overwrite(APP_ID, MEMBER_OVERWRITE, c.bot_permissions,
                         ~c.bot_permissions & BOT_CAN_POST)
@@ -151,6 +169,13 @@ def channel_object(c: Channel, *, permissions: int | None = None) -> dict[str, A
     if permissions is not None:
         data["permissions"] = str(permissions)
     return data
+
+
+def thread_member(thread_id: str, user_id: str) -> dict[str, Any]:
+    """A thread member object (Discord's "Thread Member"), as `GET /channels/{thread}/
+    thread-members/{user}` answers it."""
+    return {"id": thread_id, "user_id": user_id,
+            "join_timestamp": "2026-01-03T00:00:00+00:00", "flags": 0}
 
 
 def resolved_channel(c: Channel, permissions: int) -> dict[str, Any]:
@@ -339,13 +364,17 @@ def guild_object(guild_id: str = GUILD_ID) -> dict[str, Any]:
 
 def guild(channels: list[Channel], guild_id: str = GUILD_ID) -> dict[str, Any]:
     """GUILD_CREATE: the server as `GET /guilds/{id}` answers it, with its channels (the
-    bot's overwrites among theirs), active threads and the bot's member."""
+    bot's overwrites among theirs), the active threads the bot can see and the bot's
+    member."""
     listed: list[dict[str, Any]] = []
     threads: list[dict[str, Any]] = []
     for c in channels:
         data = channel_object(c)
         if c.is_thread:
-            if not c.archived:  # Discord syncs active threads only
+            if not c.archived and c.bot_sees:  # Discord syncs active threads only
+                if "member" in data:  # here without the ids (Discord's "Thread Member")
+                    data["member"] = {k: v for k, v in data["member"].items()
+                                      if k not in ("id", "user_id")}
                 threads.append(data)
         else:
             listed.append({**data, "position": len(listed)})

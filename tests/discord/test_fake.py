@@ -11,12 +11,14 @@ import pytest
 from tests.discord.fake_discord import FakeDiscord
 from tests.discord.objects import (
     ADMINS_ROLE,
+    APP_ID,
     BOT_ROLE,
     GUILD_ID,
     MEMBER_ID,
     MODERATORS_ROLE,
     NEWS,
     OWNER_ID,
+    PRIVATE,
     THREAD,
     TOKEN,
     VIEW_CHANNEL,
@@ -32,6 +34,8 @@ needs_spec = pytest.mark.skipif(
 MESSAGES = "/channels/1/messages"
 CALLBACK = "/interactions/1/token/callback"
 THREADS = "/channels/1/threads"
+#: a private thread the bot is not in
+UNSEEN = "1400000000000000099"
 
 
 @needs_spec
@@ -126,12 +130,16 @@ def test_pings_follow_discords_allowed_mentions_rules(
 async def test_the_rights_routes_answer_as_the_spec_says() -> None:
     """What a worker without the gateway reads to resolve a member's rights: the server
     (roles, owner), the member (roles, timeout), a channel with overwrites, a thread
-    (its parent's overwrites apply, it has none) and Discord's refusals."""
+    (its parent's overwrites apply, it has none), who is in a private thread, and
+    Discord's refusals."""
     assert SPEC is not None
     fake = FakeDiscord(spec=SPEC)
     fake.members[MEMBER_ID] = [MODERATORS_ROLE]
     fake.timeouts[MEMBER_ID] = datetime(2026, 3, 1, tzinfo=UTC)
     fake.channels[NEWS].overwrites = [Overwrite(MODERATORS_ROLE, deny=VIEW_CHANNEL)]
+    fake.private_thread([MEMBER_ID])
+    fake.private_thread([MEMBER_ID], thread_id=UNSEEN).thread_members.remove(APP_ID)
+    in_private = f"/channels/{PRIVATE}/thread-members/"
     await fake.start()
     answers: dict[str, Any] = {}
     try:
@@ -142,6 +150,11 @@ async def test_the_rights_routes_answer_as_the_spec_says() -> None:
                 (f"/guilds/{GUILD_ID}/members/{MEMBER_ID}", 200),
                 (f"/channels/{NEWS}", 200),
                 (f"/channels/{THREAD}", 200),
+                (f"/channels/{PRIVATE}", 200),
+                (in_private + MEMBER_ID, 200),
+                (in_private + MEMBER_ID + "?with_member=true", 200),
+                (in_private + OWNER_ID, 404),  # not in it
+                (f"/channels/{UNSEEN}/thread-members/{MEMBER_ID}", 403),  # the bot is not
                 (f"/guilds/{GUILD_ID}/members/{OWNER_ID}", 404),
                 ("/guilds/1/members/2", 403),
             ]:
@@ -165,6 +178,16 @@ async def test_the_rights_routes_answer_as_the_spec_says() -> None:
     thread = answers[f"/channels/{THREAD}"]
     assert thread["parent_id"] == NEWS and "permission_overwrites" not in thread
     assert answers["/guilds/1/members/2"]["code"] == 50001  # Missing Access: not its server
+    private = answers[f"/channels/{PRIVATE}"]
+    assert private["type"] == 12 and private["thread_metadata"]["invitable"] is True
+    assert private["member"]["user_id"] == APP_ID  # the bot's own membership
+    assert answers[in_private + MEMBER_ID] == {
+        "id": PRIVATE, "user_id": MEMBER_ID, "join_timestamp": "2026-01-03T00:00:00+00:00",
+        "flags": 0}
+    assert answers[in_private + MEMBER_ID + "?with_member=true"]["member"]["roles"] == [
+        MODERATORS_ROLE]
+    assert answers[in_private + OWNER_ID] == {"message": "Unknown Member", "code": 10007}
+    assert answers[f"/channels/{UNSEEN}/thread-members/{MEMBER_ID}"]["code"] == 50001
 
 
 @needs_spec

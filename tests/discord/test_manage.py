@@ -24,8 +24,10 @@ from tests.discord.objects import (
     MEMBER_OVERWRITE,
     MODERATORS_ROLE,
     NEWS,
+    PRIVATE,
     TOKEN,
     VIEW_CHANNEL,
+    Channel,
     Overwrite,
 )
 from tests.helpers import make_config
@@ -95,6 +97,40 @@ async def test_the_page_shows_a_discord_channel_to_whoever_may_manage_it_now(
     assert sub is not None and sub.tags == () and sub.style.format == "full"  # unchanged
     asked = [r for r in fake.requests if f"/members/{MEMBER_ID}" in r.path]
     assert len(asked) >= 3  # asked at the look, the change and the look after
+
+
+@pytest.fixture
+def private_desk(fake: FakeDiscord) -> Channel:
+    """A private thread in #news that nobody but the bot is in. Ask for it before `room`:
+    the gateway's GUILD_CREATE carries the threads there are when it connects."""
+    return fake.private_thread()
+
+
+async def test_the_page_hides_a_private_thread_from_a_moderator_not_in_it(
+    private_desk: Channel, room: Newsroom, fake: FakeDiscord
+) -> None:
+    """Manage Channels on #news is not enough for a private thread in it: Discord shows
+    it only to its members (and those who may Manage Threads), and so does the page,
+    though the worker runs the gateway and discord.py's cache resolves the thread."""
+    adapter = room.adapters["discord"]
+    assert isinstance(adapter, DiscordAdapter) and adapter.shards.client is not None
+    assert adapter.shards.client.get_channel(int(PRIVATE)) is not None
+    await room.subscriptions.subscribe(Chat("discord", NEWS, "#news (Newsroom)"))
+    await room.subscriptions.subscribe(Chat("discord", PRIVATE, "#private desk (Newsroom)"))
+    fake.members[MEMBER_ID] = [MODERATORS_ROLE]
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        visitor = Visitor(room, http)
+        token = (await visitor.link(MEMBER_ID, "discord")).partition("token=")[2]
+        async with http.post(visitor.base + "/signin", data={"token": token}) as signed:
+            page = await signed.text()
+        assert "#news (Newsroom)" in page and "private desk" not in page
+        form = {"chat": PRIVATE, "csrf": await visitor.csrf(), "tags": "uk", "format": "compact"}
+        assert (await visitor.post("/save", form))[0] == 404  # as for a chat that does not exist
+        private_desk.thread_members.append(MEMBER_ID)  # someone adds them to the thread
+        assert "#private desk (Newsroom)" in (await visitor.get())[1]
+        assert (await visitor.post("/save", form))[0] == 303
+    sub = await room.queries.settings(Chat("discord", PRIVATE))
+    assert sub is not None and sub.tags == ("uk",) and sub.style.format == "compact"
 
 
 @pytest.fixture

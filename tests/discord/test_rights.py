@@ -1,7 +1,8 @@
 """Who may moderate a Discord channel (`may_moderate`: Manage Channels or Administrator
 there), on a worker that runs the gateway of the channel's server and on one that runs
 none: the first reads discord.py's cache, the second asks Discord by REST and resolves
-the rights itself (`rest_permissions.py`). Both must answer as Discord would."""
+the rights itself (`rest_permissions.py`). Both must answer as Discord would, a private
+thread's too: seen only by its members and those who may Manage Threads."""
 
 from __future__ import annotations
 
@@ -19,13 +20,16 @@ from newsbot_discord import DiscordAdapter
 from tests.discord.fake_discord import FakeDiscord
 from tests.discord.objects import (
     ADMINS_ROLE,
+    APP_ID,
     GUILD_ID,
     MANAGE_CHANNELS,
+    MANAGE_THREADS,
     MEMBER_ID,
     MEMBER_OVERWRITE,
     MODERATORS_ROLE,
     NEWS,
     OWNER_ID,
+    PRIVATE,
     STAFF,
     THREAD,
     TOKEN,
@@ -40,7 +44,10 @@ ALLOW_MEMBER = Overwrite(MEMBER_ID, MEMBER_OVERWRITE, allow=MANAGE_CHANNELS)
 HIDE_FROM_ALL = Overwrite(GUILD_ID, deny=VIEW_CHANNEL)  # @everyone's overwrite
 HIDE_FROM_MODERATORS = Overwrite(MODERATORS_ROLE, deny=VIEW_CHANNEL)
 ALLOW_ALL = Overwrite(GUILD_ID, allow=MANAGE_CHANNELS)
+ALLOW_MEMBER_THREADS = Overwrite(MEMBER_ID, MEMBER_OVERWRITE, allow=MANAGE_THREADS)
 NOT_A_MEMBER = None
+#: whether the member is in the private thread
+IN_IT, NOT_IN_IT = True, False
 
 
 @pytest.fixture
@@ -123,6 +130,74 @@ async def test_rights_are_resolved_as_discord_does(
     assert await adapter.may_moderate(user, channel) is expected
     # without the gateway's cache the server's roles and owner come from Discord
     assert asked_the_server(fake) is (adapter.shards.client is None)
+
+
+def asked_who_is_in(fake: FakeDiscord, thread: str) -> bool:
+    return any(r.path.startswith(f"/channels/{thread}/thread-members/") for r in fake.requests)
+
+
+@pytest.mark.parametrize(
+    ("user", "roles", "in_thread", "overwrites", "expected"),
+    [
+        pytest.param(MEMBER_ID, [MODERATORS_ROLE], NOT_IN_IT, [], False,
+                     id="Manage Channels on the parent, not in the thread"),
+        pytest.param(MEMBER_ID, [MODERATORS_ROLE], IN_IT, [], True,
+                     id="Manage Channels on the parent, in the thread"),
+        pytest.param(MEMBER_ID, [], IN_IT, [], False, id="in the thread, a plain member"),
+        pytest.param(MEMBER_ID, [MODERATORS_ROLE], IN_IT, [HIDE_FROM_MODERATORS], False,
+                     id="in the thread, without View Channel on the parent"),
+        pytest.param(MEMBER_ID, [MODERATORS_ROLE], NOT_IN_IT, [ALLOW_MEMBER_THREADS], True,
+                     id="Manage Threads and Manage Channels, not in the thread"),
+        pytest.param(MEMBER_ID, [MODERATORS_ROLE], NOT_IN_IT,
+                     [ALLOW_MEMBER_THREADS, DENY_MODERATORS], False,
+                     id="Manage Threads, Manage Channels denied on the parent"),
+        pytest.param(MEMBER_ID, [ADMINS_ROLE], NOT_IN_IT, [HIDE_FROM_ALL], True,
+                     id="an Administrator, not in the thread"),
+        pytest.param(OWNER_ID, [], NOT_IN_IT, [], True, id="the server's owner"),
+    ],
+)
+async def test_a_private_thread_is_moderated_only_by_those_who_see_it(
+    started: Start, fake: FakeDiscord, user: str, roles: list[str], in_thread: bool,
+    overwrites: list[Overwrite], expected: bool,
+) -> None:
+    """Discord's "Threads" topic: a private thread is seen by its members and by those
+    who may Manage Threads (Administrators too); the parent's rights apply to them."""
+    fake.members[user] = roles
+    fake.channels[NEWS].overwrites = overwrites
+    fake.private_thread([user] if in_thread else [])
+    adapter = await started()
+
+    assert await adapter.may_moderate(user, PRIVATE) is expected
+    assert asked_the_server(fake) is (adapter.shards.client is None)
+    # membership is asked of Discord, on either path, unless the rights settle it
+    settled = roles == [ADMINS_ROLE] or user == OWNER_ID or ALLOW_MEMBER_THREADS in overwrites
+    can_view = HIDE_FROM_MODERATORS not in overwrites
+    assert asked_who_is_in(fake, PRIVATE) is (can_view and not settled)
+
+
+async def test_leaving_a_private_thread_loses_it_at_the_next_look(
+    started: Start, fake: FakeDiscord
+) -> None:
+    fake.members[MEMBER_ID] = [MODERATORS_ROLE]
+    thread = fake.private_thread([MEMBER_ID])
+    adapter = await started()
+    assert await adapter.may_moderate(MEMBER_ID, PRIVATE) is True
+    thread.thread_members.remove(MEMBER_ID)
+    assert await adapter.may_moderate(MEMBER_ID, PRIVATE) is False
+    fake.fail(f"{PRIVATE}/thread-members", "unavailable")  # Discord cannot say who is in it
+    assert await adapter.may_moderate(MEMBER_ID, PRIVATE) is None
+    assert await adapter.may_moderate(MEMBER_ID, THREAD) is True  # a public thread: no question
+    assert not asked_who_is_in(fake, THREAD)
+
+
+async def test_a_private_thread_the_bot_is_not_in_is_moderated_by_nobody_there(
+    started: Start, fake: FakeDiscord
+) -> None:
+    """The bot cannot see it (its role has no Manage Threads): Missing Access."""
+    fake.members[MEMBER_ID] = [MODERATORS_ROLE]
+    fake.private_thread([MEMBER_ID]).thread_members.remove(APP_ID)
+    adapter = await started()
+    assert await adapter.may_moderate(MEMBER_ID, PRIVATE) is False
 
 
 async def test_a_timed_out_moderator_moderates_nothing(

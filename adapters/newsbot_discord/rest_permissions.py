@@ -79,7 +79,7 @@ async def private_thread_permissions(http: HTTPClient, thread_id: int, user_id: 
     it. Membership is asked of Discord, now; its failures are raised as
     `member_permissions` raises them."""
     if granted.administrator or granted.manage_threads or not granted.view_channel:
-        return granted  # no question to ask: seen whoever is in it, or nothing to take
+        return granted  # settled unasked: they see every private thread there, or nothing
     try:
         await http.get_thread_member(thread_id, user_id)
     except discord.NotFound as exc:

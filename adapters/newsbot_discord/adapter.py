@@ -166,8 +166,7 @@ class DiscordAdapter(Adapter):
         server (only the member is asked for, and a private thread's membership, which
         discord.py's `Thread.permissions_for` ignores); else from Discord's REST API
         alone (`rest_permissions.py`): the shard may run on another worker."""
-        gateway = self.shards.client
-        channel = gateway.get_channel(channel_id) if gateway is not None else None
+        channel = self.shards.get_channel(channel_id)
         if isinstance(channel, discord.abc.GuildChannel) or (
                 isinstance(channel, discord.Thread) and channel.parent is not None):
             member = await channel.guild.fetch_member(user_id)
@@ -196,7 +195,7 @@ class DiscordAdapter(Adapter):
         client = discord.Client(**self._client_options())
         route_client(client, self.api_url, self.gateway_url, self.overall_pace)
         tree = build_tree(client, self.desk)
-        self._client, self._tree, self._places = client, tree, Places(client)
+        self._client, self._tree, self._places = client, tree, Places(client, self.shards)
         try:
             await self._connect(client, tree)
         except BaseException:
@@ -215,8 +214,6 @@ class DiscordAdapter(Adapter):
                 f"{self.source}: discord.gateway_url: the Discord gateway at "
                 f"{self.gateway_url} closed ({error})"
             ) from None
-        if self._places is not None:
-            self._places.cache = self.shards.client
 
     def _gateway_gone(self) -> None:
         """The gateway gave up for good (a revoked token): sending stops too."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 import discord
@@ -65,18 +65,23 @@ def place_of(channel: Any) -> Place:
     return Place(channel.type)
 
 
+class ChannelCache(Protocol):
+    """The gateway's cache of channels: of the servers of the shards running here."""
+
+    def get_channel(self, channel_id: int, /) -> Any: ...
+
+
 class Places:
     """The kind of each destination: from the gateway's cache, else fetched once."""
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, cache: ChannelCache) -> None:
         self._client = client
-        #: the gateway's client, whose cache knows the channels of its shards' servers
-        self.cache: discord.Client | None = None
+        self._cache = cache
         self._fetched: dict[int, Place] = {}
 
     async def find(self, channel_id: int) -> Place:
         """Raises discord.py's HTTP errors (Unknown Channel, Missing Access) as `send`'s."""
-        cached = (self.cache or self._client).get_channel(channel_id)
+        cached = self._cache.get_channel(channel_id)
         if cached is not None:
             return place_of(cached)
         place = self._fetched.get(channel_id)

@@ -34,7 +34,7 @@ import yarl
 from discord.http import HTTPClient, Route
 from discord.webhook import async_ as webhook_async
 
-from newsbot.delivery.pacing import RATE_SHARE, PaceMaker, local_pace
+from newsbot.delivery.pacing import RATE_SHARE, OverallPace, PaceMaker, local_pace
 
 log = logging.getLogger(__name__)
 
@@ -56,17 +56,19 @@ class RoutedHTTPClient(HTTPClient):
     global_per_second: float = 50
 
     def __init__(self, *args: Any, api_url: str, gateway_url: str,
-                 pace: PaceMaker = local_pace, **kwargs: Any) -> None:
+                 pace: PaceMaker = local_pace, global_pace: OverallPace | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.api_url = api_url.rstrip("/")
         self.gateway_url = gateway_url.rstrip("/")
         # discord.py paces each route's bucket from its headers, but nothing keeps it
         # under the global limit: a fan-out to many channels would provoke global 429s
-        self._global = pace(self.global_per_second * RATE_SHARE)
+        self.global_pace = (global_pace if global_pace is not None
+                            else pace(self.global_per_second * RATE_SHARE))
 
     async def request(self, route: Route, **kwargs: Any) -> Any:
         route.url = rebase(route.url, Route.BASE, self.api_url)
-        async with self._global:
+        async with self.global_pace:
             return await super().request(route, **kwargs)
 
     async def ws_connect(self, url: str, *, compress: int = 0) -> aiohttp.ClientWebSocketResponse:
@@ -88,9 +90,10 @@ class RoutedWebhookAdapter(webhook_async.AsyncWebhookAdapter):
 
 
 def route_client(client: discord.Client, api_url: str, gateway_url: str,
-                 pace: PaceMaker = local_pace) -> None:
+                 pace: PaceMaker = local_pace, global_pace: OverallPace | None = None) -> None:
     """Give a freshly built client an HTTP client that uses our URLs, keeping the global
-    rate with a pace `pace` builds (the adapter's `overall_pace`).
+    rate with a pace `pace` builds (the adapter's `overall_pace`), or with `global_pace`
+    when given (one pace for several clients of the bot in this process).
 
     `Client.__init__` builds its `HTTPClient` and hands it to its connection state;
     both references are replaced before anything has used them (the HTTP session
@@ -108,6 +111,7 @@ def route_client(client: discord.Client, api_url: str, gateway_url: str,
         api_url=api_url,
         gateway_url=gateway_url,
         pace=pace,
+        global_pace=global_pace,
     )
     client._connection.http = client.http
 

@@ -14,6 +14,7 @@ Sharding as Discord does it: an IDENTIFY may carry `shard: [id, count]` (an inva
 one is closed with 4010), and that session gets the guilds whose
 `(guild_id >> 22) % count == id` only, events of a guild (interactions) go to the
 session of its shard, and `GET /gateway/bot` recommends `shard_count` shards.
+`closed` keeps the shard of every identified connection that closed, in order.
 Servers besides the default one come from channels with another `guild_id`.
 
 Besides text channels the server has an announcement channel, a forum with tags
@@ -171,6 +172,8 @@ class FakeDiscord(FakePlaces, FakeMembers):
         self.requests: list[Request] = []
         self.problems: list[str] = []
         self.identify: list[dict[str, Any]] = []
+        #: the shard of every identified gateway connection that closed, in order
+        self.closed: list[tuple[int, int] | None] = []
         self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" or guild id
         self.interactions: dict[str, Interaction] = {}
         self.failures: dict[str, deque[str]] = defaultdict(deque)
@@ -469,7 +472,9 @@ class FakeDiscord(FakePlaces, FakeMembers):
             else:
                 self.problems.append(f"unexpected gateway op {frame['op']}")
             await self._touch()
+        self.closed += [s.shard for s in self._sockets if s.ws is ws]
         self._sockets = [s for s in self._sockets if s.ws is not ws]
+        await self._touch()
         return ws
 
     def _may_identify(self, shard: list[int] | None) -> bool:

@@ -126,8 +126,7 @@ async def test_unreachable_api_stops_start(fake: FakeDiscord, desk: CommandDesk)
 async def test_a_gateway_closed_for_good_is_logged_and_sends_wait(
     adapter: DiscordAdapter, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
 ) -> None:
-    gateway = adapter.shards.task
-    assert gateway is not None
+    [gateway] = [shard.task for shard in adapter.shards.running.values()]
     await fake.drop_gateway(4004, "Authentication failed.")
     async with asyncio.timeout(5):
         await asyncio.gather(gateway, return_exceptions=True)

@@ -113,8 +113,8 @@ async def test_the_page_hides_a_private_thread_from_a_moderator_not_in_it(
     it only to its members (and those who may Manage Threads), and so does the page,
     though the worker runs the gateway and discord.py's cache resolves the thread."""
     adapter = room.adapters["discord"]
-    assert isinstance(adapter, DiscordAdapter) and adapter.shards.client is not None
-    assert adapter.shards.client.get_channel(int(PRIVATE)) is not None
+    assert isinstance(adapter, DiscordAdapter) and adapter.shards.ids == [0]
+    assert adapter.shards.get_channel(int(PRIVATE)) is not None
     await room.subscriptions.subscribe(Chat("discord", NEWS, "#news (Newsroom)"))
     await room.subscriptions.subscribe(Chat("discord", PRIVATE, "#private desk (Newsroom)"))
     fake.members[MEMBER_ID] = [MODERATORS_ROLE]
@@ -161,8 +161,8 @@ async def test_a_worker_without_the_servers_shard_knows_its_moderators(
     """Its gateway has no cache of the server: the rights come from Discord by REST
     (the channel, the server's roles and owner, the member), at every look and change."""
     adapter = far_room.adapters["discord"]
-    assert isinstance(adapter, DiscordAdapter) and adapter.shards.client is not None
-    assert adapter.shards.client.get_channel(int(NEWS)) is None
+    assert isinstance(adapter, DiscordAdapter) and adapter.shards.ids == [0]
+    assert adapter.shards.get_channel(int(NEWS)) is None
     await far_room.subscriptions.subscribe(Chat("discord", NEWS, "#news (Newsroom)"))
     fake.members[MEMBER_ID] = [MODERATORS_ROLE]
     fake.channels[NEWS].overwrites = [Overwrite(MEMBER_ID, MEMBER_OVERWRITE, deny=VIEW_CHANNEL)]

@@ -4,6 +4,7 @@ commands in their servers; stories go out by REST from any worker, shards or not
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ import pytest
 from newsbot.chat.desk import CommandDesk
 from newsbot.chat.queries import Queries
 from newsbot.config import ConfigError, load_config
+from newsbot.delivery.pacing import local_pace
 from newsbot.store import Store
 from newsbot.store.subscriptions import Subscriptions
 from newsbot.types import Summary
@@ -79,8 +81,7 @@ class Worker:
         return cls(store, adapter, keeper)
 
     def runs(self) -> list[int]:
-        client = self.adapter.shards.client
-        return [] if client is None or client.shard_ids is None else sorted(client.shard_ids)
+        return self.adapter.shards.ids
 
     async def close(self) -> None:
         await self.adapter.stop()
@@ -107,6 +108,13 @@ def identified(fake: FakeDiscord) -> list[list[int]]:
     return sorted(frame["shard"] for frame in fake.identify)
 
 
+async def all_ready(adapter: DiscordAdapter) -> None:
+    """Until every shard the adapter runs is ready (`changed` waits for the first only)."""
+    async with asyncio.timeout(5):
+        for shard in adapter.shards.running.values():
+            await shard.client.wait_until_ready()
+
+
 async def test_shards_spread_and_move_to_the_survivor(
     workers: list[Worker], sharded: FakeDiscord
 ) -> None:
@@ -118,6 +126,8 @@ async def test_shards_spread_and_move_to_the_survivor(
     await two.keeper.beat()
 
     assert (one.runs(), two.runs()) == ([0, 1], [2, 3])
+    for worker in workers:
+        await all_ready(worker.adapter)
     assert identified(sharded) == [[i, SHARDS] for i in range(SHARDS)]  # once each
     assert sorted(s for s in sharded.sessions() if s) == [(i, SHARDS) for i in range(SHARDS)]
     holders = {lease.name: lease.holder for lease in await current_leases(one.store, "shard:")}
@@ -125,9 +135,8 @@ async def test_shards_spread_and_move_to_the_survivor(
                        for i in range(SHARDS)}
     # each worker's gateway knows the servers of its shards, and only those
     for worker in workers:
-        client = worker.adapter.shards.client
-        assert client is not None
-        assert sorted(g.id for g in client.guilds) == sorted(
+        clients = [shard.client for shard in worker.adapter.shards.running.values()]
+        assert sorted(g.id for c in clients for g in c.guilds) == sorted(
             int(g) for g in [GUILD_ID, *(g for g, _ in SERVERS)]
             if shard_of(g, SHARDS) in worker.runs())
     for _, channel in SERVERS:  # a command in every server is answered
@@ -137,15 +146,84 @@ async def test_shards_spread_and_move_to_the_survivor(
     await expire(one.store, one.keeper.worker_id)
     await two.keeper.beat()
     assert two.runs() == [0, 1, 2, 3]
-    # its own two shards restarted with the two it took over: each shard runs once, there
+    # it started the two it took over; its own two ran on in their sessions
     await sharded.wait_for(lambda: sorted(sharded.sessions()) == [
         (i, SHARDS) for i in range(SHARDS)])
-    assert identified(sharded) == sorted([[i, SHARDS] for i in range(SHARDS)] * 2)
+    await all_ready(two.adapter)
+    assert identified(sharded) == sorted(
+        [[i, SHARDS] for i in range(SHARDS)] + [[0, SHARDS], [1, SHARDS]])
+    assert sorted(sharded.closed) == [(0, SHARDS), (1, SHARDS)]  # the dead worker's
     moved_guild, moved = next((g, c) for g, c in SERVERS if shard_of(g, SHARDS) == 0)
-    client = two.adapter.shards.client
-    assert client is not None and client.get_guild(int(moved_guild)) is not None
+    assert two.adapter.shards.running[0].client.get_guild(int(moved_guild)) is not None
     answer = await answered(sharded, moved)
     assert answer["type"] == 4 and "content" in answer["data"]
+
+class Gate:
+    """The "identify" pace, opened and shut by the test: an IDENTIFY waits while shut."""
+
+    def __init__(self) -> None:
+        self.open = asyncio.Event()
+        self.open.set()
+        self.waiting = asyncio.Event()  # an IDENTIFY waited for it since it was shut
+
+    def shut(self) -> None:
+        self.open.clear()
+        self.waiting.clear()
+
+    async def __aenter__(self) -> None:
+        if not self.open.is_set():
+            self.waiting.set()
+        await self.open.wait()
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    def pause(self, seconds: float) -> None:
+        return None
+
+
+async def test_a_worker_whose_shards_change_keeps_running_those_it_keeps(
+    tmp_path: Path, sharded: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(DiscordAdapter, "identify_seconds", 5.0)  # IDENTIFYs take the gate
+    gate = Gate()
+    store = await Store.open(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    adapter = DiscordAdapter(TOKEN, CommandDesk(Queries(store), Subscriptions(store)),
+                             api_url=sharded.api_url, gateway_url=sharded.gateway_url)
+    adapter.use_overall_pace(lambda per_second, name="": gate if name else local_pace(per_second))
+    server = {shard_of(guild, SHARDS): channel for guild, channel in SERVERS}
+    [share] = adapter.worker_roles()
+    assert isinstance(share, Share)
+    try:
+        await adapter.start()
+        await share.changed(frozenset({"shard:discord:0", "shard:discord:1"}))
+        await sharded.wait_for(lambda: sorted(sharded.sessions()) == [(0, SHARDS), (1, SHARDS)])
+
+        await share.changed(frozenset({"shard:discord:0"}))  # shard 1 to another worker
+        await sharded.wait_for(lambda: sharded.sessions() == [(0, SHARDS)])
+        assert sharded.closed == [(1, SHARDS)] and adapter.shards.ids == [0]
+        assert (await answered(sharded, server[0]))["type"] == 4
+        with pytest.raises(AssertionError, match="no identified gateway connection"):
+            await sharded.use("latest", channel=server[1])  # no worker runs it now
+
+        gate.shut()  # shard 2 comes: its IDENTIFY waits, shard 0 answers meanwhile
+        taking = asyncio.create_task(share.changed(frozenset({"shard:discord:0",
+                                                              "shard:discord:2"})))
+        await asyncio.wait_for(gate.waiting.wait(), 5)
+        assert (await answered(sharded, server[0]))["type"] == 4
+        assert not taking.done()
+        gate.open.set()
+        await asyncio.wait_for(taking, 5)
+        assert (await answered(sharded, server[2]))["type"] == 4
+        assert adapter.shards.ids == [0, 2]
+    finally:
+        await adapter.stop()
+        await store.close()
+    # shard 0 identified once and its session stayed open until the adapter stopped
+    assert [frame["shard"] for frame in sharded.identify] == [[0, 4], [1, 4], [2, 4]]
+    assert sharded.closed[0] == (1, SHARDS) and sorted(sharded.closed[1:]) == [
+        (0, SHARDS), (2, SHARDS)]
+
 
 async def test_the_identifies_of_every_worker_keep_discords_pace(
     postgres_url: str, monkeypatch: pytest.MonkeyPatch
@@ -159,10 +237,11 @@ async def test_the_identifies_of_every_worker_keep_discords_pace(
         for worker in started:
             await worker.keeper.roster.beat()
         # one takes half the shards, the other the rest while the first's are starting;
-        # then the first restarts its gateway (as when its set changes)
+        # then the first lets its shards go and takes them again
         for worker in started:
             await worker.keeper.beat()
         one = started[0].adapter.shards
+        await one.changed(frozenset())
         await one.changed(frozenset(one.names[:2]))
         await fake.wait_for(lambda: sorted(fake.sessions()) == [
             (i, SHARDS) for i in range(SHARDS)], seconds=10)
@@ -171,14 +250,15 @@ async def test_the_identifies_of_every_worker_keep_discords_pace(
             await worker.close()
         await fake.close()
     assert fake.identify_refused == []  # each IDENTIFY waited for the previous one's 0.5 s
-    assert identified(fake) == sorted([[i, SHARDS] for i in range(SHARDS)] + [[0, 4], [1, 4]])
+    assert identified(fake) == sorted(
+        [[i, SHARDS] for i in range(SHARDS)] + [[0, SHARDS], [1, SHARDS]])
 
 
 async def test_any_worker_sends_by_rest_whatever_shards_it_holds(
     workers: list[Worker], sharded: FakeDiscord
 ) -> None:
     for worker in workers:  # no beat yet: no shard, no gateway
-        assert worker.runs() == [] and worker.adapter.shards.client is None
+        assert worker.runs() == []
         assert (await worker.adapter.send(NEWS, STORY)).isdigit()
     assert len(sharded.sent(NEWS)) == 2
     assert sharded.identify == []
@@ -198,6 +278,7 @@ async def test_a_set_shard_count_is_used_without_asking_discord(
         [share] = adapter.worker_roles()
         assert isinstance(share, Share)
         await share.changed(frozenset(share.names))
+        await all_ready(adapter)
         assert identified(sharded) == [[0, 2], [1, 2]]
     finally:
         await adapter.stop()
@@ -210,14 +291,14 @@ async def test_one_process_runs_every_shard(tmp_path: Path, sharded: FakeDiscord
     try:
         adapter = room.adapters["discord"]
         assert isinstance(adapter, DiscordAdapter)
-        client = adapter.shards.client
-        assert client is not None and sorted(client.shard_ids or []) == [0, 1]
+        assert adapter.shards.ids == [0, 1]
+        await all_ready(adapter)
         assert identified(sharded) == [[0, 2], [1, 2]]
         for _, channel in SERVERS:
             assert (await answered(sharded, channel))["type"] == 4
     finally:
         await room.stop()
-    assert adapter.shards.client is None
+    assert adapter.shards.running == {}
 
 
 def test_shard_count_is_read_from_the_settings() -> None:

@@ -128,7 +128,8 @@ async def test_two_workers_split_the_shards_share_the_rate_and_survive_a_kill(
         lambda: runs(survivor) == [0, 1] and on_each_shard(discord),
         "both shards on the survivor", within=TAKEOVER)
     assert "Council approves" in await answered(discord, server_of(0))
-    # its gateway restarted with both: its own shard identified again, at Discord's pace
-    assert identified(discord) == sorted([[i, SHARDS] for i in range(SHARDS)] * 2)
+    # it started the dead one's shard; its own ran on in its session, never identifying again
+    assert identified(discord) == sorted([[i, SHARDS] for i in range(SHARDS)] + [[0, SHARDS]])
+    assert discord.closed == [(0, SHARDS)]  # the dead one's
     assert discord.identify_refused == [] and discord.throttled == []
     assert "Traceback" not in crew.output()

@@ -119,7 +119,7 @@ class Poller:
         self.conflicts = 0
         #: getUpdates the fence kept back (the lease not surely this worker's)
         self.refused = 0
-        self.role = Role(POLLER, self.begin, self.end)
+        self.role = Role(POLLER, self.begin, self.end, fenced=True)
         self._halting: asyncio.Task[None] | None = None
 
     def request(self) -> FencedPolls:

@@ -18,9 +18,11 @@ Each role's `tenure` (`tenure.py`) says until when, by this worker's own clock, 
 lease is surely still this worker's: work that must never overlap another holder's
 checks it before each step (Telegram's poller, before every getUpdates), so even a
 worker paused past its lease (a beat that never came) takes no such step on waking.
-A role whose tenure ran out before its next renewal is ended then, and begun afresh
-if the lease is still (or again) this worker's: its work may have stopped at its
-fence, or overlapped another holder's.
+A fenced role (one whose work checks its tenure and may stop itself there) whose
+tenure ran out before its next renewal is ended then, and begun afresh if the lease
+is still (or again) this worker's: its work may have stopped at its fence. Other
+roles go on: an indexer begun afresh would scan the whole folder again, for a pause
+that the store's lease says changed nothing.
 """
 
 from __future__ import annotations
@@ -56,6 +58,9 @@ class Role:
     #: until when this worker surely holds the lease: a RoleKeeper renews it at each beat;
     #: kept by no keeper (one process alone) the role is this worker's for ever
     tenure: Tenure = field(default_factory=Tenure)
+    #: its work checks `tenure` before each step and may stop there: begun afresh when
+    #: the tenure lapsed while the lease stayed this worker's
+    fenced: bool = False
 
 
 @dataclass(eq=False)
@@ -139,7 +144,7 @@ class RoleKeeper:
     async def _keep(self, role: Role) -> None:
         sent = self.clock()  # before the statement: the store extends the lease after it
         held = role.able() and await self.leases.take(role.name)
-        lapsed = role.running and not role.tenure.surely_held()
+        lapsed = role.fenced and role.running and not role.tenure.surely_held()
         if held:
             role.tenure.renewed(sent, self.leases.seconds)
         else:

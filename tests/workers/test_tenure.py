@@ -52,9 +52,9 @@ async def store(postgres_url: str) -> AsyncIterator[Store]:
 class Watched:
     """A role that notes when it begins and ends, and whether it was surely held then."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "poller", *, fenced: bool = True) -> None:
         self.events: list[str] = []
-        self.role = Role("indexer", self.begin, self.end)
+        self.role = Role(name, self.begin, self.end, fenced=fenced)
 
     def _note(self, what: str) -> None:
         held = "held" if self.role.tenure.surely_held() else "not surely held"
@@ -98,11 +98,12 @@ async def test_the_tenure_counts_from_before_the_renewal_was_sent(store: Store) 
     await one.stop()
 
 
-async def test_a_role_that_outlived_its_tenure_begins_afresh(store: Store) -> None:
+async def test_a_fenced_role_that_outlived_its_tenure_begins_afresh(store: Store) -> None:
     clock = ManualClock()
     one = keeper(store, "one", clock)
-    watched = Watched()
+    watched, indexer = Watched(), Watched("indexer", fenced=False)
     one.add(watched.role)
+    one.add(indexer.role)
     await one.beat()
     clock.advance(2.5)
     await one.beat()  # renewed in time: the work goes on
@@ -111,6 +112,9 @@ async def test_a_role_that_outlived_its_tenure_begins_afresh(store: Store) -> No
     assert not watched.role.tenure.surely_held()
     await one.beat()
     assert watched.events == ["begins (held)", "ends (held)", "begins (held)"]
+    # unfenced work did not stop at a fence: it goes on (an indexer would rescan)
+    assert indexer.events == ["begins (held)"]
+    assert indexer.role.tenure.surely_held()
     await one.stop()
 
 

@@ -139,7 +139,7 @@ class TelegramAdapter(Adapter):
             .token(self._token)
             .base_url(self.api_url)
             .request(AiohttpRequest())  # much less CPU per request than httpx's
-            .get_updates_request(AiohttpRequest(1))
+            .get_updates_request(self.poller.request())  # fenced by the poller's lease
             .rate_limiter(pacer)
             .concurrent_updates(8)
             .build()
@@ -194,6 +194,7 @@ class TelegramAdapter(Adapter):
         intake, self._intake = self._intake, None
         if intake is not None:
             await intake.stop()
+        await self.poller.halted()
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:

@@ -72,6 +72,7 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         """The status and body of Telegram's answer. (aiohttp has no write timeout: a
         stalled upload is bounded by the read timeout that follows it.)"""
+        data, headers, read_timeout = self._outgoing(request_data, read_timeout)
         if self._session is None or self._session.closed:
             raise RuntimeError("this AiohttpRequest is not initialized")
         read, connect, pool = (
@@ -82,7 +83,6 @@ class AiohttpRequest(BaseRequest):
             total=None, sock_read=read, sock_connect=connect,
             # aiohttp's `connect` spans waiting for a free connection and making one
             connect=None if connect is None or pool is None else connect + pool)
-        data, headers = _body(request_data)
         try:
             async with self._session.request(method, url, data=data, headers=headers,
                                               proxy=self._proxy(url),
@@ -93,6 +93,13 @@ class AiohttpRequest(BaseRequest):
         except aiohttp.ClientError as exc:
             detail = redact(str(exc).replace(url, "the Bot API"))
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {detail}") from exc
+
+    def _outgoing(self, request_data: RequestData | None, read_timeout: Any
+                  ) -> tuple[bytes | aiohttp.FormData | None, dict[str, str] | None, Any]:
+        """What goes out: the body, its headers and the read timeout PTB asked for. A
+        subclass may send something else, or raise to send nothing."""
+        data, headers = _body(request_data)
+        return data, headers, read_timeout
 
     def _proxy(self, url: str) -> str | None:
         """The proxy the environment names for `url` (HTTPS_PROXY and the like, which

@@ -6,7 +6,9 @@ the database is the only coordinator:
 - `leases.py`: named roles one worker holds at a time (the indexer, Telegram's
   poller, Discord's shards), taken over when their holder stops renewing them;
 - `roles.py`: the loop that keeps this worker's leases and starts or stops what
-  they stand for.
+  they stand for;
+- `tenure.py`: until when, by this worker's own clock, a lease is surely still its
+  own (what work that must never overlap checks before each step).
 
 The store's clock decides every expiry, so workers on machines whose clocks
 disagree still agree on who holds what.

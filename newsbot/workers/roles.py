@@ -13,6 +13,16 @@ a Discord shard restarts a gateway: IDENTIFYs, one per 5 s for the whole bot).
 A worker that cannot reach the store cannot renew: once its leases may have
 expired it stops every role at once, before another worker can have taken them,
 so two workers never do one role's work for longer than a beat.
+
+Each role's `tenure` (`tenure.py`) says until when, by this worker's own clock, its
+lease is surely still this worker's: work that must never overlap another holder's
+checks it before each step (Telegram's poller, before every getUpdates), so even a
+worker paused past its lease (a beat that never came) takes no such step on waking.
+A fenced role (one whose work checks its tenure and may stop itself there) whose
+tenure ran out before its next renewal is ended then, and begun afresh if the lease
+is still (or again) this worker's: its work may have stopped at its fence. Other
+roles go on: an indexer begun afresh would scan the whole folder again, for a pause
+that the store's lease says changed nothing.
 """
 
 from __future__ import annotations
@@ -20,12 +30,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from newsbot.store import Store
 from newsbot.workers.leases import Leases, current_leases
 from newsbot.workers.roster import BEAT_SECONDS, LEASE_SECONDS, Roster, live_workers
+from newsbot.workers.tenure import Clock, Tenure
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +55,12 @@ class Role:
     #: whether this worker can do it at all (an indexer needs the posts folder)
     able: Callable[[], bool] = lambda: True
     running: bool = False
+    #: until when this worker surely holds the lease: a RoleKeeper renews it at each beat;
+    #: kept by no keeper (one process alone) the role is this worker's for ever
+    tenure: Tenure = field(default_factory=Tenure)
+    #: its work checks `tenure` before each step and may stop there: begun afresh when
+    #: the tenure lapsed while the lease stayed this worker's
+    fenced: bool = False
 
 
 @dataclass(eq=False)
@@ -63,11 +81,13 @@ class RoleKeeper:
     """The heartbeat of one worker: its roster entry, its roles and its shares."""
 
     def __init__(self, store: Store, roster: Roster | None = None,
-                 beat_seconds: float = BEAT_SECONDS) -> None:
+                 beat_seconds: float = BEAT_SECONDS, clock: Clock = time.monotonic) -> None:
+        """`clock` measures the roles' tenures (and how long the store was out of reach)."""
         self.store = store
         self.roster = roster or Roster(store)
         self.leases = Leases(store, self.roster.id)
         self.beat_seconds = beat_seconds
+        self.clock = clock
         self.roles: list[Role] = []
         self.shares: list[Share] = []
         self.hooks: list[BeatHook] = []
@@ -81,6 +101,7 @@ class RoleKeeper:
         return self.roster.id
 
     def add(self, role: Role) -> None:
+        role.tenure = Tenure(self.clock, until=-math.inf)  # held once taken, not before
         self.roles.append(role)
 
     def add_share(self, share: Share) -> None:
@@ -108,8 +129,7 @@ class RoleKeeper:
 
     async def beat(self, *, shares: bool = True) -> None:
         """One round: heartbeat, roles, shares (unless not), hooks."""
-        loop = asyncio.get_running_loop()
-        started = loop.time()
+        started = self.clock()
         await self.roster.beat()
         for role in self.roles:
             await self._keep(role)
@@ -122,7 +142,16 @@ class RoleKeeper:
             await hook()
 
     async def _keep(self, role: Role) -> None:
+        sent = self.clock()  # before the statement: the store extends the lease after it
         held = role.able() and await self.leases.take(role.name)
+        lapsed = role.fenced and role.running and not role.tenure.surely_held()
+        if held:
+            role.tenure.renewed(sent, self.leases.seconds)
+        else:
+            role.tenure.ended()
+        if held and lapsed:
+            log.warning("%s was not renewed in time; starting it afresh", role.name)
+            await self._end(role)
         if held and not role.running:
             log.info("this worker now holds %s", role.name)
             self.changes += 1
@@ -132,6 +161,7 @@ class RoleKeeper:
             except Exception:
                 log.exception("starting %s failed; giving the role back", role.name)
                 role.running = False
+                role.tenure.ended()
                 await self.leases.release(role.name)
         elif not held and role.running:
             log.warning("this worker lost %s; stopping it", role.name)
@@ -158,7 +188,7 @@ class RoleKeeper:
 
     async def _maybe_lost(self) -> None:
         """The store did not answer: once our leases may have run out, stop their work."""
-        now = asyncio.get_running_loop().time()
+        now = self.clock()
         if self._last_renewed is not None and now - self._last_renewed < (
             LEASE_SECONDS - self.beat_seconds
         ):
@@ -167,6 +197,7 @@ class RoleKeeper:
             if role.running:
                 log.warning("cannot renew %s; stopping it", role.name)
                 await self._end(role)
+                role.tenure.ended()
         for share in self.shares:
             if share.held:
                 share.held = frozenset()
@@ -186,8 +217,9 @@ class RoleKeeper:
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         for role in self.roles:
-            if role.running:
+            if role.running:  # its tenure still holds: its last steps are the holder's
                 await self._end(role)
+            role.tenure.ended()
         for share in self.shares:
             if share.held:
                 share.held = frozenset()

@@ -26,7 +26,8 @@ Forum supergroups have topics (`open_topic`, `close_topic`, `delete_topic`; see
 `message_thread_id` lands there or is refused as Telegram refuses it.
 
 Updates come by `getUpdates` (one long poll at a time: a second one ends the
-first with 409 Conflict, as Telegram does; those are kept in `conflicts`) or, once
+first with 409 Conflict, as Telegram does; those are kept in `conflicts`, and
+`held_poll` finds one waiting for an update now) or, once
 `setWebhook` was called, are POSTed to the webhook with its secret token (see
 `bot_api_webhooks.py`); `post_update` sends one with any secret, as a forger would.
 With `limits`, messages sent with `allow_paid_broadcast` may go at 1,000 a second.
@@ -228,6 +229,7 @@ class FakeBotAPI:
         self._changed = asyncio.Condition()
         self._closing = False
         self._polls = 0  # getUpdates calls so far: a newer one ends an older one
+        self._held: list[Call] = []  # getUpdates waiting for an update now
         self._session: aiohttp.ClientSession | None = None
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -319,6 +321,18 @@ class FakeBotAPI:
                        within: float = 5.0) -> Call:
         def found() -> Call | None:
             return next((c for c in self.calls[since:] if predicate(c)), None)
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: found() is not None), within)
+        call = found()
+        assert call is not None
+        return call
+
+    async def held_poll(self, predicate: Callable[[Call], bool] = lambda c: True, *,
+                        within: float = 5.0) -> Call:
+        """A getUpdates (matching `predicate`) that waits here for an update now."""
+        def found() -> Call | None:
+            return next((c for c in self._held if predicate(c)), None)
 
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(lambda: found() is not None), within)
@@ -454,10 +468,15 @@ class FakeBotAPI:
             self._changed.notify_all()  # an older poll still waiting ends now
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
             if wait and not self._updates and not self._closing:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait_for(
-                        lambda: bool(self._updates) or self._closing or self._polls != mine),
-                        wait)
+                self._held.append(call)
+                self._changed.notify_all()
+                try:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._changed.wait_for(
+                            lambda: bool(self._updates) or self._closing
+                            or self._polls != mine), wait)
+                finally:
+                    self._held.remove(call)
             if self._polls == mine:
                 return self._updates[: int(call.params.get("limit") or 100)]
         # A client that gave this request up (a poller stopping) has closed it by now and

@@ -24,9 +24,7 @@ async def call(session: aiohttp.ClientSession, fake: FakeBotAPI, method: str,
 async def test_a_second_get_updates_ends_the_first_with_409(fake: FakeBotAPI) -> None:
     async with aiohttp.ClientSession() as session:
         first = asyncio.create_task(call(session, fake, "getUpdates", timeout=5))
-        async with asyncio.timeout(5):
-            while not fake._polls:  # the first one waits at the fake
-                await asyncio.sleep(0.01)
+        assert (await fake.held_poll()).params["timeout"] == 5  # the first one waits
         second = asyncio.create_task(call(session, fake, "getUpdates", timeout=1))
         status, body = await first
         assert status == 409

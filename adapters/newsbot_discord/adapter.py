@@ -1,7 +1,8 @@
 """The Discord adapter: one embed per story, slash commands, errors in the core's terms.
 
-A story goes to a channel or a thread as a message, to a forum as a new post, and
-from an announcement channel on to following servers when asked (see `places.py`).
+A story goes to a channel or a thread as a message, to a forum as a new post (once
+per story, `forum_posts.py`), and from an announcement channel on to following
+servers when asked (see `places.py`).
 A correction edits the message (`PATCH` of it, with the new embed), and a forum
 post's title too; a withdrawn story's message (or forum post) is deleted when the
 configuration asks for it.
@@ -41,14 +42,8 @@ from newsbot.types import Style, Summary
 from newsbot.workers.roles import Role, Share
 from newsbot_discord.commands import NewsTree, build_tree
 from newsbot_discord.errors import MESSAGE_GONE, translated
-from newsbot_discord.places import (
-    Places,
-    delete_story,
-    edit_forum_post,
-    edit_story,
-    post_in_forum,
-    publish,
-)
+from newsbot_discord.forum_posts import post_in_forum
+from newsbot_discord.places import Places, delete_story, edit_forum_post, edit_story, publish
 from newsbot_discord.render import (
     NO_MENTIONS,
     EmbedLimits,

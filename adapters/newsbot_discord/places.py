@@ -3,7 +3,8 @@
 A destination id is a channel id. Text channels, announcement channels and threads
 (channels with their own ids) take a story as a message; a forum channel takes it
 as a new post: a thread titled with the story's title whose first message is the
-story's embed, with the forum's tags that match the story's. In an announcement
+story's embed, with the forum's tags that match the story's (opened once per story
+even when a send is repeated: `forum_posts.py`). In an announcement
 channel whose subscription asks to publish (`/format publish`), the message is then
 crossposted to the servers that follow the channel.
 
@@ -47,6 +48,8 @@ class Place:
     type: discord.ChannelType
     #: a forum's available tags, (id, name)
     tags: tuple[tuple[int, str], ...] = ()
+    #: a forum's server (where its active posts are listed)
+    guild_id: int = 0
 
     @property
     def is_forum(self) -> bool:
@@ -61,7 +64,8 @@ class Place:
 def place_of(channel: Any) -> Place:
     """The place of a discord.py channel object (cached or fetched)."""
     if isinstance(channel, discord.ForumChannel):
-        return Place(channel.type, tuple((tag.id, tag.name) for tag in channel.available_tags))
+        return Place(channel.type, tuple((tag.id, tag.name) for tag in channel.available_tags),
+                     channel.guild.id)
     return Place(channel.type)
 
 
@@ -124,15 +128,6 @@ def forum_post_payload(summary: Summary, place: Place, style: Style) -> dict[str
     if tags:
         payload["applied_tags"] = tags
     return payload
-
-
-async def post_in_forum(
-    client: discord.Client, forum_id: int, place: Place, summary: Summary, style: Style
-) -> str:
-    """Open a forum post for the story; the id of its first message (the thread's id)."""
-    route = Route("POST", "/channels/{channel_id}/threads", channel_id=forum_id)
-    data = await client.http.request(route, json=forum_post_payload(summary, place, style))
-    return str((data.get("message") or data)["id"])
 
 
 async def edit_story(

@@ -22,6 +22,8 @@ ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
     "missing_permissions": (403, {"message": "Missing Permissions", "code": 50013}),
     "unknown_channel": (404, {"message": "Unknown Channel", "code": 10003}),
     "unavailable": (503, {"message": "upstream connect error", "code": 0}),
+    # a 5xx that discord.py answers by sending the request again itself
+    "bad_gateway": (502, {"message": "502: Bad Gateway", "code": 0}),
     "invalid_form_body": (400, {"message": "Invalid Form Body", "code": 50035}),
     # threads: a locked one takes no message from a bot without Manage Threads; an
     # archived and locked one answers as archived (an archived one alone wakes up)
@@ -68,6 +70,13 @@ def json_response(
         status=status,
         headers={**(headers or {}), "Content-Type": "application/json"},
     )
+
+
+def drop_connection(request: web.Request) -> web.Response:
+    """The connection closes before any answer (what a test calls "disconnect")."""
+    assert request.transport is not None
+    request.transport.close()
+    return web.Response(status=499)
 
 
 def rate_limited(wait: float, headers: dict[str, str], scope: str = "user") -> web.Response:

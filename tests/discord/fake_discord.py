@@ -18,8 +18,9 @@ session of its shard, and `GET /gateway/bot` recommends `shard_count` shards.
 Servers besides the default one come from channels with another `guild_id`.
 
 Besides text channels the server has an announcement channel, a forum with tags
-and a thread, served as `fake_places.py` describes (channel lookups, forum posts,
-crossposts with Discord's hourly limit, locked and archived threads); a channel
+and a thread, served as `fake_places.py` describes (channel lookups, messages,
+crossposts with Discord's hourly limit, locked and archived threads) and
+`fake_forums.py` (forum posts, a server's active threads); a channel
 option of a command arrives resolved, with the member's permissions there. Servers
 (roles, owner) and their members, with the channels' overwrites, and the members of
 private threads, let the adapter resolve a person's rights by REST as
@@ -57,9 +58,11 @@ from tests.discord.answers import (
     ERRORS,
     RateLimits,
     bucket_headers,
+    drop_connection,
     json_response,
     rate_limited,
 )
+from tests.discord.fake_forums import FakeForums
 from tests.discord.fake_members import FakeMembers
 from tests.discord.fake_places import API_PREFIX, FakePlaces
 from tests.discord.objects import (
@@ -135,7 +138,7 @@ class Interaction:
     callbacks: list[dict[str, Any]] = field(default_factory=list)
 
 
-class FakeDiscord(FakePlaces, FakeMembers):
+class FakeDiscord(FakePlaces, FakeForums, FakeMembers):
     """Start with `await fake.start()`, stop with `await fake.close()`."""
 
     def __init__(self, spec: OpenAPI | None = None, limits: RateLimits | None = None) -> None:
@@ -201,6 +204,7 @@ class FakeDiscord(FakePlaces, FakeMembers):
         r.add_put(API_PREFIX + "/applications/{app}/guilds/{guild}/commands", self._sync)
         r.add_post(API_PREFIX + "/channels/{channel}/messages", self._create_message)
         self._place_routes(r)
+        self._forum_routes(r)
         self._member_routes(r)
         r.add_post(API_PREFIX + "/interactions/{id}/{token}/callback", self._callback)
         r.add_post(API_PREFIX + "/webhooks/{app}/{token}", self._followup)
@@ -240,8 +244,11 @@ class FakeDiscord(FakePlaces, FakeMembers):
     def fail(self, channel_id: str, *kinds: str) -> None:
         """The next sends to this channel fail, one kind each: a key of ERRORS,
         "rate_limited" (429 with `retry_after`), "rate_limited_long" (60 s) or
-        "disconnect" (the connection closes without an answer). Given a server's id,
-        the next requests for the server or its members fail (a key of ERRORS); given
+        "disconnect" (the connection closes without an answer); given a forum's id, the
+        next forum posts there, a kind of ERRORS or "disconnect", after the post was made
+        when prefixed "created+" (`fake_forums.py`). Given a server's id, the next
+        requests for the server or its members fail (a key of ERRORS); given
+        "{server id}/threads/active", the next lists of its active threads; given
         "{thread id}/thread-members", the next looks at who is in that thread."""
         self.failures[channel_id].extend(kinds)
 
@@ -331,10 +338,8 @@ class FakeDiscord(FakePlaces, FakeMembers):
         channel = self.channels.get(channel_id)
         if kind is None:
             kind = self.posting_refusal(channel)
-        if kind == "disconnect":  # the connection drops before any answer
-            assert request.transport is not None
-            request.transport.close()
-            return web.Response(status=499)
+        if kind == "disconnect":
+            return drop_connection(request)
         if kind is not None:
             return self._error(kind)
         headers = bucket_headers()

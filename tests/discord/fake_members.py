@@ -32,8 +32,8 @@ from tests.discord.objects import (
     SEND_IN_THREADS,
     Channel,
     guild_object,
+    rest_user,
     thread_member,
-    user,
 )
 
 API_PREFIX = "/api/v10"
@@ -140,7 +140,7 @@ def member(user_id: str, roles: list[str], timed_out: datetime | None = None
            ) -> dict[str, Any]:
     """A guild member object (Discord's "Guild Member" resource)."""
     return {
-        "user": {**user(user_id, f"member{user_id[-3:]}"), "flags": 0, "primary_guild": None},
+        "user": rest_user(user_id, f"member{user_id[-3:]}"),
         "nick": None,
         "avatar": None,
         "banner": None,

@@ -8,12 +8,13 @@ Part of `FakeDiscord` (a mixin, so `fake_discord.py` stays readable). It serves:
   needs Send Messages in Threads instead of Send Messages, a locked thread refuses
   the bot (160005, or 50083 when it is also archived), and an archived thread that
   is not locked takes the message and wakes up (Discord's "Threads" topic).
-- `POST /channels/{forum}/threads`: a forum post, a public thread whose starter
-  message has the thread's id; `applied_tags` must be the forum's own tags.
+- forum posts: see `fake_forums.py`.
 - `POST /channels/{id}/messages/{message}/crosspost`: publishing a message of an
   announcement channel to following servers, at most `crossposts_per_hour` per
   channel (Discord's 10), a 429 with the wait beyond that.
-- `PATCH /channels/{id}/messages/{message}`: editing a message the bot sent (Unknown
+- `GET /channels/{id}/messages/{message}`: a message (a forum post's starter has the
+  thread's id), Missing Access without Read Message History there;
+  `PATCH /channels/{id}/messages/{message}`: editing a message the bot sent (Unknown
   Message, 10008, when it is not there any more, see `delete_message`), and
   `PATCH /channels/{thread}`: renaming a thread (a forum post's title); `DELETE` of
   a message (204) and of a thread (a forum post, answered with the channel).
@@ -41,12 +42,11 @@ from tests.discord.objects import (
     CROSSPOSTED,
     EMBED_LINKS,
     FORUM_TYPE,
-    PUBLIC_THREAD,
+    READ_HISTORY,
     SEND_IN_THREADS,
     SEND_MESSAGES,
     Channel,
     channel_object,
-    message,
 )
 from tests.rate_limits import FixedWindow
 
@@ -71,9 +71,10 @@ class FakePlaces:
 
     def _place_routes(self, router: web.UrlDispatcher) -> None:
         router.add_get(API_PREFIX + "/channels/{channel}", self._get_channel)
-        router.add_post(API_PREFIX + "/channels/{channel}/threads", self._create_thread)
         router.add_post(API_PREFIX + "/channels/{channel}/messages/{message}/crosspost",
                         self._crosspost)
+        router.add_get(API_PREFIX + "/channels/{channel}/messages/{message}",
+                       self._get_message)
         router.add_patch(API_PREFIX + "/channels/{channel}/messages/{message}",
                          self._edit_message)
         router.add_patch(API_PREFIX + "/channels/{channel}", self._edit_channel)
@@ -82,11 +83,6 @@ class FakePlaces:
         router.add_delete(API_PREFIX + "/channels/{channel}", self._delete_channel)
 
     # -- what tests look at -----------------------------------------------------
-
-    def posts(self, forum_id: str) -> list[dict[str, Any]]:
-        """Bodies of the forum posts Discord accepted in this forum."""
-        path = f"/channels/{forum_id}/threads"
-        return [r.body for r in self.requests if r.path == path and r.status == 201]
 
     def crossposts(self, channel_id: str) -> list[tuple[str, int]]:
         """(message id, status) of every crosspost asked for in this channel."""
@@ -143,29 +139,6 @@ class FakePlaces:
             return self._refused("missing_access")
         return json_response(channel_object(channel))
 
-    async def _create_thread(self, request: web.Request) -> web.Response:
-        forum = self.channels.get(request.match_info["channel"])
-        if forum is None:
-            return self._refused("unknown_channel")
-        if not forum.bot_sees:
-            return self._refused("missing_access")
-        if forum.type != FORUM_TYPE:  # threads in text channels are not served
-            raise web.HTTPNotFound()
-        if (forum.bot_permissions & (SEND_MESSAGES | EMBED_LINKS)) != SEND_MESSAGES | EMBED_LINKS:
-            return self._refused("missing_permissions")
-        body = await request.json()
-        known = {tag_id for tag_id, _ in forum.tags}
-        if any(tag not in known for tag in body.get("applied_tags") or []):
-            return self._refused("unknown_tag")
-        thread_id = str(next(self._ids))
-        thread = Channel(thread_id, body["name"], forum.bot_permissions | SEND_IN_THREADS,
-                         type=PUBLIC_THREAD, parent_id=forum.id)
-        self.channels[thread_id] = thread
-        starter = self._keep(message(thread_id, thread_id, body["message"]))
-        data = {**channel_object(thread), "applied_tags": body.get("applied_tags") or [],
-                "message": starter}
-        return json_response(data, status=201, headers=bucket_headers())
-
     async def _crosspost(self, request: web.Request) -> web.Response:
         channel_id, message_id = request.match_info["channel"], request.match_info["message"]
         channel = self.channels.get(channel_id)
@@ -202,6 +175,15 @@ class FakePlaces:
         if found is None or found["channel_id"] != channel_id:
             return self._refused("unknown_message")
         return found
+
+    async def _get_message(self, request: web.Request) -> web.Response:
+        channel = self.channels.get(request.match_info["channel"])
+        if channel is not None and not channel.bot_permissions & READ_HISTORY:
+            return self._refused("missing_access")  # whether the message is there or not
+        found = self._message_of(request)
+        if isinstance(found, web.Response):
+            return found
+        return json_response(found, headers=bucket_headers())
 
     async def _edit_message(self, request: web.Request) -> web.Response:
         found = self._message_of(request)

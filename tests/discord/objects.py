@@ -201,6 +201,12 @@ def user(user_id: str, name: str, *, bot: bool = False) -> dict[str, Any]:
     }
 
 
+def rest_user(user_id: str, name: str, *, bot: bool = False) -> dict[str, Any]:
+    """A user as REST answers carry it (a message's author, a member's user: Discord's
+    `UserResponse`), not as the gateway or `/users/@me` do."""
+    return {**user(user_id, name, bot=bot), "flags": 0, "primary_guild": None}
+
+
 def bot_user() -> dict[str, Any]:
     return {**user(APP_ID, "newsbot", bot=True), "verified": True, "mfa_enabled": False, "flags": 0}
 
@@ -268,19 +274,21 @@ def application() -> dict[str, Any]:
 
 
 def message(
-    message_id: str, channel_id: str, body: dict[str, Any], interaction: bool = False
+    message_id: str, channel_id: str, body: dict[str, Any], interaction: bool = False,
+    author: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The message object Discord answers with, mentions resolved as Discord would."""
+    """The message object Discord answers with, mentions resolved as Discord would; by
+    the bot unless `author` (a user object) says otherwise."""
     return {
         "id": message_id,
         "channel_id": channel_id,
-        "author": bot_user(),
+        "author": author or rest_user(APP_ID, "newsbot", bot=True),
         "content": body.get("content") or "",
         "timestamp": datetime.now(UTC).isoformat(),
         "edited_timestamp": None,
         "tts": bool(body.get("tts")),
         "mention_everyone": "everyone" in pings(body),
-        "mentions": [user(u, "someone") for u in sorted(pings(body)) if u.isdigit()],
+        "mentions": [rest_user(u, "someone") for u in sorted(pings(body)) if u.isdigit()],
         "mention_roles": [r[1:] for r in sorted(pings(body)) if r.startswith("&")],
         "attachments": [],
         "embeds": [{"type": "rich", **e} for e in body.get("embeds") or []],

@@ -34,6 +34,9 @@ DOCUMENTED_EXTRAS: Mapping[str, frozenset[str]] = {
     "ApplicationCommandUpdateRequest": frozenset({"nsfw"}),
     # "flags?: integer, embed flags" (Message resource docs, embed object)
     "RichEmbed": frozenset({"flags"}),
+    # Start Thread in Forum or Media Channel: "Returns a channel, with a nested message
+    # object" (Channel resource docs); the adapter reads the post's id from it
+    "CreatedThreadResponse": frozenset({"message"}),
 }
 
 _JSON_TYPES: Mapping[str, tuple[type, ...]] = {

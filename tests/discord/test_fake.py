@@ -13,12 +13,14 @@ from tests.discord.objects import (
     ADMINS_ROLE,
     APP_ID,
     BOT_ROLE,
+    FORUM,
     GUILD_ID,
     MEMBER_ID,
     MODERATORS_ROLE,
     NEWS,
     OWNER_ID,
     PRIVATE,
+    READ_HISTORY,
     THREAD,
     TOKEN,
     VIEW_CHANNEL,
@@ -197,3 +199,50 @@ def test_the_answer_check_catches_what_discord_would_not_send() -> None:
                                 {"user": {"id": "1"}, "roles": "1"})
     assert any("missing required field 'joined_at'" in p for p in found), found
     assert any("answer.roles: expected array" in p for p in found), found
+
+
+@needs_spec
+async def test_the_forum_post_routes_answer_as_the_spec_says() -> None:
+    """What the adapter reads before opening a forum post: the server's active threads
+    (the bot's posts among them, with its thread memberships), a post's first message,
+    and Discord's refusals; and the answer to a new post."""
+    assert SPEC is not None
+    fake = FakeDiscord(spec=SPEC)
+    await fake.start()
+    post = fake.forum_post(FORUM, "A story", "https://news.example.org/a.html")
+    members = fake.forum_post(FORUM, "Mine", "https://example.com/", owner=MEMBER_ID)
+    fake.channels[FORUM].bot_permissions &= ~READ_HISTORY  # for the second one below
+    unread = fake.forum_post(FORUM, "Unread", "https://example.com/")
+    fake.channels[FORUM].bot_permissions |= READ_HISTORY
+    answers: dict[str, Any] = {}
+    try:
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bot {TOKEN}"}) as http:
+            for method, path, body, status in [
+                ("GET", f"/guilds/{GUILD_ID}/threads/active", None, 200),
+                ("GET", "/guilds/1/threads/active", None, 403),  # not its server
+                ("GET", f"/channels/{post}/messages/{post}", None, 200),
+                ("GET", f"/channels/{unread}/messages/{unread}", None, 403),
+                ("GET", f"/channels/{post}/messages/1", None, 404),
+                ("POST", f"/channels/{FORUM}/threads",
+                 {"name": "New", "message": {"embeds": [{"title": "New"}]}}, 201),
+            ]:
+                async with http.request(method, fake.api_url + path, json=body) as r:
+                    assert r.status == status, path
+                    answers[path] = data = await r.json()
+                    assert SPEC.check_response(method, path, status, data) == [], path
+    finally:
+        await fake.close()
+    assert fake.problems == []
+    listed = answers[f"/guilds/{GUILD_ID}/threads/active"]
+    ids = [t["id"] for t in listed["threads"]]
+    assert ids[:3] == [unread, members, post] and THREAD in ids  # newest first
+    assert all("member" not in t for t in listed["threads"])
+    owners = {t["id"]: t["owner_id"] for t in listed["threads"]}
+    assert (owners[post], owners[members]) == (APP_ID, MEMBER_ID)
+    assert {m["id"] for m in listed["members"]} == {post, unread}  # the bot's own posts
+    starter = answers[f"/channels/{post}/messages/{post}"]
+    assert starter["embeds"][0]["url"] == "https://news.example.org/a.html"
+    assert answers[f"/channels/{unread}/messages/{unread}"]["code"] == 50001
+    assert answers[f"/channels/{post}/messages/1"]["code"] == 10008
+    new = answers[f"/channels/{FORUM}/threads"]
+    assert new["owner_id"] == APP_ID and new["message"]["id"] == new["id"]

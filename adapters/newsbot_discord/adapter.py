@@ -40,6 +40,7 @@ from newsbot.delivery.errors import (
 from newsbot.sections import secret
 from newsbot.types import Style, Summary
 from newsbot.workers.roles import Role, Share
+from newsbot_discord import permissions
 from newsbot_discord.commands import NewsTree, build_tree
 from newsbot_discord.errors import MESSAGE_GONE, translated
 from newsbot_discord.forum_posts import post_in_forum
@@ -51,13 +52,13 @@ from newsbot_discord.render import (
     message_payload,
     story_embed,
 )
-from newsbot_discord.rest_permissions import member_permissions, private_thread_permissions
 from newsbot_discord.routing import DEFAULT_API_URL, DEFAULT_GATEWAY_URL, route_client
 from newsbot_discord.settings import DiscordSettings
 from newsbot_discord.shards import GatewayFailed, Shards
 from newsbot_discord.web_preview import discord_embed
 
 log = logging.getLogger(__name__)
+
 
 class DiscordStartError(ConfigError):
     """Discord cannot be used with these settings (token refused, API unreachable).
@@ -143,33 +144,11 @@ class DiscordAdapter(Adapter):
 
     async def may_moderate(self, user_id: str, chat_id: str) -> bool | None:
         """Manage Channels (or Administrator) in that channel, as Discord resolves the
-        member's roles and the channel's overwrites now; in a private thread only for a
-        member who can see it (`rest_permissions.private_thread_permissions`)."""
+        member's roles and the channel's overwrites now (`permissions.py`)."""
         if self._client is None or not user_id.isdigit() or not chat_id.isdigit():
             return None
-        try:
-            perms = await self._permissions(self._client, int(user_id), int(chat_id))
-        except (discord.NotFound, discord.Forbidden):  # Unknown Member/Channel, Missing Access
-            return False
-        except discord.HTTPException:
-            return None
-        return perms.administrator or perms.manage_channels
-
-    async def _permissions(self, rest: discord.Client, user_id: int, channel_id: int
-                           ) -> discord.Permissions:
-        """From the gateway's cache when this worker runs the shard of the channel's
-        server (only the member is asked for, and a private thread's membership, which
-        discord.py's `Thread.permissions_for` ignores); else from Discord's REST API
-        alone (`rest_permissions.py`): the shard may run on another worker."""
-        channel = self.shards.get_channel(channel_id)
-        if isinstance(channel, discord.abc.GuildChannel) or (
-                isinstance(channel, discord.Thread) and channel.parent is not None):
-            member = await channel.guild.fetch_member(user_id)
-            granted = channel.permissions_for(member)
-            if channel.type is discord.ChannelType.private_thread:
-                return await private_thread_permissions(rest.http, channel_id, user_id, granted)
-            return granted
-        return await member_permissions(rest.http, user_id, channel_id)
+        return await permissions.may_moderate(self._client.http, self.shards.get_channel,
+                                              int(user_id), int(chat_id))
 
     # -- lifecycle --------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """Who may moderate a Discord channel (`may_moderate`: Manage Channels or Administrator
 there), on a worker that runs the gateway of the channel's server and on one that runs
 none: the first reads discord.py's cache, the second asks Discord by REST and resolves
-the rights itself (`rest_permissions.py`). Both must answer as Discord would, a private
+the rights itself (`permissions.py`). Both must answer as Discord would, a private
 thread's too: seen only by its members and those who may Manage Threads."""
 
 from __future__ import annotations

@@ -1,23 +1,25 @@
-"""A member's permissions in a channel, worked out from Discord's REST API alone.
+"""Who may moderate a Discord channel: a member's permissions there, as Discord resolves
+them now (Manage Channels or Administrator make a moderator).
 
 discord.py resolves permissions (`channel.permissions_for(member)`) from its gateway
-cache: the server's roles and owner, the channel's overwrites. A worker that does not
-run the gateway shard of a channel's server (`shards.py`), or runs none, has no such
-cache, and discord.py's stand-in for an unknown server has neither roles nor owner,
-so every member would seem to have no rights there. This module asks Discord instead,
-now, with discord.py's REST client: the channel (`GET /channels/{id}`, and its parent
-for a thread), the server (`GET /guilds/{id}`: roles and `owner_id`) and the member
-(`GET /guilds/{id}/members/{user}`: role ids and timeout), and resolves them as
-Discord's "Permissions" topic documents it.
+cache: the server's roles and owner, the channel's overwrites. That is used when
+this worker runs the gateway shard of the channel's server (`shards.py`); only the
+member is asked for. A worker that runs another shard, or none, has no such cache,
+and discord.py's stand-in for an unknown server has neither roles nor owner, so
+every member would seem to have no rights there. Then Discord is asked, now, with
+discord.py's REST client: the channel (`GET /channels/{id}`, and its parent for a
+thread), the server (`GET /guilds/{id}`: roles and `owner_id`) and the member
+(`GET /guilds/{id}/members/{user}`: role ids and timeout), resolved as Discord's
+"Permissions" topic documents it (`member_permissions`).
 
 A private thread is seen only by its members and by those who may Manage Threads
 (Administrators among them), whatever the parent grants (Discord's "Threads" topic);
 neither discord.py's `Thread.permissions_for` nor the parent's overwrites know that.
-`private_thread_permissions` decides it for both ways of resolving (this module's and
-the gateway cache's, in `adapter.py`), asking Discord whether the member is in the
-thread (`GET /channels/{thread}/thread-members/{user}`): the gateway tells of other
-people joining a thread only with the privileged Server Members intent, which the bot
-does not ask for, and never of those who joined before it connected.
+`private_thread_permissions` decides it for both ways of resolving, asking Discord
+whether the member is in the thread (`GET /channels/{thread}/thread-members/{user}`):
+the gateway tells of other people joining a thread only with the privileged Server
+Members intent, which the bot does not ask for, and never of those who joined before
+it connected.
 
 Nothing is cached: a role taken away must count at the next look (the moderators'
 page asks at every view and every change).
@@ -26,7 +28,7 @@ page asks at every view and every change).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,6 +45,36 @@ KEPT_IN_TIMEOUT = discord.Permissions(view_channel=True, read_message_history=Tr
 UNKNOWN_MEMBER = 10007
 
 Data = Mapping[str, Any]
+
+
+async def may_moderate(http: HTTPClient, cached: Callable[[int], Any], user_id: int,
+                       channel_id: int) -> bool | None:
+    """Whether the member may Manage Channels (or is an Administrator) in the channel,
+    now; None when Discord cannot tell at the moment. `cached` looks a channel up in
+    this worker's gateway caches (`Shards.get_channel`)."""
+    try:
+        perms = await permissions_now(http, cached, user_id, channel_id)
+    except (discord.NotFound, discord.Forbidden):  # Unknown Member/Channel, Missing Access
+        return False
+    except discord.HTTPException:
+        return None
+    return perms.administrator or perms.manage_channels
+
+
+async def permissions_now(http: HTTPClient, cached: Callable[[int], Any], user_id: int,
+                          channel_id: int) -> discord.Permissions:
+    """From the gateway's cache when this worker runs the shard of the channel's server
+    (and a private thread's membership, which discord.py's `Thread.permissions_for`
+    ignores); else from REST alone: the shard may run on another worker."""
+    channel = cached(channel_id)
+    if isinstance(channel, discord.abc.GuildChannel) or (
+            isinstance(channel, discord.Thread) and channel.parent is not None):
+        member = await channel.guild.fetch_member(user_id)
+        granted = channel.permissions_for(member)
+        if channel.type is discord.ChannelType.private_thread:
+            return await private_thread_permissions(http, channel_id, user_id, granted)
+        return granted
+    return await member_permissions(http, user_id, channel_id)
 
 
 async def member_permissions(http: HTTPClient, user_id: int, channel_id: int

@@ -277,7 +277,8 @@ def table(figures: dict[str, Any]) -> str:
              + _workers(memory, "cold")),
             (f"peak RSS, restart over {n} posts", f"{memory['restart_peak_rss_mb']} MB"),
             (f"restart over {n} unchanged posts, all adapters",
-             f"{memory['restart_seconds']} s"),
+             f"{memory['restart_seconds']} s to delivering · {memory['restart_all_seconds']} s "
+             "until every gateway is up"),
         ]
     paid = figures.get("paid_broadcast")
     if paid:

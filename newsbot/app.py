@@ -159,10 +159,6 @@ class Newsroom:
                 adapter.use_overall_pace(self.crew.paces(name))
             await adapter.start()
             self._started.append(adapter)
-            if self.crew is None:  # one process: its roles begin at once
-                solo = SoloRoles(self._roles[name], fatal=lambda e: isinstance(e, ConfigError))
-                self._solo.append(solo)
-                await solo.begin()
         for name, adapter in self.adapters.items():
             claims = None if self.crew is None else self.crew.claims(name)
             dispatcher = Dispatcher(adapter, self.outbox, on_store_error=self._store_trouble,
@@ -174,6 +170,19 @@ class Newsroom:
                 self.crew.keeper.on_beat(dispatcher.beat)
         if self.crew is not None:
             await self._join_crew(self.crew, self.indexing)
+        else:
+            await self._begin_roles()
+
+    async def _begin_roles(self) -> None:
+        """One process: every adapter's roles begin at once (Telegram's poller, Discord's
+        shards), once stories already flow: a gateway that waits for its IDENTIFY slot
+        (Discord's one per 5 s, already taken by the run just stopped) or for a slow
+        platform holds back only its commands, not any platform's deliveries. A refused
+        setting still fails the start."""
+        for name in self.adapters:
+            solo = SoloRoles(self._roles[name], fatal=lambda e: isinstance(e, ConfigError))
+            self._solo.append(solo)
+            await solo.begin()
 
     async def _join_crew(self, crew: Crew, indexing: IndexerRole) -> None:
         """Several workers: the indexer and the adapters' roles go to whoever holds them."""

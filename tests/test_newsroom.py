@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from newsbot.app import Newsroom
 from newsbot.store import schema
+from newsbot.workers.roles import Role, Share
 from tests.helpers import (
     ScriptedAdapter,
     chat,
@@ -183,6 +185,53 @@ async def test_restart_sends_post_added_while_down_and_does_not_reparse(tmp_path
         os.utime(config.site.posts_dir / "2026-01-01-p0.md")  # touched, same bytes
         assert (await room.scan()).parsed == 0
     finally:
+        await room.stop()
+
+
+class GatewayedAdapter(ScriptedAdapter):
+    """A platform whose commands come over a connection that is slow to open (its share's
+    `changed` waits for `opened`), as Discord's gateway waits for its IDENTIFY slot."""
+
+    platform = "gatewayed"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.opening, self.opened = asyncio.Event(), asyncio.Event()
+        self.share = Share(["gateway:0"], self._changed)
+
+    async def _changed(self, held: frozenset[str]) -> None:
+        if held:
+            self.opening.set()
+            await self.opened.wait()
+
+    def worker_roles(self) -> list[Role | Share]:
+        return [self.share]
+
+
+async def test_a_slow_command_connection_holds_back_no_delivery_at_start(tmp_path):
+    config = make_config(tmp_path)
+    adapter = ScriptedAdapter()
+    room = scripted_room(config, adapter)
+    await room.start()
+    await room.subscriptions.subscribe(chat("c1"))
+    await room.stop()
+    write_post(config.site.posts_dir, "2026-02-01-while-down.md", "While down")
+
+    slow = GatewayedAdapter()
+    room = Newsroom(config, watch=False,
+                    make_adapters=lambda desk: {"scripted": adapter, "gatewayed": slow})
+    starting = asyncio.create_task(room.start())
+    try:
+        await asyncio.wait_for(slow.opening.wait(), 10)
+        await room.drain()  # while the other platform's connection still opens
+        assert adapter.sent == [("c1", "2026-02-01-while-down.md")]
+        assert not starting.done()
+        slow.opened.set()
+        await asyncio.wait_for(starting, 10)  # the start ends once every part runs
+        assert slow.share.held == frozenset({"gateway:0"})
+    finally:
+        slow.opened.set()
+        await asyncio.gather(starting, return_exceptions=True)
         await room.stop()
 
 

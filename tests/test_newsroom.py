@@ -163,17 +163,20 @@ async def test_future_post_is_held_until_its_time(tmp_path):
         await room.stop()
 
 
+async def subscribed_then_down(config):  # type: ignore[no-untyped-def]
+    """A first run subscribes chat c1 and stops; a story is written while the bot is down."""
+    room = scripted_room(config, ScriptedAdapter())
+    await room.start()
+    await room.subscriptions.subscribe(chat("c1"))
+    await room.stop()
+    write_post(config.site.posts_dir, "2026-02-01-while-down.md", "While down")
+
+
 async def test_restart_sends_post_added_while_down_and_does_not_reparse(tmp_path):
     config = make_config(tmp_path)
     for i in range(5):
         write_post(config.site.posts_dir, f"2026-01-0{i + 1}-p{i}.md", f"Post {i}")
-    adapter = ScriptedAdapter()
-    room = scripted_room(config, adapter)
-    await room.start()
-    await room.subscriptions.subscribe(chat("c1"))
-    await room.stop()
-
-    write_post(config.site.posts_dir, "2026-02-01-while-down.md", "While down")
+    await subscribed_then_down(config)
     adapter2 = ScriptedAdapter()
     room = scripted_room(config, adapter2)
     await room.start()
@@ -211,12 +214,7 @@ class GatewayedAdapter(ScriptedAdapter):
 async def test_a_slow_command_connection_holds_back_no_delivery_at_start(tmp_path):
     config = make_config(tmp_path)
     adapter = ScriptedAdapter()
-    room = scripted_room(config, adapter)
-    await room.start()
-    await room.subscriptions.subscribe(chat("c1"))
-    await room.stop()
-    write_post(config.site.posts_dir, "2026-02-01-while-down.md", "While down")
-
+    await subscribed_then_down(config)
     slow = GatewayedAdapter()
     room = Newsroom(config, watch=False,
                     make_adapters=lambda desk: {"scripted": adapter, "gatewayed": slow})

@@ -29,7 +29,7 @@ from discord import app_commands
 from newsbot.chat.commands import BOUNDS, CommandSpec, Option, options_of, typed_args
 from newsbot.chat.desk import CommandDesk
 from newsbot.chat.manage import shown_where_asked
-from newsbot.chat.requests import Access, Reply, Request, Terms
+from newsbot.chat.requests import Access, Caveats, Reply, Request, Terms
 from newsbot.chat.wording import INTERNAL_ERROR
 from newsbot.delivery.fitting import batches, fit
 from newsbot.types import Chat
@@ -50,6 +50,9 @@ BOT_NEEDS = (("view_channel", "View Channel"), ("embed_links", "Embed Links"))
 SEND = ("send_messages", "Send Messages")
 SEND_IN_THREADS = ("send_messages_in_threads", "Send Messages in Threads")
 CREATE_POSTS = ("send_messages", "Create Posts")
+#: what recognises a forum post the bot already opened, when a send is repeated
+#: (`forum_posts.py`): without it a repeat can open a second post
+READ_HISTORY = "Read Message History"
 #: the channels a `channel` option offers: where stories can go, besides threads
 PICKABLE = [discord.ChannelType.text, discord.ChannelType.news, discord.ChannelType.forum]
 #: the option naming another destination, as Discord shows it
@@ -243,6 +246,25 @@ class InteractionAccess(Access):
             return ()
         post = CREATE_POSTS if picked.type in FORUM_TYPES else SEND
         return _missing(cached.permissions_for(guild.me), post)
+
+
+    async def caveats(self, chat: Chat) -> Caveats:
+        """A forum picked with the `channel` option (nobody types in a forum): whether
+        it takes only stories with one of its tags, and whether the bot can recognise
+        its own posts there (`forum_posts.py`), from the gateway's cache."""
+        picked, guild = self._elsewhere(chat), self.interaction.guild
+        if picked is None or picked.type not in FORUM_TYPES or guild is None:
+            return Caveats()
+        forum = guild.get_channel(picked.id)
+        if not isinstance(forum, discord.ForumChannel) or guild.me is None:
+            return Caveats()
+        perms = forum.permissions_for(guild.me)
+        return Caveats(
+            repeat_guard=() if perms.administrator or perms.read_message_history
+            else (READ_HISTORY,),
+            only_labels=tuple(tag.name for tag in forum.available_tags)
+            if forum.flags.require_tag else (),
+        )
 
 
 def _missing(perms: discord.Permissions, post: tuple[str, str]) -> tuple[str, ...]:

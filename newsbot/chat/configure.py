@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from newsbot.chat import wording
-from newsbot.chat.requests import Reply, Request, UsageError
+from newsbot.chat.requests import Caveats, Reply, Request, UsageError
 from newsbot.chat.tags import NOTES_MAX, split_tags
 from newsbot.filters import FilterError, parse_filters
 from newsbot.types import FORMATS, IGNORE, UPDATE, Chat, Filters, Subscription
@@ -68,11 +68,22 @@ async def subscribe(desk: CommandDesk, request: Request) -> Reply:
     words = describe(sub)
     log.info("%s subscribed to %s", chat, words)
     where = place(request, chat, here)
-    said = [wording.subscribed(where, words), *(notes + more)[:NOTES_MAX]]
+    said = [wording.subscribed(where, words), *(notes + more)[:NOTES_MAX],
+            *caveats_said(await request.access.caveats(chat), request, chat, here)]
     if last:
         said.append(wording.first_batch(*await desk.subscriptions.queue_newest(sub, last)))
         desk.queued()
     return Reply(text=" ".join(said))
+
+
+def caveats_said(caveats: Caveats, request: Request, chat: Chat, here: bool) -> list[str]:
+    """What a new subscription should know of the destination's conditions."""
+    said = []
+    if caveats.only_labels:
+        said.append(wording.only_labelled(subject(request, chat, here), caveats.only_labels))
+    if caveats.repeat_guard:
+        said.append(wording.may_repeat(place(request, chat, here), caveats.repeat_guard))
+    return said
 
 
 async def filter_(desk: CommandDesk, request: Request) -> Reply:

@@ -54,6 +54,23 @@ class Access(abc.ABC):
         """The destination a typed reference names (`@channel`), or None if unknown."""
         return None
 
+    async def caveats(self, chat: Chat) -> Caveats:
+        """What still holds some stories back in `chat`, where the bot can post: said
+        when it is subscribed, refused nothing."""
+        return Caveats()
+
+
+@dataclass(frozen=True, slots=True)
+class Caveats:
+    """A destination's conditions on delivery, in neutral terms for the core to word."""
+
+    #: permissions (the platform's names) the bot lacks there to recognise a story it
+    #: already delivered when a send is repeated (a Discord forum post takes no nonce)
+    repeat_guard: tuple[str, ...] = ()
+    #: the destination takes only stories with one of these labels (a Discord forum that
+    #: requires one of its tags); empty: any story
+    only_labels: tuple[str, ...] = ()
+
 
 @dataclass(frozen=True, slots=True)
 class Found:

@@ -229,6 +229,17 @@ def cannot_post(where: str, missing: Sequence[str]) -> str:
     return f"I cannot post in {where}: I need the {join(missing)} permission{plural} there."
 
 
+def may_repeat(where: str, missing: Sequence[str]) -> str:
+    plural = "s" if len(missing) > 1 else ""
+    return (f"Without the {join(missing)} permission{plural} in {where}, a story whose "
+            "sending is tried again could be posted twice.")
+
+
+def only_labelled(subject: str, labels: Sequence[str]) -> str:
+    return (f"{subject} requires one of its tags, so only stories tagged "
+            f"{join(labels)} can be posted there.")
+
+
 def cannot_find(reference: str) -> str:
     return f"I cannot find {reference}. Check the name, and add me to it first."
 

@@ -38,6 +38,8 @@ ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
                                   "code": 40033}),
     "wrong_channel_type": (400, {"message": "Cannot execute action on this channel type",
                                  "code": 50024}),
+    "tag_required": (400, {"message": "A tag is required to create a forum post in this "
+                                      "channel", "code": 40067}),
     "unknown_tag": (400, {"message": "Invalid Form Body", "code": 50035,
                           "errors": {"applied_tags": {"_errors": [
                               {"code": "UNKNOWN_TAG", "message": "Unknown tag"}]}}}),

@@ -4,7 +4,8 @@ Part of `FakeDiscord` (a mixin, as `fake_places.py`). It serves:
 
 - `POST /channels/{forum}/threads`: a forum post, a public thread opened by the bot
   (its `owner_id`, and a member of it) whose starter message has the thread's id;
-  `applied_tags` must be the forum's own tags. Scripted failures (`fail(forum, kind)`)
+  `applied_tags` must be the forum's own tags, and one at least where the forum
+  has the REQUIRE_TAG flag (error 40067 otherwise). Scripted failures (`fail(forum, kind)`)
   refuse a post before it is made, or, as `"created+{kind}"`, make it and then fail
   the answer (`created+disconnect`, `created+unavailable`, `created+bad_gateway`): the
   post is in the forum, the client never learns it.
@@ -34,6 +35,7 @@ from tests.discord.objects import (
     EMBED_LINKS,
     FORUM_TYPE,
     PUBLIC_THREAD,
+    REQUIRE_TAG,
     SEND_IN_THREADS,
     SEND_MESSAGES,
     Channel,
@@ -112,6 +114,8 @@ class FakeForums:
         known = {tag_id for tag_id, _ in forum.tags}
         if any(tag not in known for tag in body.get("applied_tags") or []):
             return _failed(request, "unknown_tag")
+        if forum.flags & REQUIRE_TAG and not body.get("applied_tags"):
+            return _failed(request, "tag_required")
         data = self._open_post(forum, body["name"], body["message"], APP_ID)
         if kind is not None:  # made, but the answer never reaches the client
             return _failed(request, kind.removeprefix(CREATED))

@@ -55,6 +55,8 @@ ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD = 10, 11, 12
 THREAD_TYPES = (ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD)
 #: message flags
 CROSSPOSTED = 1 << 0
+#: channel flags: a forum whose posts must carry one of its tags
+REQUIRE_TAG = 1 << 4
 
 
 #: the kinds of a channel's permission overwrite
@@ -89,6 +91,8 @@ class Channel:
     locked: bool = False
     #: a forum's tags, (id, name)
     tags: tuple[tuple[str, str], ...] = ()
+    #: the channel's flags (REQUIRE_TAG)
+    flags: int = 0
     #: the server it is in (the fake's one, unless a test adds servers on other shards)
     guild_id: str = GUILD_ID
     #: the channel's overwrites besides the bot's own (a thread has none: it takes its
@@ -124,7 +128,7 @@ def channel_object(c: Channel, *, permissions: int | None = None) -> dict[str, A
         "parent_id": c.parent_id,
         "last_message_id": None,
         "rate_limit_per_user": 0,
-        "flags": 0,
+        "flags": c.flags,
     }
     if c.is_thread:
         data |= {

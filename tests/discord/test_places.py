@@ -33,6 +33,8 @@ from tests.discord.objects import (
     MODERATOR,
     NEWS,
     PUBLIC_THREAD,
+    READ_HISTORY,
+    REQUIRE_TAG,
     SEND_IN_THREADS,
     THREAD,
     VIEW_CHANNEL,
@@ -41,7 +43,8 @@ from tests.discord.objects import (
 from tests.helpers import write_post
 
 #: more places, in the server before the bot connects
-QUIET_BULLETIN, CLOSED_FORUM, MUTE_THREAD = (f"142000000000000000{i}" for i in range(1, 4))
+QUIET_BULLETIN, CLOSED_FORUM, MUTE_THREAD, STRICT_FORUM = (
+    f"142000000000000000{i}" for i in range(1, 5))
 #: threads in every state, only known to the REST API (Discord syncs active threads only,
 #: and these are looked up when a story goes there)
 AWAKE, SLEEPING, LOCKED, SHUT = (f"143000000000000000{i}" for i in range(1, 5))
@@ -57,6 +60,9 @@ def more_places(fake: FakeDiscord) -> None:
         Channel(QUIET_BULLETIN, "quiet bulletin", type=ANNOUNCEMENT),
         Channel(CLOSED_FORUM, "closed forum", VIEW_CHANNEL | EMBED_LINKS, type=FORUM_TYPE),
         Channel(MUTE_THREAD, "mute thread", BOT_CAN_POST, type=PUBLIC_THREAD, parent_id=NEWS),
+        # posts must carry one of its tags; the bot cannot read its history
+        Channel(STRICT_FORUM, "strict forum", BOT_CAN_POST & ~READ_HISTORY, type=FORUM_TYPE,
+                tags=FORUM_TAGS, flags=REQUIRE_TAG),
     ):
         fake.channels[channel.id] = channel
 
@@ -210,6 +216,37 @@ async def test_a_story_becomes_a_forum_post_with_the_matching_tags(
     thread = fake.channels[message_id or ""]
     assert status == "sent" and (thread.parent_id, thread.name) == (FORUM, "Starmer in Tokyo")
     assert fake.messages[message_id or ""]["embeds"][0]["title"] == "Starmer in Tokyo"
+
+
+async def test_subscribing_a_forum_says_which_stories_it_holds_back(
+    room: Newsroom, fake: FakeDiscord
+) -> None:
+    said = await ask(fake, "subscribe", {"channel": STRICT_FORUM}, permissions=MODERATOR,
+                     elsewhere=MODERATOR)
+
+    assert said == (
+        "Subscribed: #strict forum (Newsroom) will receive every new story. "
+        "#strict forum (Newsroom) requires one of its tags, so only stories tagged "
+        "Politics, UK and Sport can be posted there. Without the Read Message History "
+        "permission in #strict forum (Newsroom), a story whose sending is tried again "
+        "could be posted twice.", False)
+    [sub] = await room.queries.subscriptions()
+    assert sub.chat.id == STRICT_FORUM  # said, not refused
+
+
+async def test_a_forum_that_requires_a_tag_takes_the_stories_that_have_one(
+    room: Newsroom, fake: FakeDiscord, posts: Path
+) -> None:
+    await room.subscriptions.subscribe(chat(STRICT_FORUM))
+
+    await publish(room, posts, "2026-02-01-a.md", "Weather", tags=["weather"])
+    await publish(room, posts, "2026-02-02-b.md", "Cup final", tags=["sport"])
+
+    [post] = fake.posts(STRICT_FORUM)
+    assert (post["name"], post["applied_tags"]) == ("Cup final", [FORUM_TAGS[2][0]])
+    rows = await outbox(room)
+    assert rows[("2026-02-01-a.md", STRICT_FORUM)] == ("dropped", None)
+    assert rows[("2026-02-02-b.md", STRICT_FORUM)][0] == "sent"
 
 
 async def test_a_forum_unknown_to_the_gateway_is_looked_up_once(

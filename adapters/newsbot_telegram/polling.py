@@ -120,7 +120,7 @@ class Poller:
         #: getUpdates the fence kept back (the lease not surely this worker's)
         self.refused = 0
         self.role = Role(POLLER, self.begin, self.end, fenced=True)
-        self._halting: asyncio.Task[None] | None = None
+        self._halting: asyncio.Task[bool] | None = None
 
     def request(self) -> FencedPolls:
         """What PTB polls with: fenced by this role's tenure, whoever keeps it."""
@@ -147,9 +147,7 @@ class Poller:
 
     async def end(self) -> None:
         await self.halted()
-        app = self._app()
-        if app is not None and app.updater is not None and app.updater.running:
-            await app.updater.stop()
+        if await self._stop_polling():
             log.info("telegram: stopped polling for updates")
 
     async def halted(self) -> None:
@@ -161,10 +159,14 @@ class Poller:
             except Exception:
                 log.exception("telegram: stopping polling failed")
 
-    async def _halt(self) -> None:
+    async def _stop_polling(self) -> bool:
+        """Stop PTB's polling if it runs (its last getUpdates, confirming what it fetched,
+        goes through the fence too); whether it ran."""
         app = self._app()
-        if app is not None and app.updater is not None and app.updater.running:
-            await app.updater.stop()  # (its last getUpdates, confirming, is refused too)
+        if app is None or app.updater is None or not app.updater.running:
+            return False
+        await app.updater.stop()
+        return True
 
     def _on_error(self, exc: tg.TelegramError) -> None:
         # PTB retries polling by itself; a network blip is worth a line, not a traceback
@@ -175,7 +177,7 @@ class Poller:
                 return
             log.warning("telegram: %s; polling stops (another worker may hold %s now)",
                         exc, POLLER)
-            self._halting = asyncio.create_task(self._halt(), name="telegram-poller-halt")
+            self._halting = asyncio.create_task(self._stop_polling(), name="telegram-poller-halt")
             return
         if isinstance(exc, tg.Conflict):
             self.conflicts += 1
